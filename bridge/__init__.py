@@ -1,0 +1,1 @@
+"""Latent Bridge: MusicVAE models for musicians."""

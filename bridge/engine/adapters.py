@@ -1,0 +1,226 @@
+"""Clips in a model window <-> the tensors of that model's data converter.
+
+Magenta's converters were written to mine training examples from long
+performances: they split melodies and drum tracks at gaps, start at the first
+note's bar and drop anything shorter than a slice. At inference a window is
+exactly one example, so the engine uses a copy of the converter that keeps the
+whole window (no gap splitting, padded to the window's length).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bridge.clips import FOUR_FOUR, Clip, Track
+from bridge.convert import (
+    check_meter,
+    clip_to_sequence,
+    sequence_to_clip,
+    sequence_to_tracks,
+    tracks_to_sequence,
+)
+from bridge.engine.registry import ModelSpec, Role
+from bridge.errors import UnsupportedClipError
+
+BASS_PROGRAMS = range(32, 40)
+
+
+def _ungapped(extractor: Any) -> Any:
+    if isinstance(extractor, functools.partial) and "gap_bars" in extractor.keywords:
+        keywords = dict(extractor.keywords, gap_bars=math.inf)
+        if "min_bars" in keywords:
+            keywords["min_bars"] = 0
+        return functools.partial(extractor.func, *extractor.args, **keywords)
+    return extractor
+
+
+def inference_converter(converter: Any, bars: int) -> Any:
+    """A copy of ``converter`` that turns one whole window into one example."""
+    conv = copy.deepcopy(converter)
+    conv.set_mode("infer")
+    if hasattr(conv, "_presplit_on_time_changes"):
+        # A window has one tempo and meter; splitting would drop its silent tail.
+        conv._presplit_on_time_changes = False
+    if hasattr(conv, "_pad_to_total_time"):
+        conv._pad_to_total_time = True
+    for attr in ("_drums_extractor_fn", "_event_extractor_fn"):
+        if hasattr(conv, attr):
+            setattr(conv, attr, _ungapped(getattr(conv, attr)))
+    if type(conv).__name__ == "GrooveConverter":
+        # Take the whole window as one tensor; encode_window pads silent bars.
+        conv._split_bars = None
+    if type(conv).__name__ == "TrioConverter":
+        conv._gap_bars = bars  # any note in the window counts as covering it
+        for sub in ("_melody_converter", "_drums_converter"):
+            if hasattr(conv, sub):
+                setattr(conv, sub, inference_converter(getattr(conv, sub), bars))
+    return conv
+
+
+@dataclass(frozen=True)
+class WindowTensors:
+    inputs: np.ndarray
+    controls: np.ndarray
+    length: Any
+
+
+class Adapter:
+    """How one model sees clips: which tracks, which instrument, what range."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.role = spec.role
+        self.beats = spec.beats
+        self.converter = inference_converter(spec.converter, spec.bars)
+
+    # -- checks -------------------------------------------------------------
+    def pitch_range(self) -> tuple[int, int] | None:
+        conv = self.converter
+        if self.role is Role.MELODY:
+            return int(conv._min_pitch), int(conv._max_pitch)
+        return None
+
+    def drum_pitches(self) -> set[int] | None:
+        conv = self.converter
+        if self.role in (Role.DRUMS, Role.GROOVE):
+            mapping = getattr(conv, "_pitch_class_map", None)
+            if mapping:
+                return set(mapping)
+        return None
+
+    def check_clip(self, clip: Clip, what: str = "clip") -> None:
+        """Raise UnsupportedClipError if this model cannot take ``clip``."""
+        check_meter(clip)
+        if clip.is_empty:
+            raise UnsupportedClipError(f"the {what} has no (unmuted) notes")
+        played = {n.pitch for n in clip.notes if not n.mute}
+        lo_hi = self.pitch_range()
+        if lo_hi is not None:
+            lo, hi = lo_hi
+            outside = sorted(p for p in played if not lo <= p <= hi)
+            if outside:
+                raise UnsupportedClipError(
+                    f"the {what} has pitches {outside} outside the range {lo}-{hi} of "
+                    f"model {self.spec.name!r}; transpose it into range"
+                )
+        drums = self.drum_pitches()
+        if drums is not None and not played & drums:
+            raise UnsupportedClipError(
+                f"none of the {what}'s pitches {sorted(played)} is a drum that model "
+                f"{self.spec.name!r} knows (General MIDI drum map, e.g. 36 kick, 38 snare)"
+            )
+
+    # -- clips <-> sequences ------------------------------------------------
+    def to_sequence(self, tracks: Sequence[Track]) -> Any:
+        if self.role in (Role.DRUMS, Role.GROOVE):
+            clip = tracks[0].clip
+            known = self.drum_pitches()
+            if known is not None:  # GrooVAE's converter fails on unknown pitches
+                clip = clip.with_notes(n for n in clip.notes if n.pitch in known)
+            return clip_to_sequence(clip, is_drum=True)
+        if self.role is Role.MELODY:
+            return clip_to_sequence(tracks[0].clip, is_drum=False, program=0)
+        if self.role is Role.TRIO:
+            return tracks_to_sequence(trio_programs(tracks))
+        return tracks_to_sequence(tracks)
+
+    def from_sequence(self, seq: Any, template: Sequence[Track]) -> list[Track]:
+        """A decoded window back to tracks shaped like ``template``."""
+        if not self.role.is_multitrack:
+            t = template[0]
+            clip = sequence_to_clip(seq, length=self.beats, time_signature=FOUR_FOUR)
+            return [Track(clip, is_drum=t.is_drum, program=t.program)]
+        decoded = sequence_to_tracks(seq, length=self.beats)
+        return match_tracks(decoded, template, self.beats)
+
+    def encode_window(self, tracks: Sequence[Track]) -> WindowTensors | None:
+        """Converter tensors of one window, or None if the window is silent."""
+        if all(t.clip.is_empty for t in tracks):
+            return None
+        seq = self.to_sequence(tracks)
+        out = self.converter.to_tensors(seq)
+        if not out.inputs:
+            return None
+        inputs, controls, length = out.inputs[0], out.controls[0], out.lengths[0]
+        if self.role is Role.GROOVE:
+            # GrooVAE's converter stops at the last bar with a hit; the rest of
+            # the window is silence, which is all-zero rows in its encoding.
+            steps = self.spec.bars * 16
+            inputs = _pad_rows(inputs, steps)
+            controls = _pad_rows(controls, steps)
+            length = steps
+        return WindowTensors(np.asarray(inputs), np.asarray(controls), length)
+
+
+def _pad_rows(arr: Any, rows: int) -> np.ndarray:
+    a = np.asarray(arr)
+    if a.ndim != 2 or len(a) >= rows:
+        return a
+    return np.concatenate([a, np.zeros((rows - len(a), a.shape[1]), a.dtype)])
+
+
+def trio_programs(tracks: Sequence[Track]) -> list[Track]:
+    """Give a trio's tracks the programs Magenta's TrioConverter sorts by.
+
+    The drum track is the one marked as drums; the bass is the one with a bass
+    program, else the lowest-pitched of the rest; the other is the melody.
+    """
+    if len(tracks) != 3:
+        raise UnsupportedClipError(
+            f"a trio model takes 3 tracks (melody, bass, drums), got {len(tracks)}"
+        )
+    drums = [t for t in tracks if t.is_drum]
+    pitched = [t for t in tracks if not t.is_drum]
+    if len(drums) != 1:
+        raise UnsupportedClipError("a trio needs exactly one drum track")
+
+    def mean_pitch(t: Track) -> float:
+        ps = [n.pitch for n in t.clip.notes] or [128]
+        return sum(ps) / len(ps)
+
+    bass = next((t for t in pitched if t.program in BASS_PROGRAMS), None)
+    if bass is None:
+        bass = min(pitched, key=mean_pitch)
+    melody = next(t for t in pitched if t is not bass)
+    mel_program = melody.program if melody.program not in BASS_PROGRAMS else 0
+    bass_program = bass.program if bass.program in BASS_PROGRAMS else 33
+    return [
+        Track(melody.clip, is_drum=False, program=mel_program),
+        Track(bass.clip, is_drum=False, program=bass_program),
+        Track(drums[0].clip, is_drum=True, program=drums[0].program),
+    ]
+
+
+def match_tracks(decoded: Sequence[Track], template: Sequence[Track], beats: float) -> list[Track]:
+    """Assign decoded instruments to the template's tracks, one each.
+
+    Preference: same drum flag and program, then same drum flag and program
+    family (eight programs a family in General MIDI), then same drum flag.
+    A template track that gets nothing comes back empty.
+    """
+    left = list(decoded)
+    result: list[Track | None] = [None] * len(template)
+    tests = (
+        lambda d, t: d.is_drum == t.is_drum and (d.is_drum or d.program == t.program),
+        lambda d, t: d.is_drum == t.is_drum and d.program // 8 == t.program // 8,
+        lambda d, t: d.is_drum == t.is_drum,
+    )
+    for test in tests:
+        for i, t in enumerate(template):
+            if result[i] is not None:
+                continue
+            found = next((d for d in left if test(d, t)), None)
+            if found is not None:
+                left.remove(found)
+                result[i] = Track(found.clip, is_drum=t.is_drum, program=t.program)
+    return [
+        r if r is not None else Track(Clip((), beats), is_drum=t.is_drum, program=t.program)
+        for r, t in zip(result, template, strict=True)
+    ]

@@ -1,0 +1,623 @@
+"""The operations a musician asks for, on clips, over registered models.
+
+``Engine`` loads models lazily (one :class:`LoadedModel` each, kept resident),
+cuts clips into model windows, runs the latent-space operation, and stitches
+the results back to the clips' lengths. Every operation takes a seed; without
+one it draws a seed and reports it, so any result can be made again.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bridge.clips import Clip, Track
+from bridge.convert import carry_note_fields, split_windows, stitch_windows
+from bridge.engine import latent
+from bridge.engine.adapters import Adapter, WindowTensors
+from bridge.engine.model import LoadedModel
+from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
+from bridge.engine.tfcompat import choose_device
+from bridge.errors import InvalidRequestError, UnsupportedClipError
+
+MAX_COUNT = 64
+MAX_GRID = 16
+MAX_BARS = 64
+
+
+@dataclass
+class Generation:
+    """What an operation made: one list of tracks per output, and how."""
+
+    model: str
+    operation: str
+    seed: int
+    outputs: list[list[Track]]
+    seconds: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def clips(self) -> list[Clip]:
+        """The first track of every output (the only one for single-track models)."""
+        return [out[0].clip for out in self.outputs]
+
+
+def _check_range(name: str, value: float, lo: float, hi: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidRequestError(f"{name} must be a number, got {value!r}")
+    if not lo <= value <= hi:
+        raise InvalidRequestError(f"{name} must be between {lo} and {hi}, got {value}")
+
+
+def _check_count(name: str, value: int, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequestError(f"{name} must be a whole number, got {value!r}")
+    _check_range(name, value, lo, hi)
+
+
+def _check_temperature(t: float) -> None:
+    _check_range("temperature", t, 0.01, 5.0)
+
+
+class Engine:
+    """Runs MusicVAE operations on clips. Safe to share between threads."""
+
+    def __init__(
+        self,
+        registry: Registry = REGISTRY,
+        *,
+        device: str = "auto",
+        batch_size: int = 8,
+        checkpoints: dict[str, str] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.requested_device = device
+        self._device: str | None = None
+        self.batch_size = batch_size
+        self._checkpoints = dict(checkpoints or {})
+        self._models: dict[str, LoadedModel] = {}
+        self._adapters: dict[str, Adapter] = {}
+        self._lock = threading.Lock()
+        self._load_locks: dict[str, threading.Lock] = {}
+
+    # -- models -------------------------------------------------------------
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            self._device = choose_device(self.requested_device)
+        return self._device
+
+    def set_checkpoint(self, name: str, checkpoint: str) -> None:
+        self.registry.get(name)
+        with self._lock:
+            self._checkpoints[name] = checkpoint
+            old = self._models.pop(name, None)
+        if old is not None:
+            old.close()
+
+    def spec(self, name: str) -> ModelSpec:
+        spec = self.registry.get(name)
+        ckpt = self._checkpoints.get(name)
+        return spec.with_checkpoint(ckpt) if ckpt else spec
+
+    def is_loaded(self, name: str) -> bool:
+        return name in self._models
+
+    def model(self, name: str) -> LoadedModel:
+        """The loaded model ``name``, loading it on first use."""
+        with self._lock:
+            loaded = self._models.get(name)
+            if loaded is not None:
+                return loaded
+            lock = self._load_locks.setdefault(name, threading.Lock())
+        with lock:  # one load per model; other models load in parallel
+            with self._lock:
+                if name in self._models:
+                    return self._models[name]
+            loaded = LoadedModel(self.spec(name), batch_size=self.batch_size, device=self.device)
+            with self._lock:
+                self._models[name] = loaded
+            return loaded
+
+    def adapter(self, name: str) -> Adapter:
+        with self._lock:
+            if name not in self._adapters:
+                self._adapters[name] = Adapter(self.registry.get(name))
+            return self._adapters[name]
+
+    def unload(self, name: str) -> None:
+        with self._lock:
+            loaded = self._models.pop(name, None)
+        if loaded is not None:
+            loaded.close()
+
+    def close(self) -> None:
+        for name in list(self._models):
+            self.unload(name)
+
+    # -- shared steps ---------------------------------------------------------
+    def _run(
+        self,
+        model: str,
+        operation: str,
+        seed: int | None,
+        params: dict[str, Any],
+        body: Callable[[ModelSpec, Adapter, LoadedModel, int], list[list[Track]]],
+    ) -> Generation:
+        spec = self.registry.get(model)
+        seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        if not 0 <= seed < 2**63:
+            raise InvalidRequestError(f"seed must be a non-negative whole number, got {seed}")
+        adapter = self.adapter(model)
+        started = time.perf_counter()
+        loaded = self.model(model)
+        outputs = body(spec, adapter, loaded, seed)
+        return Generation(model, operation, seed, outputs, time.perf_counter() - started, params)
+
+    @staticmethod
+    def _require(spec: ModelSpec, roles: Sequence[Role], operation: str) -> None:
+        if spec.role not in roles:
+            wanted = " or ".join(r.value for r in roles)
+            raise InvalidRequestError(
+                f"{operation} needs a {wanted} model; {spec.name!r} is a {spec.role.value} model"
+            )
+        if not spec.is_conditional and operation != "sample":
+            raise InvalidRequestError(f"model {spec.name!r} has no latent space for {operation}")
+
+    def _windows(self, adapter: Adapter, tracks: Sequence[Track], what: str) -> list[list[Track]]:
+        """Cut every track into model windows; shorter tracks loop to the longest."""
+        if not tracks:
+            raise UnsupportedClipError(f"the {what} has no tracks")
+        for i, t in enumerate(tracks):
+            if len(tracks) > 1 and adapter.role is not Role.TRIO:
+                adapter.check_clip(
+                    t.clip, f"{what} (track {i + 1})"
+                ) if not t.clip.is_empty else None
+            else:
+                adapter.check_clip(t.clip, what)
+        if all(t.clip.is_empty for t in tracks):
+            raise UnsupportedClipError(f"the {what} has no (unmuted) notes")
+        length = max(t.clip.length for t in tracks)
+        count = math.ceil(length / adapter.beats - 1e-9)
+        if count * adapter.spec.bars > MAX_BARS * 4:
+            raise UnsupportedClipError(f"the {what} is too long ({length:g} beats)")
+        per_track = [split_windows(t.clip, adapter.beats, loop=True) for t in tracks]
+        return [
+            [
+                Track(w[i % len(w)], t.is_drum, t.program)
+                for w, t in zip(per_track, tracks, strict=True)
+            ]
+            for i in range(count)
+        ]
+
+    def _encode(
+        self, adapter: Adapter, loaded: LoadedModel, windows: list[list[Track]], seed: int
+    ) -> tuple[np.ndarray, list[WindowTensors | None]]:
+        """``mu`` of every window; a silent window gets the prior's mean (zeros)."""
+        encoded = [adapter.encode_window(w) for w in windows]
+        present = [e for e in encoded if e is not None]
+        mu = np.zeros([len(windows), loaded.z_size], np.float32)
+        if present:
+            enc = loaded.encode_tensors(
+                [e.inputs for e in present],
+                [e.length for e in present],
+                [e.controls for e in present],
+                seed=seed,
+            )
+            idx = [i for i, e in enumerate(encoded) if e is not None]
+            mu[idx] = enc.mu
+        return mu, encoded
+
+    def _decode(
+        self,
+        adapter: Adapter,
+        loaded: LoadedModel,
+        z: np.ndarray,
+        templates: list[list[Track]],
+        temperature: float,
+        seed: int,
+        controls: list[np.ndarray | None] | None = None,
+    ) -> list[list[Track]]:
+        """Decode one latent per window into tracks shaped like its template."""
+        if controls is not None and any(c is not None for c in controls):
+            seqs: list[Any] = []
+            for i in range(len(z)):
+                ctl = controls[i]
+                tensors = loaded.decode_tensors(
+                    z[i : i + 1], temperature=temperature, controls=ctl, seed=seed + i
+                )
+                seqs += loaded.from_tensors(tensors, ctl)
+        else:
+            tensors = loaded.decode_tensors(z, temperature=temperature, seed=seed)
+            seqs = loaded.from_tensors(tensors)
+        return [adapter.from_sequence(s, t) for s, t in zip(seqs, templates, strict=True)]
+
+    @staticmethod
+    def _stitch(
+        windows: list[list[Track]], sources: Sequence[Track], *, carry: bool, suffix: str
+    ) -> list[Track]:
+        out = []
+        for k, src in enumerate(sources):
+            clip = stitch_windows(
+                [w[k].clip for w in windows],
+                src.clip.length,
+                name=f"{src.clip.name} {suffix}".strip(),
+                time_signature=src.clip.time_signature,
+            )
+            if carry:
+                clip = carry_note_fields(src.clip, clip)
+            out.append(Track(clip, src.is_drum, src.program))
+        return out
+
+    # -- operations -----------------------------------------------------------
+    def sample(
+        self,
+        model: str,
+        n: int = 1,
+        *,
+        temperature: float = 1.0,
+        bars: int | None = None,
+        seed: int | None = None,
+    ) -> Generation:
+        """``n`` new clips of ``bars`` bars (the model's window by default).
+
+        Longer than one window, the latent walks slowly from window to window
+        so that the bars belong together.
+        """
+        _check_count("count", n, 1, MAX_COUNT)
+        _check_temperature(temperature)
+        spec = self.registry.get(model)
+        bars = spec.bars if bars is None else bars
+        _check_count("bars", bars, 1, MAX_BARS)
+        if spec.chord_conditioned:
+            raise InvalidRequestError(
+                f"model {model!r} is conditioned on chords; use variations of a clip instead"
+            )
+
+        def body(
+            spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
+        ) -> list[list[Track]]:
+            count = math.ceil(bars / spec.bars)
+            rng = np.random.default_rng(seed)
+            length = float(bars * 4)
+            walks = []
+            for _ in range(n):
+                z = [rng.standard_normal(loaded.z_size)] if loaded.z_size else [np.zeros(0)]
+                for _ in range(count - 1):
+                    z.append(latent.slerp(z[-1], rng.standard_normal(loaded.z_size), 0.35))
+                walks.append(z)
+            flat = np.asarray([z for walk in walks for z in walk], np.float32)
+            template = [Track(Clip((), spec.beats), is_drum=spec.role in (Role.DRUMS, Role.GROOVE))]
+            if loaded.z_size:
+                tensors = loaded.decode_tensors(flat, temperature=temperature, seed=seed)
+            else:
+                tensors = loaded.decode_tensors(
+                    None, count=len(flat), temperature=temperature, seed=seed
+                )
+            seqs = loaded.from_tensors(tensors)
+            outputs = []
+            for i in range(n):
+                part = seqs[i * count : (i + 1) * count]
+                if spec.role.is_multitrack:
+                    from bridge.convert import sequence_to_tracks
+
+                    first = sequence_to_tracks(part[0], length=spec.beats)
+                    wins = [adapter.from_sequence(s, first) for s in part]
+                    srcs = [Track(Clip((), length), t.is_drum, t.program) for t in first]
+                else:
+                    wins = [adapter.from_sequence(s, template) for s in part]
+                    srcs = [Track(Clip((), length), template[0].is_drum, 0)]
+                outputs.append(self._stitch(wins, srcs, carry=False, suffix=f"sample {i + 1}"))
+            return outputs
+
+        return self._run(
+            model, "sample", seed, {"n": n, "temperature": temperature, "bars": bars}, body
+        )
+
+    def _variations(
+        self,
+        model: str,
+        tracks: Sequence[Track],
+        n: int,
+        similarity: float,
+        temperature: float,
+        seed: int | None,
+        roles: Sequence[Role],
+        operation: str,
+    ) -> Generation:
+        _check_count("count", n, 1, MAX_COUNT)
+        _check_range("similarity", similarity, 0.0, 1.0)
+        _check_temperature(temperature)
+        spec = self.registry.get(model)
+        self._require(spec, roles, operation)
+
+        def body(
+            spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
+        ) -> list[list[Track]]:
+            windows = self._windows(adapter, tracks, "clip")
+            mu, enc = self._encode(adapter, loaded, windows, seed)
+            rng = np.random.default_rng(seed)
+            zs = np.asarray(
+                [
+                    latent.vary(m, rng.standard_normal(loaded.z_size), similarity)
+                    for _ in range(n)
+                    for m in mu
+                ],
+                np.float32,
+            )
+            templates = [w for _ in range(n) for w in windows]
+            controls = [
+                e.controls if e is not None and spec.chord_conditioned else None for e in enc
+            ] * n
+            decoded = self._decode(adapter, loaded, zs, templates, temperature, seed, controls)
+            silent = [e is None for e in enc]
+            outputs = []
+            for i in range(n):
+                wins = decoded[i * len(windows) : (i + 1) * len(windows)]
+                # A silent window stays silent: there is nothing to vary.
+                wins = [
+                    w if not s else src for w, s, src in zip(wins, silent, windows, strict=True)
+                ]
+                outputs.append(self._stitch(wins, tracks, carry=True, suffix=f"var {i + 1}"))
+            return outputs
+
+        params = {"n": n, "similarity": similarity, "temperature": temperature}
+        return self._run(model, operation, seed, params, body)
+
+    def variations(
+        self,
+        model: str,
+        clip: Clip,
+        n: int = 4,
+        *,
+        similarity: float = 0.8,
+        temperature: float = 0.5,
+        seed: int | None = None,
+        is_drum: bool | None = None,
+    ) -> Generation:
+        """``n`` variations of one clip: its latent moved toward noise by ``1 - similarity``."""
+        spec = self.registry.get(model)
+        drum = spec.role in (Role.DRUMS, Role.GROOVE) if is_drum is None else is_drum
+        return self._variations(
+            model,
+            [Track(clip, drum, 0)],
+            n,
+            similarity,
+            temperature,
+            seed,
+            (Role.DRUMS, Role.MELODY, Role.GROOVE),
+            "variations",
+        )
+
+    def multitrack(
+        self,
+        model: str,
+        tracks: Sequence[Track],
+        n: int = 4,
+        *,
+        similarity: float = 0.8,
+        temperature: float = 0.5,
+        seed: int | None = None,
+    ) -> Generation:
+        """``n`` variations of a scene: as many tracks out as in, same instruments."""
+        spec = self.registry.get(model)
+        if spec.role is Role.MULTITRACK:
+            limit = int(getattr(spec.converter, "_max_num_instruments", 8))
+            if len(tracks) > limit:
+                raise UnsupportedClipError(
+                    f"model {model!r} takes at most {limit} tracks, got {len(tracks)}"
+                )
+        return self._variations(
+            model,
+            tracks,
+            n,
+            similarity,
+            temperature,
+            seed,
+            (Role.TRIO, Role.MULTITRACK),
+            "multitrack",
+        )
+
+    def _encode_sources(
+        self,
+        adapter: Adapter,
+        loaded: LoadedModel,
+        clips: Sequence[Clip],
+        names: Sequence[str],
+        seed: int,
+    ) -> tuple[list[np.ndarray], list[list[Track]], float]:
+        """Encode several clips window by window, padded to the longest by looping."""
+        drum = adapter.role in (Role.DRUMS, Role.GROOVE)
+        per_clip = [
+            self._windows(adapter, [Track(c, drum, 0)], n)
+            for c, n in zip(clips, names, strict=True)
+        ]
+        count = max(len(w) for w in per_clip)
+        per_clip = [[w[i % len(w)] for i in range(count)] for w in per_clip]
+        mus = [self._encode(adapter, loaded, w, seed)[0] for w in per_clip]
+        return mus, per_clip[0], max(c.length for c in clips)
+
+    def interpolate(
+        self,
+        model: str,
+        a: Clip,
+        b: Clip,
+        steps: int = 5,
+        *,
+        temperature: float = 0.5,
+        method: str = "slerp",
+        seed: int | None = None,
+    ) -> Generation:
+        """``steps`` clips from A to B; the first and last are the model's renderings of A and B."""
+        _check_count("steps", steps, 2, MAX_COUNT)
+        _check_temperature(temperature)
+        if method not in ("slerp", "linear"):
+            raise InvalidRequestError(f"method must be slerp or linear, not {method!r}")
+        spec = self.registry.get(model)
+        self._require(spec, (Role.DRUMS, Role.MELODY, Role.GROOVE), "interpolate")
+
+        def body(
+            spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
+        ) -> list[list[Track]]:
+            (mu_a, mu_b), template, length = self._encode_sources(
+                adapter, loaded, [a, b], ["clip A", "clip B"], seed
+            )
+            windows = len(template)
+            zs = np.concatenate(
+                [latent.interpolate(mu_a[w], mu_b[w], steps, method) for w in range(windows)]
+            )  # window-major: [w0 s0..sN, w1 s0..sN, ...]
+            decoded = self._decode(
+                adapter,
+                loaded,
+                zs,
+                [template[w] for w in range(windows) for _ in range(steps)],
+                temperature,
+                seed,
+            )
+            src = [
+                Track(
+                    Clip((), length, a.time_signature, a.name or "interp"),
+                    template[0][0].is_drum,
+                    0,
+                )
+            ]
+            return [
+                self._stitch(
+                    [decoded[w * steps + s] for w in range(windows)],
+                    src,
+                    carry=False,
+                    suffix=f"{s + 1}/{steps}",
+                )
+                for s in range(steps)
+            ]
+
+        params = {"steps": steps, "temperature": temperature, "method": method}
+        return self._run(model, "interpolate", seed, params, body)
+
+    def _blend_points(
+        self,
+        model: str,
+        corners: Sequence[Clip],
+        points: list[tuple[float, float]],
+        temperature: float,
+        seed: int | None,
+        operation: str,
+        params: dict[str, Any],
+    ) -> Generation:
+        if len(corners) != 4:
+            raise InvalidRequestError(f"{operation} takes 4 corner clips, got {len(corners)}")
+        _check_temperature(temperature)
+        spec = self.registry.get(model)
+        self._require(spec, (Role.DRUMS, Role.MELODY, Role.GROOVE), operation)
+
+        def body(
+            spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
+        ) -> list[list[Track]]:
+            names = [
+                "top-left corner",
+                "top-right corner",
+                "bottom-left corner",
+                "bottom-right corner",
+            ]
+            mus, template, length = self._encode_sources(adapter, loaded, corners, names, seed)
+            windows = len(template)
+            zs = np.asarray(
+                [
+                    latent.bilinear([m[w] for m in mus], x, y)
+                    for (x, y) in points
+                    for w in range(windows)
+                ],
+                np.float32,
+            )
+            decoded = self._decode(
+                adapter, loaded, zs, [t for _ in points for t in template], temperature, seed
+            )
+            first = corners[0]
+            src = [
+                Track(Clip((), length, first.time_signature, "blend"), template[0][0].is_drum, 0)
+            ]
+            return [
+                self._stitch(
+                    decoded[i * windows : (i + 1) * windows],
+                    src,
+                    carry=False,
+                    suffix=f"{x:.2f},{y:.2f}",
+                )
+                for i, (x, y) in enumerate(points)
+            ]
+
+        return self._run(model, operation, seed, params, body)
+
+    def blend(
+        self,
+        model: str,
+        corners: Sequence[Clip],
+        x: float,
+        y: float,
+        *,
+        temperature: float = 0.5,
+        seed: int | None = None,
+    ) -> Generation:
+        """One clip at (x, y) of the square spanned by four corner clips (bilinear in z)."""
+        _check_range("x", x, 0.0, 1.0)
+        _check_range("y", y, 0.0, 1.0)
+        return self._blend_points(
+            model,
+            corners,
+            [(x, y)],
+            temperature,
+            seed,
+            "blend",
+            {"x": x, "y": y, "temperature": temperature},
+        )
+
+    def blend_grid(
+        self,
+        model: str,
+        corners: Sequence[Clip],
+        cols: int = 5,
+        rows: int = 5,
+        *,
+        temperature: float = 0.5,
+        seed: int | None = None,
+    ) -> Generation:
+        """A ``rows x cols`` grid over the corners, row by row (as Latent Loops draws it)."""
+        _check_count("cols", cols, 2, MAX_GRID)
+        _check_count("rows", rows, 2, MAX_GRID)
+        points = [(c / (cols - 1), r / (rows - 1)) for r in range(rows) for c in range(cols)]
+        params = {"cols": cols, "rows": rows, "temperature": temperature}
+        return self._blend_points(model, corners, points, temperature, seed, "blend_grid", params)
+
+    def humanize(
+        self,
+        model: str,
+        clip: Clip,
+        *,
+        temperature: float = 0.3,
+        seed: int | None = None,
+    ) -> Generation:
+        """A GrooVAE performance of a drum clip: velocities and microtiming."""
+        _check_temperature(temperature)
+        spec = self.registry.get(model)
+        self._require(spec, (Role.GROOVE,), "humanize")
+
+        def body(
+            spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
+        ) -> list[list[Track]]:
+            tracks = [Track(clip, True, 0)]
+            windows = self._windows(adapter, tracks, "clip")
+            mu, enc = self._encode(adapter, loaded, windows, seed)
+            decoded = self._decode(adapter, loaded, mu, windows, temperature, seed)
+            wins = [
+                d if e is not None else w for d, e, w in zip(decoded, enc, windows, strict=True)
+            ]
+            return [self._stitch(wins, tracks, carry=True, suffix="humanized")]
+
+        return self._run(model, "humanize", seed, {"temperature": temperature}, body)

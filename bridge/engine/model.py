@@ -1,0 +1,226 @@
+"""One MusicVAE model restored into its own TF1 graph and session.
+
+This is Magenta's ``TrainedModel`` rebuilt for a server: the same graph
+(``MusicVAE.build`` / ``sample`` / ``encode``) and checkpoint format, plus
+repeatable sampling under a seed (see :class:`SamplingSeeds`), a lock so that
+threads can share it, and checkpoint errors a musician can read. It works on
+tensors; clips are the engine's business.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bridge.engine.checkpoint import resolve_checkpoint, restore_error
+from bridge.engine.registry import ModelSpec
+from bridge.engine.tfcompat import SamplingSeeds, tf1
+from bridge.errors import CheckpointError
+
+
+@dataclass(frozen=True)
+class Encoded:
+    z: np.ndarray
+    mu: np.ndarray
+    sigma: np.ndarray
+
+
+def session_config(device: str) -> Any:
+    tf = tf1()
+    cfg = tf.ConfigProto(allow_soft_placement=True)
+    if device == "cpu":
+        cfg.device_count["GPU"] = 0
+    else:
+        cfg.gpu_options.allow_growth = True
+    return cfg
+
+
+class LoadedModel:
+    """A model in memory, ready to encode, decode and sample tensors."""
+
+    def __init__(self, spec: ModelSpec, *, batch_size: int = 8, device: str = "cpu") -> None:
+        if spec.checkpoint is None:
+            raise CheckpointError(
+                f"model {spec.name!r} has no checkpoint; give one with --checkpoint"
+            )
+        tf = tf1()
+        self.spec = spec
+        self.batch_size = batch_size
+        self.device = device
+        self.config = copy.deepcopy(spec.config)
+        self.config.data_converter.set_mode("infer")
+        self.config.hparams.batch_size = batch_size
+        self.converter = self.config.data_converter
+        self._lock = threading.Lock()
+        unpack = Path(tempfile.mkdtemp(prefix="latent-bridge-"))
+        try:
+            prefix = resolve_checkpoint(spec.checkpoint, unpack_dir=unpack)
+            self._build(tf)
+            self._restore(tf, prefix)
+        finally:
+            # The session holds the weights; the unpacked files are not needed.
+            shutil.rmtree(unpack, ignore_errors=True)
+
+    def _build(self, tf: Any) -> None:
+        hp = self.config.hparams
+        conv = self.converter
+        n = self.batch_size
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self._seeds = SamplingSeeds()
+            with self._seeds.capture():
+                model = self.config.model
+                model.build(hp, conv.output_depth, is_training=False)
+                self._temperature = tf.placeholder(tf.float32, shape=())
+                self._max_length = tf.placeholder(tf.int32, shape=())
+                self._z_input = (
+                    tf.placeholder(tf.float32, shape=[n, hp.z_size]) if hp.z_size else None
+                )
+                self._c_input = (
+                    tf.placeholder(tf.float32, shape=[None, conv.control_depth])
+                    if conv.control_depth
+                    else None
+                )
+                self._inputs = tf.placeholder(tf.float32, shape=[n, None, conv.input_depth])
+                self._controls = tf.placeholder(tf.float32, shape=[n, None, conv.control_depth])
+                self._lengths = tf.placeholder(tf.int32, shape=[n, *conv.length_shape])
+                self._outputs, _ = model.sample(
+                    n,
+                    max_length=self._max_length,
+                    z=self._z_input,
+                    c_input=self._c_input,
+                    temperature=self._temperature,
+                )
+                if hp.z_size:
+                    q_z = model.encode(self._inputs, self._lengths, self._controls)
+                    self._mu = q_z.loc
+                    self._sigma = q_z.scale.diag
+                    self._z = q_z.sample()
+            var_map: Any = None
+            if self.spec.var_name_substitutions:
+                var_map = {}
+                for v in tf.global_variables():
+                    name = v.name[:-2]
+                    for pattern, sub in self.spec.var_name_substitutions:
+                        name = re.sub(pattern, sub, name)
+                    var_map[name] = v
+            self._saver = tf.train.Saver(var_map)
+            self._local_init = tf.local_variables_initializer()
+            self.sess = tf.Session(graph=self.graph, config=session_config(self.device))
+
+    def _restore(self, tf: Any, prefix: Path) -> None:
+        try:
+            self._saver.restore(self.sess, str(prefix))
+        except (tf.errors.OpError, ValueError) as exc:
+            self.sess.close()
+            raise restore_error(exc, prefix, self.spec.name) from exc
+        self.sess.run(self._local_init)
+
+    # -- properties ---------------------------------------------------------
+    @property
+    def z_size(self) -> int:
+        return int(self.config.hparams.z_size or 0)
+
+    @property
+    def max_seq_len(self) -> int:
+        return int(self.config.hparams.max_seq_len)
+
+    def close(self) -> None:
+        self.sess.close()
+
+    # -- running ------------------------------------------------------------
+    def _run(self, fetches: Any, feed: dict[Any, Any], seed: int) -> Any:
+        feed = dict(feed)
+        feed[self._seeds.seed] = seed % (1 << 31)
+        with self._lock:
+            self.sess.run(self._seeds.reset)
+            return self.sess.run(fetches, feed)
+
+    def _batches(self, total: int) -> list[tuple[int, int]]:
+        return [(i, min(i + self.batch_size, total)) for i in range(0, total, self.batch_size)]
+
+    def encode_tensors(
+        self,
+        inputs: list[np.ndarray],
+        lengths: list[Any],
+        controls: list[np.ndarray] | None,
+        *,
+        seed: int,
+    ) -> Encoded:
+        """Encode converter tensors; ``z`` is drawn from q(z|x) under ``seed``."""
+        if not self.z_size:
+            raise CheckpointError(f"model {self.spec.name!r} has no latent space to encode into")
+        conv = self.converter
+        count = len(inputs)
+        max_len = max(len(t) for t in inputs)
+        in_arr = np.zeros([count, max_len, conv.input_depth], np.float32)
+        ctl_arr = np.zeros([count, max_len, conv.control_depth], np.float32)
+        for i, t in enumerate(inputs):
+            in_arr[i, : len(t)] = t
+            if controls is not None and conv.control_depth:
+                ctl_arr[i, : len(controls[i])] = controls[i]
+        len_arr = np.asarray(lengths, np.int32)
+        zs, mus, sigmas = [], [], []
+        for b, (lo, hi) in enumerate(self._batches(count)):
+            pad = self.batch_size - (hi - lo)
+            feed = {
+                self._inputs: _pad(in_arr[lo:hi], pad),
+                self._controls: _pad(ctl_arr[lo:hi], pad),
+                self._lengths: _pad(len_arr[lo:hi], pad),
+            }
+            z, mu, sigma = self._run([self._z, self._mu, self._sigma], feed, seed * 7919 + b)
+            zs.append(z[: hi - lo])
+            mus.append(mu[: hi - lo])
+            sigmas.append(sigma[: hi - lo])
+        return Encoded(np.concatenate(zs), np.concatenate(mus), np.concatenate(sigmas))
+
+    def decode_tensors(
+        self,
+        z: np.ndarray | None,
+        *,
+        count: int | None = None,
+        length: int | None = None,
+        temperature: float = 1.0,
+        controls: np.ndarray | None = None,
+        seed: int,
+    ) -> np.ndarray:
+        """Decode latent vectors (or, for a model without z, ``count`` samples)."""
+        total = len(z) if z is not None else int(count or 0)
+        feed: dict[Any, Any] = {
+            self._temperature: temperature,
+            self._max_length: length or self.max_seq_len,
+        }
+        if self._c_input is not None:
+            if controls is None:
+                raise CheckpointError(f"model {self.spec.name!r} needs control input (chords)")
+            feed[self._c_input] = controls
+        out = []
+        for b, (lo, hi) in enumerate(self._batches(total)):
+            if self._z_input is not None:
+                assert z is not None
+                feed[self._z_input] = _pad(z[lo:hi].astype(np.float32), self.batch_size - (hi - lo))
+            samples = self._run(self._outputs, feed, seed * 7919 + b)
+            out.append(samples[: hi - lo])
+        return np.concatenate(out) if out else np.zeros([0, 0, self.converter.output_depth])
+
+    def from_tensors(self, samples: np.ndarray, controls: np.ndarray | None = None) -> list[Any]:
+        """Converter output tensors -> NoteSequences."""
+        if controls is not None:
+            tiled = np.tile(np.expand_dims(controls, 0), [len(samples), 1, 1])
+            return list(self.converter.from_tensors(samples, tiled))
+        return list(self.converter.from_tensors(samples))
+
+
+def _pad(arr: np.ndarray, pad: int) -> np.ndarray:
+    if pad <= 0:
+        return arr
+    widths = [(0, pad)] + [(0, 0)] * (arr.ndim - 1)
+    return np.pad(arr, widths)
