@@ -170,11 +170,9 @@ class Registry:
 
 def magenta_specs() -> dict[str, ModelSpec]:
     """Every config of Magenta's CONFIG_MAP, under Magenta's own name."""
-    from bridge.engine.tfcompat import tf1
+    from bridge.engine.tfcompat import magenta_configs
 
-    tf1()
-    from magenta.models.music_vae import configs
-
+    configs = magenta_configs()
     return {
         name: spec_from_config(name, config, description="Magenta MusicVAE config")
         for name, config in configs.CONFIG_MAP.items()
@@ -183,12 +181,11 @@ def magenta_specs() -> dict[str, ModelSpec]:
 
 def small_config(base: str, **hparams: Any) -> Any:
     """A copy of a Magenta config with some hparams changed."""
-    from bridge.engine.tfcompat import tf1
+    from bridge.engine.tfcompat import magenta_configs
 
-    tf1()
+    configs = magenta_configs()
     from magenta.common import merge_hparams
     from magenta.contrib import training as contrib_training
-    from magenta.models.music_vae import configs
 
     cfg = copy.deepcopy(configs.CONFIG_MAP[base])
     merged = merge_hparams(cfg.hparams, contrib_training.HParams(**hparams))

@@ -94,13 +94,20 @@ class SamplingSeeds:
         self._used = 0
         self.reset = tf.group(*[c.initializer for c in self._counters], name="reset_sampling")
 
-    def next_seed(self) -> Any:
+    def next_seed(self, after: list[Any] | None = None) -> Any:
+        """A seed for one draw; its counter advances only once ``after`` is computed.
+
+        Inside a decoder loop the draw's parameters depend on the previous
+        step's draw, so this orders the counter's increments step by step;
+        without it, loop iterations could take their counts in any order.
+        """
         tf = tf1()
         if self._used >= self.MAX_SITES:
             raise RuntimeError("too many sampling sites in one graph")
         site = self._used
         self._used += 1
-        step = self._counters[site].assign_add(1, use_locking=True)
+        with tf.control_dependencies(after or []):
+            step = self._counters[site].assign_add(1, use_locking=True)
         # tfp takes a stateless seed as two int32 values.
         return tf.stack([self.seed, site * (1 << 20) + step])
 
@@ -117,7 +124,9 @@ class SamplingSeeds:
             dist: Any, sample_shape: Any = (), seed: Any = None, name: str = "sample", **kwargs: Any
         ) -> Any:
             if seed is None:
-                seed = owner.next_seed()
+                params = getattr(dist, "parameters", {}) or {}
+                deps = [v for v in params.values() if tf1().is_tensor(v)]
+                seed = owner.next_seed(deps)
             return original(dist, sample_shape, seed=seed, name=name, **kwargs)
 
         with _build_lock:
@@ -126,3 +135,34 @@ class SamplingSeeds:
                 yield
             finally:
                 cls.sample = original
+
+
+class _RaggedSizeNumpy:
+    """numpy, except that ``size`` of a ragged list answers instead of raising.
+
+    Magenta's hierarchical converter asks ``np.size(control)`` of a ragged
+    nested list only to know whether it is empty; numpy >= 1.24 refuses to make
+    an array of it. Given only to that module.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        import numpy
+
+        return getattr(numpy, name)
+
+    @staticmethod
+    def size(a: Any, axis: Any = None) -> int:
+        import numpy
+
+        if axis is None and isinstance(a, list | tuple):
+            return len(a)
+        return int(numpy.size(a, axis))
+
+
+def magenta_configs() -> Any:
+    """Magenta's ``music_vae.configs`` module, imported under our TF settings."""
+    tf1()
+    from magenta.models.music_vae import configs, data_hierarchical
+
+    data_hierarchical.np = _RaggedSizeNumpy()
+    return configs

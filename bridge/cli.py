@@ -1,0 +1,505 @@
+"""The ``latent-bridge`` command: MIDI files in, MIDI files out, from a terminal.
+
+Each subcommand turns its parsed arguments into a config object and hands it to
+a plain function (:func:`generate`, :func:`list_models`), so the same work can
+be called from Python and tested without a shell.
+
+TensorFlow (through the engine and the model registry) and pretty_midi are
+imported inside the functions that need them, so ``latent-bridge --help`` and
+argument errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bridge.clips import Track
+from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnsupportedClipError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bridge.engine import Engine, Generation, ModelSpec
+
+__all__ = ["OPERATIONS", "GenerateConfig", "GenerateResult", "generate", "list_models", "main"]
+
+# Every engine operation, with how many input MIDI files it takes.
+OPERATIONS: dict[str, int] = {
+    "sample": 0,
+    "variations": 1,
+    "interpolate": 2,
+    "blend": 4,
+    "grid": 4,
+    "humanize": 1,
+    "multitrack": 1,
+}
+
+EXIT_ERROR = 2  # the status argparse uses for usage errors too
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """One ``generate`` run. ``None`` leaves the engine's own default."""
+
+    op: str
+    model: str
+    checkpoint: Path | None
+    out: Path
+    inputs: tuple[Path, ...] = ()
+    seed: int | None = None
+    temperature: float | None = None
+    device: str = "auto"
+    batch_size: int = 8
+    count: int | None = None
+    bars: int | None = None
+    similarity: float | None = None
+    track: int | None = None
+    steps: int | None = None
+    method: str | None = None
+    x: float | None = None
+    y: float | None = None
+    cols: int | None = None
+    rows: int | None = None
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """What a ``generate`` run wrote, and the seed that makes it again."""
+
+    seed: int
+    device: str
+    files: tuple[Path, ...]
+    report: Path
+
+
+# --- generate ---------------------------------------------------------------
+
+
+def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> GenerateResult:
+    """Run one engine operation on MIDI files and write its outputs to ``config.out``.
+
+    Existing files are never overwritten: a taken name gets ``_1``, ``_2``, ...
+    Raises :class:`BridgeError` (or ``OSError``) with a message for the user.
+    """
+    if config.op not in OPERATIONS:
+        raise InvalidRequestError(
+            f"unknown operation {config.op!r}; choose one of {', '.join(OPERATIONS)}"
+        )
+    if len(config.inputs) != OPERATIONS[config.op]:
+        raise InvalidRequestError(
+            f"{config.op} takes {OPERATIONS[config.op]} MIDI file(s), got {len(config.inputs)}"
+        )
+    if config.batch_size < 1:
+        raise InvalidRequestError(f"batch size must be at least 1, got {config.batch_size}")
+    # Everything that needs no TensorFlow is checked first: loading it takes a while.
+    checkpoint = _existing_checkpoint(config.checkpoint)
+    files_tracks = [_read_tracks(path) for path in config.inputs]
+    config.out.mkdir(parents=True, exist_ok=True)
+
+    from bridge.engine import Engine
+
+    engine = Engine(
+        device=config.device,
+        batch_size=config.batch_size,
+        checkpoints={config.model: str(checkpoint)},
+    )
+    try:
+        # Resolved before the registry loads TensorFlow, so "cpu" can hide the GPUs.
+        device = engine.device
+        echo(f"device: {device}")
+        spec = engine.registry.get(config.model)
+        generation = _run(engine, spec, config, files_tracks)
+    finally:
+        engine.close()
+
+    files = _write_outputs(config.out, config.op, generation)
+    for path in files:
+        echo(str(path))
+    report = _write_report(config, generation, files, checkpoint, device)
+    echo(f"seed: {generation.seed}")
+    echo(f"report: {report}")
+    return GenerateResult(generation.seed, device, tuple(files), report)
+
+
+def _existing_checkpoint(path: Path | None) -> Path:
+    if path is None:
+        raise CheckpointError(
+            "no checkpoint given: Latent Bridge bundles no trained models yet, so pass "
+            "--checkpoint PATH (a checkpoint directory, a .tar or a checkpoint prefix)"
+        )
+    path = path.expanduser()
+    # A prefix (".../model.ckpt-1000") names no file itself, only its ".index".
+    if not (path.exists() or Path(f"{path}.index").is_file()):
+        raise CheckpointError(
+            f"checkpoint not found: {path} (give a checkpoint directory, a .tar "
+            "or a checkpoint prefix)"
+        )
+    return path
+
+
+def _read_tracks(path: Path) -> tuple[Path, list[Track]]:
+    from bridge.convert import read_midi
+
+    return path, read_midi(path)
+
+
+def pick_track(path: Path, tracks: Sequence[Track], spec: ModelSpec, number: int | None) -> Track:
+    """The track of a file that a single-track model takes: ``number`` (from 1) if given,
+    else the first drum track for drum models and the first other track for melody."""
+    from bridge.engine import Role
+
+    if number is not None:
+        if not 1 <= number <= len(tracks):
+            raise InvalidRequestError(
+                f"--track {number}: {path} has {len(tracks)} track(s) with notes, "
+                f"so --track must be 1..{len(tracks)}"
+            )
+        return tracks[number - 1]
+    if spec.role in (Role.DRUMS, Role.GROOVE):
+        wanted, kind = [t for t in tracks if t.is_drum], "drum"
+    elif spec.role is Role.MELODY:
+        wanted, kind = [t for t in tracks if not t.is_drum], "non-drum"
+    else:  # multi-track models reject single-track operations with their own message
+        wanted, kind = list(tracks), "any"
+    if not wanted:
+        raise UnsupportedClipError(
+            f"{path} has no {kind} track for {spec.role.value} model {spec.name!r}; "
+            f"choose one of its {len(tracks)} track(s) with --track N"
+        )
+    return wanted[0]
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """Only the options the user gave, so the engine's defaults apply to the rest."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _run(
+    engine: Engine,
+    spec: ModelSpec,
+    config: GenerateConfig,
+    files_tracks: Sequence[tuple[Path, list[Track]]],
+) -> Generation:
+    model, op = spec.name, config.op
+    common = _given(temperature=config.temperature, seed=config.seed)
+    if op == "multitrack":
+        more = _given(n=config.count, similarity=config.similarity)
+        return engine.multitrack(model, files_tracks[0][1], **more, **common)
+    clips = [pick_track(path, tracks, spec, config.track).clip for path, tracks in files_tracks]
+    if op == "sample":
+        return engine.sample(model, **_given(n=config.count, bars=config.bars), **common)
+    if op == "variations":
+        more = _given(n=config.count, similarity=config.similarity)
+        return engine.variations(model, clips[0], **more, **common)
+    if op == "interpolate":
+        more = _given(steps=config.steps, method=config.method)
+        return engine.interpolate(model, clips[0], clips[1], **more, **common)
+    if op == "blend":
+        if config.x is None or config.y is None:
+            raise InvalidRequestError("blend needs --x and --y (each 0..1)")
+        return engine.blend(model, clips, config.x, config.y, **common)
+    if op == "grid":
+        grid = _given(cols=config.cols, rows=config.rows)
+        return engine.blend_grid(model, clips, **grid, **common)
+    if op == "humanize":
+        return engine.humanize(model, clips[0], **common)
+    raise InvalidRequestError(f"unknown operation {op!r}")
+
+
+def _output_stems(op: str, generation: Generation) -> list[str]:
+    count = len(generation.outputs)
+    if op == "grid":
+        cols = int(generation.params["cols"])
+        return [f"grid_r{i // cols + 1:02d}_c{i % cols + 1:02d}" for i in range(count)]
+    width = max(2, len(str(count)))
+    return [f"{op}_{i + 1:0{width}d}" for i in range(count)]
+
+
+def _write_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
+    """Write ``data`` to ``stem + suffix``, or ``stem_1 + suffix``, ...: the first free name."""
+    k = 0
+    while True:
+        path = directory / (f"{stem}{suffix}" if k == 0 else f"{stem}_{k}{suffix}")
+        try:
+            # Exclusive create: a file that appears meanwhile is not overwritten either.
+            with path.open("xb") as f:
+                f.write(data)
+        except FileExistsError:
+            k += 1
+            continue
+        return path
+
+
+def _write_outputs(out: Path, op: str, generation: Generation) -> list[Path]:
+    from bridge.convert import midi_bytes
+
+    return [
+        _write_new(out, stem, ".mid", midi_bytes(tracks))
+        for stem, tracks in zip(_output_stems(op, generation), generation.outputs, strict=True)
+    ]
+
+
+def _write_report(
+    config: GenerateConfig,
+    generation: Generation,
+    files: Sequence[Path],
+    checkpoint: Path,
+    device: str,
+) -> Path:
+    params = dict(generation.params)
+    if config.track is not None:
+        params["track"] = config.track
+    report = {
+        "model": generation.model,
+        "op": config.op,
+        "params": params,
+        "seed": generation.seed,
+        "seconds": round(generation.seconds, 3),
+        "files": [p.name for p in files],
+        "inputs": [str(p) for p in config.inputs],
+        "checkpoint": str(checkpoint),
+        "device": device,
+    }
+    text = json.dumps(report, indent=2) + "\n"
+    return _write_new(config.out, "report", ".json", text.encode())
+
+
+# --- models -----------------------------------------------------------------
+
+
+def list_models(console: Console | None = None) -> None:
+    """Print every registered model (name, role, bars, description) as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bridge.engine import REGISTRY
+
+    table = Table(title="Registered models")
+    table.add_column("name", no_wrap=True)
+    table.add_column("role")
+    table.add_column("bars", justify="right")
+    table.add_column("description")
+    for spec in REGISTRY:
+        table.add_row(spec.name, spec.role.value, str(spec.bars), spec.description)
+    (console or Console()).print(table)
+
+
+# --- argument parsing ---------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("common options")
+    group.add_argument(
+        "--model", required=True, metavar="NAME", help="a registered model (see: models)"
+    )
+    group.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="PATH",
+        help="the model's checkpoint: a directory, a .tar or a checkpoint prefix "
+        "(required: no models are bundled yet)",
+    )
+    group.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="output folder (made if missing)"
+    )
+    group.add_argument(
+        "--seed", type=int, metavar="INT", help="random seed (default: drawn and printed)"
+    )
+    group.add_argument(
+        "--temperature", type=float, metavar="T", help="sampling temperature, 0.01..5"
+    )
+    group.add_argument(
+        "--device",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="where the model runs (default: auto, a GPU if TensorFlow sees one)",
+    )
+    group.add_argument(
+        "--batch-size", type=_positive_int, default=8, metavar="N", help="default: 8"
+    )
+    return common
+
+
+def _add_inputs(parser: argparse.ArgumentParser, *inputs: tuple[str, str]) -> None:
+    # One positional per file: argparse (3.11) fails on a tuple metavar when
+    # it reports a missing positional.
+    dests = [f"input_{i}" for i in range(len(inputs))]
+    for dest, (metavar, help_text) in zip(dests, inputs, strict=True):
+        parser.add_argument(dest, type=Path, metavar=metavar, help=help_text)
+    parser.set_defaults(input_dests=dests)
+
+
+def _add_track_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--track",
+        type=_positive_int,
+        metavar="N",
+        help="use track N (from 1) of each input file; default: the first drum track "
+        "for drum and groove models, the first other track for melody models",
+    )
+
+
+def _add_variation_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--count", type=_positive_int, metavar="N", help="how many variations")
+    parser.add_argument(
+        "--similarity", type=float, metavar="S", help="0..1: 1 stays close, 0 is free"
+    )
+
+
+def _add_generate(sub: Any) -> None:
+    generate_parser = sub.add_parser(
+        "generate",
+        help="run a model operation from MIDI files to MIDI files",
+        description="Run a model operation and write numbered MIDI files and a report.json "
+        "to --out (never overwriting a file). Options left out take the engine's defaults.",
+        epilog="example: latent-bridge generate variations beat.mid --model "
+        "cat-drums_2bar_small --checkpoint drums.tar --out variations --count 4",
+    )
+    ops = generate_parser.add_subparsers(dest="op", required=True, metavar="OP")
+    common = [_common_options()]
+    midi_in = ("INPUT.mid", "MIDI file to read")
+    corners = [
+        ("TL.mid", "top-left corner"),
+        ("TR.mid", "top-right corner"),
+        ("BL.mid", "bottom-left corner"),
+        ("BR.mid", "bottom-right corner"),
+    ]
+
+    p = ops.add_parser("sample", parents=common, help="new clips from random points")
+    _add_inputs(p)
+    p.add_argument("--count", type=_positive_int, metavar="N", help="how many clips")
+    p.add_argument(
+        "--bars", type=_positive_int, metavar="N", help="bars per clip (default: the model's)"
+    )
+
+    p = ops.add_parser("variations", parents=common, help="variations of one clip")
+    _add_inputs(p, midi_in)
+    _add_variation_options(p)
+    _add_track_option(p)
+
+    p = ops.add_parser("interpolate", parents=common, help="clips morphing from A to B")
+    _add_inputs(p, ("A.mid", "where to start"), ("B.mid", "where to end"))
+    p.add_argument(
+        "--steps", type=_positive_int, metavar="N", help="clips from A to B, both included"
+    )
+    p.add_argument("--method", choices=("slerp", "linear"), help="path through the latent space")
+    _add_track_option(p)
+
+    p = ops.add_parser("blend", parents=common, help="one point between four corner clips")
+    _add_inputs(p, *corners)
+    p.add_argument("--x", type=float, required=True, help="0 (left) .. 1 (right)")
+    p.add_argument("--y", type=float, required=True, help="0 (top) .. 1 (bottom)")
+    _add_track_option(p)
+
+    p = ops.add_parser("grid", parents=common, help="a grid of blends between four corners")
+    _add_inputs(p, *corners)
+    p.add_argument("--cols", type=_positive_int, metavar="C", help="columns, 2..16")
+    p.add_argument("--rows", type=_positive_int, metavar="R", help="rows, 2..16")
+    _add_track_option(p)
+
+    p = ops.add_parser(
+        "humanize", parents=common, help="velocities and microtiming (groove models)"
+    )
+    _add_inputs(p, midi_in)
+    _add_track_option(p)
+
+    p = ops.add_parser(
+        "multitrack", parents=common, help="variations of all tracks of a file together"
+    )
+    _add_inputs(p, midi_in)
+    _add_variation_options(p)
+
+    generate_parser.set_defaults(handler=_generate_command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="latent-bridge",
+        description="MusicVAE models for musicians: generate MIDI from the command line.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_generate(sub)
+    models_parser = sub.add_parser("models", help="list the registered models")
+    models_parser.set_defaults(handler=_models_command)
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> GenerateConfig:
+    """The :class:`GenerateConfig` that parsed ``generate`` arguments describe."""
+    return GenerateConfig(
+        op=args.op,
+        model=args.model,
+        checkpoint=args.checkpoint,
+        out=args.out,
+        inputs=tuple(getattr(args, dest) for dest in args.input_dests),
+        seed=args.seed,
+        temperature=args.temperature,
+        device=args.device,
+        batch_size=args.batch_size,
+        count=getattr(args, "count", None),
+        bars=getattr(args, "bars", None),
+        similarity=getattr(args, "similarity", None),
+        track=getattr(args, "track", None),
+        steps=getattr(args, "steps", None),
+        method=getattr(args, "method", None),
+        x=getattr(args, "x", None),
+        y=getattr(args, "y", None),
+        cols=getattr(args, "cols", None),
+        rows=getattr(args, "rows", None),
+    )
+
+
+def _generate_command(args: argparse.Namespace) -> int:
+    generate(config_from_args(args))
+    return 0
+
+
+def _models_command(args: argparse.Namespace) -> int:
+    list_models()
+    return 0
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, BridgeError):
+        return exc.message
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for any error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has printed
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    # pydub (imported by note_seq) warns about ffmpeg, which no command uses.
+    warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
+    try:
+        return handler(args)
+    except (BridgeError, OSError) as exc:
+        print(f"error: {_error_text(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

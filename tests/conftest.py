@@ -1,0 +1,43 @@
+"""Shared fixtures: random-weight checkpoints of the tiny registered models.
+
+Checkpoints are made once per test session through Magenta's training graph
+and restored through the same code path as an official checkpoint.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+# pydub (imported by note_seq) warns about a missing ffmpeg; audio is not used.
+warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
+
+TINY_MODELS = ("lb-drums_2bar_tiny", "lb-mel_2bar_tiny", "lb-groove_2bar_tiny", "lb-multitrack_1bar_tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    from bridge.engine.checkpoint import make_random_checkpoint
+    from bridge.engine.registry import get_spec
+
+    root = tmp_path_factory.mktemp("ckpt")
+    return {
+        name: str(make_random_checkpoint(get_spec(name).config, root / name, seed=i))
+        for i, name in enumerate(TINY_MODELS)
+    }
+
+
+@pytest.fixture(scope="session")
+def engine(tiny_checkpoints: dict[str, str]):  # type: ignore[no-untyped-def]
+    from bridge.engine import Engine
+
+    eng = Engine(device="cpu", batch_size=4, checkpoints=tiny_checkpoints)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def tmp(tmp_path: Path) -> Path:
+    return tmp_path

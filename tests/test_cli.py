@@ -1,0 +1,238 @@
+"""The ``latent-bridge`` command, run in-process through ``main([...])``.
+
+One module-scoped fixture writes random-weight checkpoints of the tiny drums
+and groove models; input MIDI files are built from notes in each test.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bridge.cli import main
+from bridge.clips import Clip, Note, Track
+from bridge.convert import read_midi, write_midi
+
+DRUMS = "lb-drums_2bar_tiny"
+GROOVE = "lb-groove_2bar_tiny"
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    from bridge.engine import REGISTRY
+    from bridge.engine.checkpoint import make_random_checkpoint
+
+    root = tmp_path_factory.mktemp("checkpoints")
+    return {
+        name: str(make_random_checkpoint(REGISTRY.get(name).config, root / name))
+        for name in (DRUMS, GROOVE)
+    }
+
+
+def drum_clip(shift: int = 0) -> Clip:
+    """Two bars of kick, snare and hats; ``shift`` moves the kicks for a second pattern."""
+    notes = [Note(42, i * 0.5, 0.25, velocity=80) for i in range(16)]
+    notes += [Note(36, (i * 4 + shift) % 8, 0.25, velocity=110) for i in range(2)]
+    notes += [Note(38, 1.0 + i * 2, 0.25, velocity=100) for i in range(4)]
+    return Clip(notes, 8.0, name="Beat")
+
+
+def write_song(path: Path, shift: int = 0) -> Path:
+    """A file whose first track is a bass line and whose second is drums."""
+    bass = Clip([Note(40 + i % 5, i * 1.0, 0.5) for i in range(8)], 8.0, name="Bass")
+    write_midi([Track(bass, False, 33), Track(drum_clip(shift), True, 0)], path)
+    return path
+
+
+def generate(checkpoints: dict[str, str], out: Path, *args: str, model: str = DRUMS) -> int:
+    return main(
+        [
+            "generate",
+            *args,
+            "--model",
+            model,
+            "--checkpoint",
+            checkpoints[model],
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ]
+    )
+
+
+def midi_files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.glob("*.mid"))
+
+
+def test_sample_writes_files_and_report(
+    checkpoints: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "new" / "dir"
+    assert generate(checkpoints, out, "sample", "--count", "3", "--seed", "7") == 0
+    assert midi_files(out) == ["sample_01.mid", "sample_02.mid", "sample_03.mid"]
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"] == DRUMS
+    assert report["op"] == "sample"
+    assert report["seed"] == 7
+    assert report["params"]["n"] == 3
+    assert report["files"] == midi_files(out)
+    assert report["seconds"] >= 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "device: cpu"
+    assert str(out / "sample_01.mid") in printed
+    assert "seed: 7" in printed
+
+
+def test_variations_of_drum_track(checkpoints: dict[str, str], tmp_path: Path) -> None:
+    song = write_song(tmp_path / "song.mid")
+    out = tmp_path / "out"
+    assert generate(checkpoints, out, "variations", str(song), "--count", "2", "--seed", "1") == 0
+    assert midi_files(out) == ["variations_01.mid", "variations_02.mid"]
+    for name in midi_files(out):
+        tracks = read_midi(out / name)
+        assert [t.is_drum for t in tracks] == [True]
+        assert tracks[0].clip.length == 8.0
+
+
+def test_track_option_out_of_range(
+    checkpoints: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    song = write_song(tmp_path / "song.mid")
+    assert generate(checkpoints, tmp_path / "out", "variations", str(song), "--track", "3") == 2
+    assert "--track must be 1..2" in capsys.readouterr().err
+    bass = tmp_path / "bass.mid"
+    write_midi([Track(Clip([Note(40, 0.0, 1.0)], 8.0), False, 33)], bass)
+    assert generate(checkpoints, tmp_path / "out", "variations", str(bass)) == 2
+    assert "has no drum track" in capsys.readouterr().err
+
+
+def test_no_overwrite_and_same_seed_same_bytes(checkpoints: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for _ in range(2):
+        assert generate(checkpoints, out, "sample", "--count", "2", "--seed", "5") == 0
+    assert midi_files(out) == [
+        "sample_01.mid",
+        "sample_01_1.mid",
+        "sample_02.mid",
+        "sample_02_1.mid",
+    ]
+    assert sorted(p.name for p in out.glob("*.json")) == ["report.json", "report_1.json"]
+    assert json.loads((out / "report_1.json").read_text())["files"] == [
+        "sample_01_1.mid",
+        "sample_02_1.mid",
+    ]
+    for n in ("01", "02"):
+        assert (out / f"sample_{n}.mid").read_bytes() == (out / f"sample_{n}_1.mid").read_bytes()
+
+
+def test_interpolate_blend_and_grid(checkpoints: dict[str, str], tmp_path: Path) -> None:
+    a, b = write_song(tmp_path / "a.mid"), write_song(tmp_path / "b.mid", shift=2)
+    out = tmp_path / "out"
+    assert generate(checkpoints, out, "interpolate", str(a), str(b), "--steps", "3") == 0
+    args = ["grid", str(a), str(b), str(b), str(a), "--cols", "2", "--rows", "2"]
+    assert generate(checkpoints, out, *args) == 0
+    args = ["blend", str(a), str(b), str(b), str(a), "--x", "0.25", "--y", "0.5"]
+    assert generate(checkpoints, out, *args) == 0
+    assert midi_files(out) == [
+        "blend_01.mid",
+        "grid_r01_c01.mid",
+        "grid_r01_c02.mid",
+        "grid_r02_c01.mid",
+        "grid_r02_c02.mid",
+        "interpolate_01.mid",
+        "interpolate_02.mid",
+        "interpolate_03.mid",
+    ]
+
+
+def test_humanize_with_groove_model(checkpoints: dict[str, str], tmp_path: Path) -> None:
+    song = write_song(tmp_path / "song.mid")
+    out = tmp_path / "out"
+    assert generate(checkpoints, out, "humanize", str(song), "--seed", "3", model=GROOVE) == 0
+    assert midi_files(out) == ["humanize_01.mid"]
+    (track,) = read_midi(out / "humanize_01.mid")
+    assert track.is_drum
+    assert track.clip.notes
+
+
+def test_multitrack_needs_a_multitrack_model(
+    checkpoints: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    song = write_song(tmp_path / "song.mid")
+    assert generate(checkpoints, tmp_path / "out", "multitrack", str(song)) == 2
+    assert "multitrack needs a trio or multitrack model" in capsys.readouterr().err
+
+
+def test_corrupt_midi_is_a_clear_error(
+    checkpoints: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"MThd this is not really MIDI")
+    assert generate(checkpoints, tmp_path / "out", "variations", str(bad)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "bad.mid is not a readable MIDI file" in err
+    assert "Traceback" not in err
+
+
+def test_missing_input_file(
+    checkpoints: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.mid"
+    assert generate(checkpoints, tmp_path / "out", "humanize", str(missing), model=GROOVE) == 2
+    assert "missing.mid" in capsys.readouterr().err
+
+
+def test_unknown_model(
+    checkpoints: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["generate", "sample", "--model", "no-such-model", "--checkpoint", checkpoints[DRUMS]]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    assert "error: unknown model 'no-such-model'" in capsys.readouterr().err
+
+
+def test_missing_checkpoint_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["generate", "sample", "--model", DRUMS, "--out", str(tmp_path / "out")]
+    assert main([*args, "--checkpoint", str(tmp_path / "nowhere")]) == 2
+    assert "error: checkpoint not found" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_checkpoint_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "sample", "--model", DRUMS, "--out", str(tmp_path)]) == 2
+    assert "--checkpoint PATH" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "blend", "a.mid", "--model", DRUMS, "--out", "x"]) == 2
+    assert main(["generate", "sample", "--model", DRUMS, "--out", "x", "--count", "0"]) == 2
+    assert main([]) == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_models_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert DRUMS in out
+    assert "groove" in out
+
+
+def test_help_does_not_import_tensorflow() -> None:
+    code = (
+        "import sys\n"
+        "from bridge.cli import main\n"
+        "try:\n"
+        "    main(['generate', 'sample', '--help'])\n"
+        "finally:\n"
+        "    assert 'tensorflow' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--checkpoint" in done.stdout

@@ -1,0 +1,237 @@
+"""Every engine operation end to end on random-weight tiny models."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bridge.clips import Clip, Note, TimeSignature, Track
+from bridge.engine import Engine, get_spec
+from bridge.engine import latent
+from bridge.engine.checkpoint import make_random_checkpoint, resolve_checkpoint
+from bridge.errors import (
+    CheckpointError,
+    InvalidRequestError,
+    UnknownModelError,
+    UnsupportedClipError,
+)
+
+DRUMS, MEL, GROOVE, MULTI = (
+    "lb-drums_2bar_tiny",
+    "lb-mel_2bar_tiny",
+    "lb-groove_2bar_tiny",
+    "lb-multitrack_1bar_tiny",
+)
+
+
+def beat(bars: int = 2, name: str = "beat") -> Clip:
+    notes = []
+    for b in range(bars):
+        o = 4.0 * b
+        notes += [Note(36, o, 0.25, probability=0.7), Note(38, o + 1, 0.25), Note(36, o + 2, 0.25)]
+        notes += [Note(42, o + k * 0.5, 0.25, velocity=80) for k in range(8)]
+    return Clip(notes, 4.0 * bars, name=name)
+
+
+def tune(beats: float = 8.0, base: int = 60) -> Clip:
+    steps = [0, 2, 4, 7, 9, 7, 4, 2]
+    return Clip([Note(base + steps[i % 8], i * 1.0, 1.0) for i in range(int(beats))], beats, name="tune")
+
+
+def _pitches(clips: list[Clip]) -> set[int]:
+    return {n.pitch for c in clips for n in c.notes}
+
+
+def test_sample_counts_lengths_and_seed(engine: Engine) -> None:
+    a = engine.sample(DRUMS, 3, bars=4, seed=11)
+    b = engine.sample(DRUMS, 3, bars=4, seed=11)
+    c = engine.sample(DRUMS, 3, bars=4, seed=12)
+    assert len(a.clips) == 3 and all(clip.length == 16.0 for clip in a.clips)
+    assert a.clips == b.clips
+    assert a.clips != c.clips
+    assert a.seed == 11
+
+
+def test_sample_without_seed_reports_the_seed_that_repeats_it(engine: Engine) -> None:
+    a = engine.sample(MEL, 2, temperature=0.8)
+    again = engine.sample(MEL, 2, temperature=0.8, seed=a.seed)
+    assert a.clips == again.clips
+
+
+def test_variations_keep_length_range_and_note_fields(engine: Engine) -> None:
+    clip = beat(3)  # 12 beats: one full 2-bar window and a half one, looped
+    gen = engine.variations(DRUMS, clip, 4, similarity=0.9, seed=3)
+    assert len(gen.clips) == 4
+    assert all(c.length == 12.0 for c in gen.clips)
+    drum_pitches = set(get_spec(DRUMS).converter._pitch_class_map)
+    assert _pitches(gen.clips) <= drum_pitches
+    assert gen.clips == engine.variations(DRUMS, clip, 4, similarity=0.9, seed=3).clips
+    # probability survives where a kick lands on a kick of the source
+    carried = [n for c in gen.clips for n in c.notes if n.probability == 0.7]
+    kicks = {n.start_time for n in clip.notes if n.pitch == 36}
+    assert all(n.pitch == 36 and n.start_time in kicks for n in carried)
+
+
+def test_melody_variations_stay_in_model_range(engine: Engine) -> None:
+    gen = engine.variations(MEL, tune(16), 3, seed=5)
+    lo, hi = engine.adapter(MEL).pitch_range() or (0, 127)
+    assert all(c.length == 16.0 for c in gen.clips)
+    assert all(lo <= p <= hi for p in _pitches(gen.clips))
+    # monophonic: no two notes start together
+    for c in gen.clips:
+        starts = [n.start_time for n in c.notes]
+        assert len(starts) == len(set(starts))
+
+
+def test_short_clip_is_looped_to_a_window_and_cut_back(engine: Engine) -> None:
+    one_bar = beat(1)
+    gen = engine.variations(DRUMS, one_bar, 2, seed=1)
+    assert all(c.length == 4.0 and all(n.start_time < 4.0 for n in c.notes) for c in gen.clips)
+
+
+@pytest.mark.parametrize("method", ["slerp", "linear"])
+def test_interpolate(engine: Engine, method: str) -> None:
+    gen = engine.interpolate(MEL, tune(8, 60), tune(8, 67), 5, method=method, seed=2)
+    assert len(gen.clips) == 5
+    assert all(c.length == 8.0 for c in gen.clips)
+    assert gen.clips == engine.interpolate(MEL, tune(8, 60), tune(8, 67), 5, method=method, seed=2).clips
+
+
+def test_blend_and_grid(engine: Engine) -> None:
+    corners = [beat(2, f"c{i}") for i in range(4)]
+    one = engine.blend(DRUMS, corners, 0.25, 0.75, seed=9)
+    assert len(one.clips) == 1 and one.clips[0].length == 8.0
+    grid = engine.blend_grid(DRUMS, corners, 3, 2, seed=9)
+    assert len(grid.clips) == 6
+    with pytest.raises(InvalidRequestError):
+        engine.blend(DRUMS, corners[:3], 0.5, 0.5)
+    with pytest.raises(InvalidRequestError):
+        engine.blend(DRUMS, corners, 1.5, 0.5)
+
+
+def test_humanize_changes_timing_or_velocity_only_around_the_grid(engine: Engine) -> None:
+    clip = beat(2)
+    gen = engine.humanize(GROOVE, clip, seed=4)
+    out = gen.clips[0]
+    assert out.length == 8.0
+    # offsets are at most half a 16th step either side of the grid
+    for n in out.notes:
+        step = round(n.start_time * 4) / 4
+        assert abs(n.start_time - step) <= 0.125 + 1e-6
+    assert gen.clips == engine.humanize(GROOVE, clip, seed=4).clips
+    with pytest.raises(InvalidRequestError):
+        engine.humanize(DRUMS, clip)
+
+
+def test_multitrack_as_many_tracks_out_as_in(engine: Engine) -> None:
+    scene = [
+        Track(tune(4, 72), False, 0),
+        Track(Clip([Note(36, 0, 1), Note(43, 2, 1)], 4, name="bass"), False, 33),
+        Track(beat(1), True, 0),
+    ]
+    gen = engine.multitrack(MULTI, scene, 2, seed=8)
+    assert len(gen.outputs) == 2
+    for out in gen.outputs:
+        assert [(t.is_drum, t.program) for t in out] == [(False, 0), (False, 33), (True, 0)]
+        assert all(t.clip.length == 4.0 for t in out)
+    with pytest.raises(InvalidRequestError):
+        engine.multitrack(DRUMS, scene)
+
+
+def test_tar_checkpoint_restores_like_a_directory(tmp_path: Path) -> None:
+    cfg = get_spec(DRUMS).config
+    archive = make_random_checkpoint(cfg, tmp_path / "t", seed=1, as_tar=True)
+    directory = make_random_checkpoint(cfg, tmp_path / "d", seed=1)
+    assert tarfile.is_tarfile(archive)
+    clip = beat(2)
+    gens = []
+    for ckpt in (archive, directory.parent):
+        eng = Engine(device="cpu", batch_size=4, checkpoints={DRUMS: str(ckpt)})
+        gens.append(eng.variations(DRUMS, clip, 2, seed=1).clips)
+        eng.close()
+    assert gens[0] == gens[1]
+
+
+# -- clear errors ---------------------------------------------------------------
+
+
+def test_empty_clip(engine: Engine) -> None:
+    with pytest.raises(UnsupportedClipError, match="no .*notes"):
+        engine.variations(DRUMS, Clip((), 8.0))
+
+
+def test_three_four_clip_on_four_four_model(engine: Engine) -> None:
+    waltz = Clip([Note(36, 0, 0.25)], 6.0, TimeSignature(3, 4))
+    with pytest.raises(UnsupportedClipError, match="3/4"):
+        engine.variations(DRUMS, waltz)
+
+
+def test_pitches_outside_model_range(engine: Engine) -> None:
+    with pytest.raises(UnsupportedClipError, match="outside the range"):
+        engine.variations(MEL, Clip([Note(120, 0, 1)], 8.0))
+    with pytest.raises(UnsupportedClipError, match="drum"):
+        engine.variations(DRUMS, Clip([Note(5, 0, 1)], 8.0))
+
+
+def test_unknown_model(engine: Engine) -> None:
+    with pytest.raises(UnknownModelError, match="unknown model 'nope'"):
+        engine.sample("nope")
+
+
+def test_bad_parameters(engine: Engine) -> None:
+    with pytest.raises(InvalidRequestError):
+        engine.sample(DRUMS, 0)
+    with pytest.raises(InvalidRequestError):
+        engine.sample(DRUMS, 1, temperature=float("nan"))
+    with pytest.raises(InvalidRequestError):
+        engine.variations(DRUMS, beat(), similarity=2.0)
+
+
+def test_missing_checkpoint(tmp_path: Path) -> None:
+    eng = Engine(device="cpu", checkpoints={DRUMS: str(tmp_path / "absent")})
+    with pytest.raises(CheckpointError, match="not found"):
+        eng.sample(DRUMS)
+    eng2 = Engine(device="cpu")
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        eng2.sample("cat-drums_2bar_small")
+
+
+def test_corrupt_checkpoints(tmp_path: Path, tiny_checkpoints: dict[str, str]) -> None:
+    bad_tar = tmp_path / "bad.tar"
+    bad_tar.write_bytes(b"not a tar at all" * 100)
+    with pytest.raises(CheckpointError):
+        resolve_checkpoint(bad_tar)
+    # a real checkpoint whose data file is garbage
+    prefix = Path(make_random_checkpoint(get_spec(DRUMS).config, tmp_path / "c"))
+    data = next(prefix.parent.glob(prefix.name + ".data-*"))
+    data.write_bytes(b"\0" * 64)
+    eng = Engine(device="cpu", checkpoints={DRUMS: str(prefix)})
+    with pytest.raises(CheckpointError, match="checkpoint"):
+        eng.sample(DRUMS)
+    # a checkpoint of another model
+    eng = Engine(device="cpu", checkpoints={DRUMS: tiny_checkpoints[MEL]})
+    with pytest.raises(CheckpointError, match="does not match|other layer sizes"):
+        eng.sample(DRUMS)
+
+
+def test_latent_math() -> None:
+    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    mid = latent.slerp(a, b, 0.5)
+    assert np.isclose(np.linalg.norm(mid), 1.0)
+    assert np.allclose(latent.lerp(a, b, 0.5), [0.5, 0.5])
+    path = latent.interpolate(a, b, 3)
+    assert np.allclose(path[0], a) and np.allclose(path[-1], b)
+    corners = [np.array([float(i)]) for i in range(4)]
+    assert latent.bilinear(corners, 0, 0)[0] == 0 and latent.bilinear(corners, 1, 1)[0] == 3
+    assert np.allclose(latent.vary(a, b, 1.0), a) and np.allclose(latent.vary(a, b, 0.0), b)
+
+
+def test_threads_share_a_model(engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda s: engine.sample(DRUMS, 2, seed=s).clips, [1, 2, 1, 2]))
+    assert results[0] == results[2] and results[1] == results[3]
