@@ -14,7 +14,12 @@ import pytest
 # pydub (imported by note_seq) warns about a missing ffmpeg; audio is not used.
 warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
 
-TINY_MODELS = ("lb-drums_2bar_tiny", "lb-mel_2bar_tiny", "lb-groove_2bar_tiny", "lb-multitrack_1bar_tiny")
+TINY_MODELS = (
+    "lb-drums_2bar_tiny",
+    "lb-mel_2bar_tiny",
+    "lb-groove_2bar_tiny",
+    "lb-multitrack_1bar_tiny",
+)
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from bridge.clips import Clip, Note, TimeSignature, Track
-from bridge.engine import Engine, get_spec
-from bridge.engine import latent
+from bridge.engine import Engine, get_spec, latent
 from bridge.engine.checkpoint import make_random_checkpoint, resolve_checkpoint
 from bridge.errors import (
     CheckpointError,
@@ -38,7 +37,9 @@ def beat(bars: int = 2, name: str = "beat") -> Clip:
 
 def tune(beats: float = 8.0, base: int = 60) -> Clip:
     steps = [0, 2, 4, 7, 9, 7, 4, 2]
-    return Clip([Note(base + steps[i % 8], i * 1.0, 1.0) for i in range(int(beats))], beats, name="tune")
+    return Clip(
+        [Note(base + steps[i % 8], i * 1.0, 1.0) for i in range(int(beats))], beats, name="tune"
+    )
 
 
 def _pitches(clips: list[Clip]) -> set[int]:
@@ -97,7 +98,10 @@ def test_interpolate(engine: Engine, method: str) -> None:
     gen = engine.interpolate(MEL, tune(8, 60), tune(8, 67), 5, method=method, seed=2)
     assert len(gen.clips) == 5
     assert all(c.length == 8.0 for c in gen.clips)
-    assert gen.clips == engine.interpolate(MEL, tune(8, 60), tune(8, 67), 5, method=method, seed=2).clips
+    assert (
+        gen.clips
+        == engine.interpolate(MEL, tune(8, 60), tune(8, 67), 5, method=method, seed=2).clips
+    )
 
 
 def test_blend_and_grid(engine: Engine) -> None:
@@ -159,7 +163,7 @@ def test_tar_checkpoint_restores_like_a_directory(tmp_path: Path) -> None:
 
 
 def test_empty_clip(engine: Engine) -> None:
-    with pytest.raises(UnsupportedClipError, match="no .*notes"):
+    with pytest.raises(UnsupportedClipError, match=r"no .*notes"):
         engine.variations(DRUMS, Clip((), 8.0))
 
 
@@ -213,7 +217,7 @@ def test_corrupt_checkpoints(tmp_path: Path, tiny_checkpoints: dict[str, str]) -
         eng.sample(DRUMS)
     # a checkpoint of another model
     eng = Engine(device="cpu", checkpoints={DRUMS: tiny_checkpoints[MEL]})
-    with pytest.raises(CheckpointError, match="does not match|other layer sizes"):
+    with pytest.raises(CheckpointError, match=r"does not match|other layer sizes"):
         eng.sample(DRUMS)
 
 

@@ -22,7 +22,12 @@ def _drum_clip(beats: float) -> Clip:
     notes = []
     for bar in range(int(beats // 4)):
         o = bar * 4.0
-        notes += [Note(36, o, 0.25), Note(38, o + 1, 0.25), Note(36, o + 2.5, 0.25), Note(38, o + 3, 0.25)]
+        notes += [
+            Note(36, o, 0.25),
+            Note(38, o + 1, 0.25),
+            Note(36, o + 2.5, 0.25),
+            Note(38, o + 3, 0.25),
+        ]
         notes += [Note(42, o + k * 0.5, 0.25) for k in range(8)]
     return Clip(notes, beats)
 

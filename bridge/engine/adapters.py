@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,7 +207,7 @@ def match_tracks(decoded: Sequence[Track], template: Sequence[Track], beats: flo
     """
     left = list(decoded)
     result: list[Track | None] = [None] * len(template)
-    tests = (
+    tests: tuple[Callable[[Track, Track], bool], ...] = (
         lambda d, t: d.is_drum == t.is_drum and (d.is_drum or d.program == t.program),
         lambda d, t: d.is_drum == t.is_drum and d.program // 8 == t.program // 8,
         lambda d, t: d.is_drum == t.is_drum,
