@@ -4,8 +4,8 @@ For each model a random-weight checkpoint is written to a temporary
 directory; both the engine and ``TrainedModel`` restore it. Every operation
 gets one untimed warm-up call per side, then ``--repeats`` timed calls,
 interleaved (engine, direct, engine, direct, ...) so that machine noise hits
-both sides alike. Loading (graph build + restore) is timed once per side and
-reported as the ``load`` row.
+both sides alike. Loading (graph build + restore) is timed ``--load-repeats``
+times per side, interleaved too, and reported as the ``load`` row.
 
 The "direct" column is the closest thing a ``TrainedModel`` user would write:
 
@@ -385,7 +385,7 @@ def converter_verdict(tm: Any, seqs: list[Any]) -> str | None:
 
 
 def bench_model(
-    name: str, prefix: Path, repeats: int, console: Any
+    name: str, prefix: Path, repeats: int, load_repeats: int, console: Any
 ) -> tuple[dict[str, Any], list[OpResult]]:
     from magenta.models.music_vae import TrainedModel
     from magenta.models.music_vae.trained_model import (
@@ -398,17 +398,39 @@ def bench_model(
 
     spec = get_spec(name)
     engine = Engine(device="cpu", batch_size=BATCH_SIZE, checkpoints={name: str(prefix)})
-    load: dict[str, Any] = {}
 
-    gc.collect()
-    t0 = time.perf_counter()
-    engine.model(name)
-    load["engine_s"] = time.perf_counter() - t0
-    gc.collect()
-    t0 = time.perf_counter()
-    tm = TrainedModel(spec.config, batch_size=BATCH_SIZE, checkpoint_dir_or_path=str(prefix))
-    load["direct_s"] = time.perf_counter() - t0
-    console.print(f"  load: engine {load['engine_s']:.2f} s, TrainedModel {load['direct_s']:.2f} s")
+    def load_direct() -> Any:
+        return TrainedModel(spec.config, batch_size=BATCH_SIZE, checkpoint_dir_or_path=str(prefix))
+
+    # Loading = graph build + restore; timed like the ops, interleaved. Every
+    # load but the last is thrown away again.
+    engine_loads: list[float] = []
+    direct_loads: list[float] = []
+    tm: Any = None
+    for i in range(load_repeats):
+        last = i == load_repeats - 1
+        gc.collect()
+        t0 = time.perf_counter()
+        engine.model(name)
+        engine_loads.append(time.perf_counter() - t0)
+        if not last:
+            engine.unload(name)
+        gc.collect()
+        t0 = time.perf_counter()
+        tm = load_direct()
+        direct_loads.append(time.perf_counter() - t0)
+        if not last:
+            tm._sess.close()  # TrainedModel has no close()
+    load = {
+        "engine_s": statistics.median(engine_loads),
+        "direct_s": statistics.median(direct_loads),
+        "engine_times_s": engine_loads,
+        "direct_times_s": direct_loads,
+    }
+    console.print(
+        f"  load: engine {load['engine_s']:.2f} s, TrainedModel {load['direct_s']:.2f} s"
+        f" (median of {load_repeats})"
+    )
 
     results = []
     for op in build_ops(name, spec, engine, tm):
@@ -522,11 +544,11 @@ def print_table(console: Any, loads: dict[str, dict[str, Any]], results: list[Op
     table = Table(title="Engine vs Magenta TrainedModel (random weights, CPU)")
     table.add_column("model")
     table.add_column("op")
-    table.add_column("engine median ms", justify="right")
+    table.add_column("engine med ms", justify="right")
     table.add_column("engine p95 ms", justify="right")
-    table.add_column("direct median ms", justify="right")
+    table.add_column("direct med ms", justify="right")
     table.add_column("direct p95 ms", justify="right")
-    table.add_column("engine/direct", justify="right")
+    table.add_column("eng/direct", justify="right")
     table.add_column("note")
     for model in loads:
         ld = loads[model]
@@ -538,7 +560,7 @@ def print_table(console: Any, loads: dict[str, dict[str, Any]], results: list[Op
             f"{ld['direct_s'] * 1000:,.1f}",
             "",
             f"{ld['engine_s'] / ld['direct_s']:.2f}",
-            "once each",
+            f"median of {len(ld['engine_times_s'])}",
         )
         for res in (r for r in results if r.model == model):
             e, d = ms_stats(res.engine_times), ms_stats(res.direct_times)
@@ -570,7 +592,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--out", type=Path, default=DEFAULT_OUT, help=f"JSON file (default {DEFAULT_OUT})"
     )
     p.add_argument("--repeats", type=int, default=5, help="timed calls per op and side")
-    p.add_argument("--quick", action="store_true", help="2 repeats (overrides --repeats)")
+    p.add_argument(
+        "--load-repeats", type=int, default=3, help="timed loads per model and side (default 3)"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="2 repeats and 1 load (overrides --repeats)"
+    )
     p.add_argument(
         "--models",
         nargs="+",
@@ -584,9 +611,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
     if args.quick:
-        args.repeats = 2
-    if args.repeats < 1:
-        p.error("--repeats must be at least 1")
+        args.repeats, args.load_repeats = 2, 1
+    if args.repeats < 1 or args.load_repeats < 1:
+        p.error("--repeats and --load-repeats must be at least 1")
     return args
 
 
@@ -594,7 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from rich.console import Console
 
-    console = Console()
+    # A table wider than 80 columns when the output goes to a file or pipe.
+    console = Console() if sys.stdout.isatty() else Console(width=170)
     started = time.perf_counter()
     console.print("importing TensorFlow and Magenta ...")
     from bridge.engine.tfcompat import tf1
@@ -617,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"random checkpoint for {name}: {checkpoints[name]:.1f} s")
         for name in args.models:
             console.print(f"[bold]{name}[/bold] ({get_spec(name).role.value})")
-            load, res = bench_model(name, prefixes[name], args.repeats, console)
+            load, res = bench_model(name, prefixes[name], args.repeats, args.load_repeats, console)
             loads[name] = load
             results += res
 
@@ -628,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "settings": {
             "repeats": args.repeats,
+            "load_repeats": args.load_repeats,
             "batch_size": BATCH_SIZE,
             "count": COUNT,
             "grid": f"{GRID}x{GRID}",

@@ -1,7 +1,7 @@
 """The ``latent-bridge`` command, run in-process through ``main([...])``.
 
-One module-scoped fixture writes random-weight checkpoints of the tiny drums
-and groove models; input MIDI files are built from notes in each test.
+Checkpoints come from the session fixture in conftest.py; input MIDI files
+are built from notes in each test.
 """
 
 from __future__ import annotations
@@ -21,16 +21,10 @@ DRUMS = "lb-drums_2bar_tiny"
 GROOVE = "lb-groove_2bar_tiny"
 
 
-@pytest.fixture(scope="module")
-def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    from bridge.engine import REGISTRY
-    from bridge.engine.checkpoint import make_random_checkpoint
-
-    root = tmp_path_factory.mktemp("checkpoints")
-    return {
-        name: str(make_random_checkpoint(REGISTRY.get(name).config, root / name))
-        for name in (DRUMS, GROOVE)
-    }
+@pytest.fixture
+def checkpoints(tiny_checkpoints: dict[str, str]) -> dict[str, str]:
+    """The session's random-weight checkpoints (see conftest.py)."""
+    return tiny_checkpoints
 
 
 def drum_clip(shift: int = 0) -> Clip:
@@ -236,3 +230,19 @@ def test_help_does_not_import_tensorflow() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--checkpoint" in done.stdout
+
+
+def test_multitrack_keeps_every_track(checkpoints: dict[str, str], tmp_path: Path) -> None:
+    song = tmp_path / "scene.mid"
+    keys = Clip([Note(72 + i % 3, i * 1.0, 1.0) for i in range(4)], 4.0, name="Keys")
+    bass = Clip([Note(40, 0.0, 2.0), Note(43, 2.0, 2.0)], 4.0, name="Bass")
+    drums = Clip([Note(36, 0.0, 0.25), Note(38, 1.0, 0.25)], 4.0, name="Drums")
+    write_midi([Track(keys, False, 0), Track(bass, False, 33), Track(drums, True, 0)], song)
+    out = tmp_path / "out"
+    args = ("multitrack", str(song), "--count", "2", "--seed", "3")
+    assert generate(checkpoints, out, *args, model="lb-multitrack_1bar_tiny") == 0
+    assert midi_files(out) == ["multitrack_01.mid", "multitrack_02.mid"]
+    for name in midi_files(out):
+        # read_midi drops instruments without notes; those present keep their programs
+        got = {(t.is_drum, t.program) for t in read_midi(out / name)}
+        assert got <= {(False, 0), (False, 33), (True, 0)}

@@ -276,9 +276,10 @@ class Engine:
         spec = self.registry.get(model)
         bars = spec.bars if bars is None else bars
         _check_count("bars", bars, 1, MAX_BARS)
-        if spec.chord_conditioned:
+        if spec.has_controls:
+            what = "chords" if spec.chord_conditioned else "the hits of an input clip"
             raise InvalidRequestError(
-                f"model {model!r} is conditioned on chords; use variations of a clip instead"
+                f"model {model!r} is conditioned on {what}; use an operation on a clip instead"
             )
 
         def body(
@@ -354,7 +355,7 @@ class Engine:
             )
             templates = [w for _ in range(n) for w in windows]
             controls = [
-                e.controls if e is not None and spec.chord_conditioned else None for e in enc
+                e.controls if e is not None and spec.has_controls else None for e in enc
             ] * n
             decoded = self._decode(adapter, loaded, zs, templates, temperature, seed, controls)
             silent = [e is None for e in enc]
@@ -432,8 +433,13 @@ class Engine:
         clips: Sequence[Clip],
         names: Sequence[str],
         seed: int,
-    ) -> tuple[list[np.ndarray], list[list[Track]], float]:
-        """Encode several clips window by window, padded to the longest by looping."""
+    ) -> tuple[list[np.ndarray], list[list[Track]], float, list[np.ndarray | None]]:
+        """Encode several clips window by window, padded to the longest by looping.
+
+        Returns each clip's latents, the first clip's windows, the longest
+        length, and the first clip's control sequences (for models that need
+        them: the result follows the first clip's chords or hits).
+        """
         drum = adapter.role in (Role.DRUMS, Role.GROOVE)
         per_clip = [
             self._windows(adapter, [Track(c, drum, 0)], n)
@@ -441,8 +447,13 @@ class Engine:
         ]
         count = max(len(w) for w in per_clip)
         per_clip = [[w[i % len(w)] for i in range(count)] for w in per_clip]
-        mus = [self._encode(adapter, loaded, w, seed)[0] for w in per_clip]
-        return mus, per_clip[0], max(c.length for c in clips)
+        encoded = [self._encode(adapter, loaded, w, seed) for w in per_clip]
+        mus = [mu for mu, _ in encoded]
+        controls = [
+            e.controls if e is not None and adapter.spec.has_controls else None
+            for e in encoded[0][1]
+        ]
+        return mus, per_clip[0], max(c.length for c in clips), controls
 
     def interpolate(
         self,
@@ -466,7 +477,7 @@ class Engine:
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
         ) -> list[list[Track]]:
-            (mu_a, mu_b), template, length = self._encode_sources(
+            (mu_a, mu_b), template, length, ctl = self._encode_sources(
                 adapter, loaded, [a, b], ["clip A", "clip B"], seed
             )
             windows = len(template)
@@ -480,6 +491,7 @@ class Engine:
                 [template[w] for w in range(windows) for _ in range(steps)],
                 temperature,
                 seed,
+                [ctl[w] for w in range(windows) for _ in range(steps)],
             )
             src = [
                 Track(
@@ -526,7 +538,7 @@ class Engine:
                 "bottom-left corner",
                 "bottom-right corner",
             ]
-            mus, template, length = self._encode_sources(adapter, loaded, corners, names, seed)
+            mus, template, length, ctl = self._encode_sources(adapter, loaded, corners, names, seed)
             windows = len(template)
             zs = np.asarray(
                 [
@@ -537,7 +549,13 @@ class Engine:
                 np.float32,
             )
             decoded = self._decode(
-                adapter, loaded, zs, [t for _ in points for t in template], temperature, seed
+                adapter,
+                loaded,
+                zs,
+                [t for _ in points for t in template],
+                temperature,
+                seed,
+                [c for _ in points for c in ctl],
             )
             first = corners[0]
             src = [
@@ -614,7 +632,8 @@ class Engine:
             tracks = [Track(clip, True, 0)]
             windows = self._windows(adapter, tracks, "clip")
             mu, enc = self._encode(adapter, loaded, windows, seed)
-            decoded = self._decode(adapter, loaded, mu, windows, temperature, seed)
+            controls = [e.controls if e is not None and spec.has_controls else None for e in enc]
+            decoded = self._decode(adapter, loaded, mu, windows, temperature, seed, controls)
             wins = [
                 d if e is not None else w for d, e, w in zip(decoded, enc, windows, strict=True)
             ]

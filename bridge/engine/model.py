@@ -23,7 +23,7 @@ import numpy as np
 from bridge.engine.checkpoint import resolve_checkpoint, restore_error
 from bridge.engine.registry import ModelSpec
 from bridge.engine.tfcompat import SamplingSeeds, tf1
-from bridge.errors import CheckpointError
+from bridge.errors import CheckpointError, InvalidRequestError
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,9 @@ class LoadedModel:
     ) -> Encoded:
         """Encode converter tensors; ``z`` is drawn from q(z|x) under ``seed``."""
         if not self.z_size:
-            raise CheckpointError(f"model {self.spec.name!r} has no latent space to encode into")
+            raise InvalidRequestError(
+                f"model {self.spec.name!r} has no latent space to encode into"
+            )
         conv = self.converter
         count = len(inputs)
         max_len = max(len(t) for t in inputs)
@@ -200,7 +202,9 @@ class LoadedModel:
         }
         if self._c_input is not None:
             if controls is None:
-                raise CheckpointError(f"model {self.spec.name!r} needs control input (chords)")
+                raise InvalidRequestError(
+                    f"model {self.spec.name!r} needs a control sequence (chords or hits) to decode"
+                )
             feed[self._c_input] = controls
         out = []
         for b, (lo, hi) in enumerate(self._batches(total)):

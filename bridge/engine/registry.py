@@ -72,6 +72,11 @@ class ModelSpec:
         return bool(self.config.hparams.z_size)
 
     @property
+    def has_controls(self) -> bool:
+        """Whether decoding needs a control sequence (chords, or GrooVAE's hits)."""
+        return bool(self.converter.control_depth)
+
+    @property
     def chord_conditioned(self) -> bool:
         return bool(self.converter.control_depth) and self.role is not Role.GROOVE
 
