@@ -447,11 +447,11 @@ class Engine:
         ]
         count = max(len(w) for w in per_clip)
         per_clip = [[w[i % len(w)] for i in range(count)] for w in per_clip]
-        encoded = [self._encode(adapter, loaded, w, seed) for w in per_clip]
-        mus = [mu for mu, _ in encoded]
+        # One encoder run for all clips' windows, not one per clip.
+        mu, enc = self._encode(adapter, loaded, [w for wins in per_clip for w in wins], seed)
+        mus = [mu[i * count : (i + 1) * count] for i in range(len(clips))]
         controls = [
-            e.controls if e is not None and adapter.spec.has_controls else None
-            for e in encoded[0][1]
+            e.controls if e is not None and adapter.spec.has_controls else None for e in enc[:count]
         ]
         return mus, per_clip[0], max(c.length for c in clips), controls
 
