@@ -249,3 +249,16 @@ def test_seeded_decoding_repeats_exactly(engine: Engine) -> None:
     first = model.decode_tensors(z, temperature=1.0, seed=5)
     for _ in range(10):
         assert np.array_equal(model.decode_tensors(z, temperature=1.0, seed=5), first)
+
+
+def test_huge_clip_is_refused_clearly(engine: Engine) -> None:
+    bars = 300
+    notes = [Note(36, 4.0 * b, 0.25) for b in range(bars)]
+    with pytest.raises(UnsupportedClipError, match="too long"):
+        engine.variations(DRUMS, Clip(notes, 4.0 * bars))
+
+
+def test_scene_with_a_silent_track(engine: Engine) -> None:
+    scene = [Track(tune(4, 72), False, 0), Track(Clip((), 4.0, name="empty"), False, 33)]
+    gen = engine.multitrack(MULTI, scene, 1, seed=2)
+    assert [t.program for t in gen.outputs[0]] == [0, 33]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from bridge.clips import Clip, Track
-from bridge.convert import carry_note_fields, split_windows, stitch_windows
+from bridge.convert import carry_note_fields, sequence_to_tracks, split_windows, stitch_windows
 from bridge.engine import latent
 from bridge.engine.adapters import Adapter, WindowTensors
 from bridge.engine.model import LoadedModel
@@ -29,7 +29,8 @@ from bridge.errors import InvalidRequestError, UnsupportedClipError
 
 MAX_COUNT = 64
 MAX_GRID = 16
-MAX_BARS = 64
+MAX_BARS = 64  # longest sample
+MAX_CLIP_BARS = 256  # longest input clip
 
 
 @dataclass
@@ -175,18 +176,16 @@ class Engine:
         """Cut every track into model windows; shorter tracks loop to the longest."""
         if not tracks:
             raise UnsupportedClipError(f"the {what} has no tracks")
+        multi = len(tracks) > 1
         for i, t in enumerate(tracks):
-            if len(tracks) > 1 and adapter.role is not Role.TRIO:
-                adapter.check_clip(
-                    t.clip, f"{what} (track {i + 1})"
-                ) if not t.clip.is_empty else None
-            else:
-                adapter.check_clip(t.clip, what)
+            if multi and t.clip.is_empty and adapter.role is not Role.TRIO:
+                continue  # a silent part of a scene is fine; a trio needs all three
+            adapter.check_clip(t.clip, f"{what} (track {i + 1})" if multi else what)
         if all(t.clip.is_empty for t in tracks):
             raise UnsupportedClipError(f"the {what} has no (unmuted) notes")
         length = max(t.clip.length for t in tracks)
         count = math.ceil(length / adapter.beats - 1e-9)
-        if count * adapter.spec.bars > MAX_BARS * 4:
+        if count * adapter.spec.bars > MAX_CLIP_BARS:
             raise UnsupportedClipError(f"the {what} is too long ({length:g} beats)")
         per_track = [split_windows(t.clip, adapter.beats, loop=True) for t in tracks]
         return [
@@ -307,8 +306,6 @@ class Engine:
             for i in range(n):
                 part = seqs[i * count : (i + 1) * count]
                 if spec.role.is_multitrack:
-                    from bridge.convert import sequence_to_tracks
-
                     first = sequence_to_tracks(part[0], length=spec.beats)
                     wins = [adapter.from_sequence(s, first) for s in part]
                     srcs = [Track(Clip((), length), t.is_drum, t.program) for t in first]
