@@ -433,13 +433,65 @@ def _add_generate(sub: Any) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="latent-bridge",
-        description="MusicVAE models for musicians: generate MIDI from the command line.",
+        description="MusicVAE models for musicians: an OSC server for Live, and MIDI generation.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_generate(sub)
     models_parser = sub.add_parser("models", help="list the registered models")
     models_parser.set_defaults(handler=_models_command)
+    _add_serve(sub)
     return parser
+
+
+def _add_serve(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the OSC server for Live (see docs/protocol.md)",
+        description="Serve a profile's models over OSC on 127.0.0.1 (see docs/protocol.md).",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=9000, help="UDP port (default: 9000)")
+    p.add_argument("--profile", type=Path, help="TOML file with [roles] and [checkpoints]")
+    p.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="ROLE=NAME",
+        help="which model serves a role (drums, melody, groove, multitrack, trio); repeatable",
+    )
+    p.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a model's checkpoint (directory, .tar or prefix); repeatable",
+    )
+    p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
+    p.add_argument("--batch-size", type=_positive_int, default=8)
+    p.add_argument("--max-queue", type=_positive_int, default=16, help="requests waiting per model")
+    p.add_argument("--log", type=Path, default=Path("latent-bridge-server.log"), help="log file")
+    p.add_argument("--quiet", action="store_true", help="no live view in the terminal")
+    p.add_argument("--preload", action="store_true", help="load every model before listening")
+    p.set_defaults(handler=_serve_command)
+
+
+def _serve_command(args: argparse.Namespace) -> int:
+    from bridge.osc.app import ServeConfig, parse_pairs, serve
+
+    config = ServeConfig(
+        host=args.host,
+        port=args.port,
+        device=args.device,
+        profile=args.profile,
+        roles=parse_pairs(args.model, "--model"),
+        checkpoints=parse_pairs(args.checkpoint, "--checkpoint"),
+        max_queue=args.max_queue,
+        batch_size=args.batch_size,
+        log_file=args.log,
+        live=not args.quiet,
+        preload=args.preload,
+    )
+    return serve(config)
 
 
 def config_from_args(args: argparse.Namespace) -> GenerateConfig:

@@ -1,0 +1,146 @@
+"""``latent-bridge serve``: a profile, the server, a live view and a log file."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import threading
+import time
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from bridge.errors import BridgeError
+from bridge.osc.server import DEFAULT_HOST, DEFAULT_PORT, Profile, Server
+
+log = logging.getLogger("latent_bridge.server")
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    device: str = "auto"
+    profile: Path | None = None
+    roles: dict[str, str] = field(default_factory=dict)
+    checkpoints: dict[str, str] = field(default_factory=dict)
+    max_queue: int = 16
+    batch_size: int = 8
+    log_file: Path = Path("latent-bridge-server.log")
+    live: bool = True
+    preload: bool = False
+
+
+def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, str]:
+    """``["a=b", ...]`` -> ``{"a": "b"}``, with a clear error for a bad item."""
+    out = {}
+    for item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise BridgeError(f"{what} must look like KEY=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def load_profile(config: ServeConfig) -> Profile:
+    """The TOML profile (``[roles]``, ``[checkpoints]``), overridden by flags."""
+    roles: dict[str, str] = {}
+    checkpoints: dict[str, str] = {}
+    if config.profile is not None:
+        try:
+            data = tomllib.loads(config.profile.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise BridgeError(f"cannot read profile {config.profile}: {exc}") from exc
+        base = config.profile.parent
+        roles.update({str(k): str(v) for k, v in data.get("roles", {}).items()})
+        for name, path in data.get("checkpoints", {}).items():
+            p = Path(str(path)).expanduser()
+            checkpoints[str(name)] = str(p if p.is_absolute() else base / p)
+    roles.update(config.roles)
+    checkpoints.update(config.checkpoints)
+    return Profile(roles=roles, checkpoints=checkpoints)
+
+
+def _view(server: Server) -> Group:
+    status = server.status()
+    head = Table.grid(padding=(0, 2))
+    head.add_row(
+        f"[b]Latent Bridge[/b] on {server.host}:{server.port}",
+        f"device: {status['device']}",
+        f"queue: {status['queue_depth']}",
+        f"in flight: {status['in_flight']}",
+        f"served: {status['served']}",
+    )
+    models = Table("model", "role", "bars", "loaded", "checkpoint", title="models", expand=True)
+    for row in server.model_rows():
+        models.add_row(
+            row["name"],
+            row["role"],
+            str(row["bars"]),
+            "yes" if row["loaded"] else "no",
+            "yes" if row["available"] else "missing",
+        )
+    lat = Table("operation", "count", "p50 ms", "p95 ms", title="recent latencies", expand=True)
+    by_op: dict[str, list[float]] = {}
+    for op, secs in list(server.stats.latencies):
+        by_op.setdefault(op, []).append(secs * 1000)
+    for op, values in sorted(by_op.items()):
+        values.sort()
+        p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
+        lat.add_row(op, str(len(values)), f"{statistics.median(values):.0f}", f"{p95:.0f}")
+    errors = Table("time", "request", "error", title="recent errors", expand=True)
+    for when, rid, code in list(server.stats.errors)[-5:]:
+        errors.add_row(time.strftime("%H:%M:%S", time.localtime(when)), rid, code)
+    return Group(head, models, lat, errors)
+
+
+def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:
+    """Run the server until Ctrl-C (or ``stop`` is set)."""
+    from bridge.engine import Engine
+
+    handler = logging.FileHandler(config.log_file)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    console = Console()
+    profile = load_profile(config)
+    engine = Engine(device=config.device, batch_size=config.batch_size)
+    server = Server(engine, profile, host=config.host, port=config.port, max_queue=config.max_queue)
+    console.print(f"device: {engine.device}")
+    if not profile.models():
+        console.print(
+            "no models configured: ping and status work, operations answer with an error. "
+            "Give --model ROLE=NAME --checkpoint NAME=PATH or --profile FILE.toml"
+        )
+    if config.host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[yellow]warning:[/] listening on {config.host}, not only this computer")
+    for name in profile.models():
+        engine.registry.get(name)  # unknown names fail now, not on first request
+    if config.preload:
+        for name in profile.models():
+            console.print(f"loading {name} ...")
+            engine.model(name)
+    server.start()
+    console.print(f"listening on {server.host}:{server.port} (log: {config.log_file})")
+    stop = stop or threading.Event()
+    try:
+        if config.live and console.is_terminal:
+            with Live(_view(server), console=console, refresh_per_second=4) as live:
+                while not stop.wait(0.25):
+                    live.update(_view(server))
+        else:
+            while not stop.wait(0.5):
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        engine.close()
+        log.removeHandler(handler)
+        handler.close()
+    return 0

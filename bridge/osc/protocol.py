@@ -1,0 +1,143 @@
+"""The wire format shared by the server, the Max for Live devices and tests.
+
+``docs/protocol.md`` is the contract; this module holds its constants and
+the packing of notes into OSC arguments. Every request is
+``/lb/<namespace>/<method> reply_port request_id args...``; every reply goes
+to the sender's host at ``reply_port`` and starts with the request id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from bridge.clips import Note
+from bridge.errors import BridgeError
+
+VERSION = "1"
+PREFIX = "/lb"
+# 16 notes x 8 values x 4 bytes plus the header is about 620 bytes: one
+# datagram well inside an Ethernet MTU and any OSC stack's buffer, Max's
+# udpsend/udpreceive included, so no packet is ever fragmented or cut.
+NOTES_PER_PACKET = 16
+NOTE_FIELDS = (
+    "pitch",
+    "start_time",
+    "duration",
+    "velocity",
+    "mute",
+    "probability",
+    "velocity_deviation",
+    "release_velocity",
+)
+MAX_NOTES_PER_CLIP = 8192
+MAX_CLIPS_PER_REQUEST = 8
+MAX_PENDING_UPLOADS = 256
+UPLOAD_TTL_S = 30.0
+
+
+class ProtocolError(BridgeError):
+    """A request that does not follow docs/protocol.md."""
+
+    code = "bad_request"
+
+
+class ChunkError(ProtocolError):
+    """A note transfer with a missing, duplicated or extra part."""
+
+    code = "bad_chunks"
+
+
+class TooLargeError(ProtocolError):
+    code = "too_large"
+
+
+class BusyError(BridgeError):
+    code = "busy"
+
+
+class CancelledError(BridgeError):
+    code = "cancelled"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One OSC message to send to ``(host, port)``."""
+
+    host: str
+    port: int
+    address: str
+    args: tuple[Any, ...]
+
+    def dgram(self) -> bytes:
+        return build(self.address, self.args)
+
+
+def build(address: str, args: Iterable[Any]) -> bytes:
+    b = OscMessageBuilder(address)
+    for a in args:
+        if isinstance(a, bool):
+            b.add_arg(int(a), "i")
+        elif isinstance(a, int):
+            b.add_arg(a, "i" if -(2**31) <= a < 2**31 else "h")
+        elif isinstance(a, float):
+            b.add_arg(a, "f")
+        else:
+            b.add_arg(str(a), "s")
+    return bytes(b.build().dgram)
+
+
+def note_args(notes: Sequence[Note]) -> list[Any]:
+    """Flatten notes into OSC arguments, eight values each."""
+    out: list[Any] = []
+    for n in notes:
+        out += [
+            n.pitch,
+            float(n.start_time),
+            float(n.duration),
+            float(n.velocity),
+            int(n.mute),
+            float(n.probability),
+            float(n.velocity_deviation),
+            float(n.release_velocity),
+        ]
+    return out
+
+
+def parse_notes(args: Sequence[Any]) -> list[Note]:
+    """The inverse of :func:`note_args`; raises on a count or type mismatch."""
+    if len(args) % len(NOTE_FIELDS):
+        raise ProtocolError(
+            f"notes travel as groups of {len(NOTE_FIELDS)} values "
+            f"({', '.join(NOTE_FIELDS)}); got {len(args)} values"
+        )
+    notes = []
+    for i in range(0, len(args), len(NOTE_FIELDS)):
+        values = args[i : i + len(NOTE_FIELDS)]
+        for name, v in zip(NOTE_FIELDS, values, strict=True):
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ProtocolError(f"note {i // 8 + 1}: {name} must be a number, got {v!r}")
+        pitch = values[0]
+        if isinstance(pitch, float) and pitch.is_integer():
+            pitch = int(pitch)  # Max may send whole numbers as floats
+        notes.append(
+            Note(
+                pitch=pitch,
+                start_time=values[1],
+                duration=values[2],
+                velocity=values[3],
+                mute=bool(values[4]),
+                probability=values[5],
+                velocity_deviation=values[6],
+                release_velocity=values[7],
+            )
+        )
+    return notes
+
+
+def chunks(notes: Sequence[Note]) -> list[Sequence[Note]]:
+    """Notes cut into packet-sized parts (at least one part, maybe empty)."""
+    return [notes[i : i + NOTES_PER_PACKET] for i in range(0, len(notes), NOTES_PER_PACKET)] or [[]]

@@ -1,0 +1,78 @@
+"""One parsed OSC request and typed access to its arguments."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
+
+
+@dataclass(frozen=True)
+class Request:
+    """``address reply_port request_id args...`` from ``host``."""
+
+    address: str
+    host: str
+    port: int
+    id: str
+    args: tuple[Any, ...]
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.host, self.port, self.id)
+
+    def reply(self, method: str, *args: Any) -> Outgoing:
+        """``/lb/<method> id args...`` back to the requester."""
+        return Outgoing(self.host, self.port, f"{PREFIX}/{method}", (self.id_arg, *args))
+
+    @property
+    def id_arg(self) -> int | str:
+        # Echo the id as it came: an int stays an int for Max's [route].
+        return int(self.id) if self.id.lstrip("-").isdigit() else self.id
+
+    def error(self, code: str, message: str) -> Outgoing:
+        return self.reply("error", code, message)
+
+    # -- typed arguments ------------------------------------------------------
+    def expect(self, low: int, high: int | None = None, usage: str = "") -> None:
+        high = low if high is None else high
+        n = len(self.args)
+        if not low <= n <= high:
+            want = str(low) if low == high else f"{low} to {high}"
+            raise ProtocolError(
+                f"{self.address} takes {want} argument(s) after port and id, got {n}"
+                + (f"; usage: {usage}" if usage else "")
+            )
+
+    def _arg(self, i: int, name: str) -> Any:
+        if i >= len(self.args):
+            raise ProtocolError(f"{self.address}: missing argument {name}")
+        return self.args[i]
+
+    def get_int(self, i: int, name: str, default: int | None = None) -> int:
+        if default is not None and i >= len(self.args):
+            return default
+        v = self._arg(i, name)
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)  # Max sends some ints as floats
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ProtocolError(f"{self.address}: {name} must be an int, got {v!r}")
+        return v
+
+    def get_float(self, i: int, name: str, default: float | None = None) -> float:
+        if default is not None and i >= len(self.args):
+            return default
+        v = self._arg(i, name)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ProtocolError(f"{self.address}: {name} must be a finite number, got {v!r}")
+        return float(v)
+
+    def get_str(self, i: int, name: str, default: str | None = None) -> str:
+        if default is not None and i >= len(self.args):
+            return default
+        v = self._arg(i, name)
+        if not isinstance(v, str):
+            raise ProtocolError(f"{self.address}: {name} must be a string, got {v!r}")
+        return v

@@ -1,0 +1,249 @@
+"""The OSC server: a UDP receive loop, routing, replies, and the model workers.
+
+:meth:`Server.handle` turns one datagram into replies with no sockets
+involved (tests call it directly); :meth:`Server.start` adds the transport,
+a thread that reads the socket and never waits on a model.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pythonosc.osc_packet import OscPacket, ParseError
+
+from bridge.engine import Engine, Role
+from bridge.errors import BridgeError, UnknownModelError
+from bridge.osc.handlers import Handler, all_routes
+from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
+from bridge.osc.request import Request
+from bridge.osc.uploads import Uploads
+from bridge.osc.workers import Job, ModelWorker
+
+log = logging.getLogger("latent_bridge.server")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9000
+
+
+@dataclass
+class Profile:
+    """Which model serves which role, and where the checkpoints are."""
+
+    roles: dict[str, str] = field(default_factory=dict)
+    checkpoints: dict[str, str] = field(default_factory=dict)
+
+    def models(self) -> list[str]:
+        return sorted(set(self.roles.values()) | set(self.checkpoints))
+
+
+@dataclass
+class Stats:
+    served: int = 0
+    errors: collections.deque[tuple[float, str, str]] = field(
+        default_factory=lambda: collections.deque(maxlen=20)
+    )
+    latencies: collections.deque[tuple[str, float]] = field(
+        default_factory=lambda: collections.deque(maxlen=200)
+    )
+    dropped_packets: int = 0
+
+
+class Server:
+    """Hosts a profile's models behind the protocol of docs/protocol.md."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        profile: Profile,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        max_queue: int = 16,
+    ) -> None:
+        self.engine = engine
+        self.profile = profile
+        self.host = host
+        self.port = port
+        self.max_queue = max_queue
+        self.routes: dict[str, Handler] = all_routes()
+        self.uploads = Uploads()
+        self.stats = Stats()
+        self._workers: dict[str, ModelWorker] = {}
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        for name, ckpt in profile.checkpoints.items():
+            engine.set_checkpoint(name, ckpt)
+
+    # -- model bookkeeping ------------------------------------------------------
+    def resolve_model(self, name: str) -> str:
+        """A model name, or a role (drums, melody, groove, multitrack, trio) of the profile."""
+        if name in self.profile.roles:
+            return self.profile.roles[name]
+        if name in {r.value for r in Role}:
+            raise UnknownModelError(
+                f"no model serves the role {name!r}; start the server with "
+                f"--model {name}=NAME --checkpoint NAME=PATH"
+            )
+        if name not in self.profile.models():
+            self.engine.registry.get(name)  # UnknownModelError for a name nobody knows
+            raise UnknownModelError(f"model {name!r} is not served here (no checkpoint given)")
+        return name
+
+    def worker(self, model: str) -> ModelWorker:
+        with self._lock:
+            w = self._workers.get(model)
+            if w is None:
+                w = self._workers[model] = ModelWorker(
+                    model, self.engine, self.send, max_queue=self.max_queue, on_done=self._done
+                )
+            return w
+
+    def submit(self, job: Job) -> int:
+        return self.worker(job.model).submit(job)
+
+    def cancel(self, host: str, port: int, request_id: str) -> str:
+        with self._lock:
+            workers = list(self._workers.values())
+        for w in workers:
+            state = w.cancel(host, port, request_id)
+            if state != "unknown":
+                return state
+        return "unknown"
+
+    def _done(self, job: Job, seconds: float, error: str | None) -> None:
+        self.stats.served += 1
+        self.stats.latencies.append((job.op, seconds))
+        if error:
+            self.stats.errors.append((time.time(), job.req.id, error))
+        log.info("%s %s id=%s %.3fs %s", job.model, job.op, job.req.id, seconds, error or "ok")
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            workers = list(self._workers.values())
+        return {
+            "device": self.engine.device,
+            "models_loaded": sum(self.engine.is_loaded(m) for m in self.profile.models()),
+            "queue_depth": sum(w.depth for w in workers),
+            "in_flight": sum(w.in_flight for w in workers),
+            "served": self.stats.served,
+        }
+
+    def model_rows(self) -> list[dict[str, Any]]:
+        roles = {model: role for role, model in self.profile.roles.items()}
+        rows = []
+        for name in self.profile.models():
+            spec = self.engine.registry.get(name)
+            rows.append(
+                {
+                    "name": name,
+                    "role": roles.get(name, spec.role.value),
+                    "bars": spec.bars,
+                    "loaded": self.engine.is_loaded(name),
+                    "available": name in self.profile.checkpoints,
+                }
+            )
+        return rows
+
+    # -- datagrams -----------------------------------------------------------------
+    def handle(self, dgram: bytes, addr: tuple[str, int]) -> list[Outgoing]:
+        """All replies to one datagram. Never raises."""
+        try:
+            messages = OscPacket(dgram).messages
+        except (ParseError, ValueError, IndexError, TypeError, OverflowError) as exc:
+            self.stats.dropped_packets += 1
+            log.warning("unparseable packet from %s: %s", addr, exc)
+            return []
+        out: list[Outgoing] = []
+        # Time tags are ignored: a bundle runs now, never sleeps the loop.
+        for timed in messages:
+            out += self._handle_message(timed.message.address, list(timed.message.params), addr)
+        return out
+
+    def _handle_message(
+        self, address: str, args: list[Any], addr: tuple[str, int]
+    ) -> list[Outgoing]:
+        if (
+            len(args) < 2
+            or isinstance(args[0], bool)
+            or not isinstance(args[0], int)
+            or not 0 < args[0] < 65536
+        ):
+            # Without a reply port there is no one to tell.
+            self.stats.dropped_packets += 1
+            log.warning("%s from %s: no reply port and request id; dropped", address, addr)
+            return []
+        rid = args[1]
+        if not isinstance(rid, int | str) or isinstance(rid, bool):
+            rid = repr(rid)
+        req = Request(address, addr[0], args[0], str(rid), tuple(args[2:]))
+        handler = self.routes.get(address)
+        try:
+            if handler is None:
+                raise ProtocolError(f"unknown address {address}; see docs/protocol.md")
+            return handler(self, req)
+        except BridgeError as exc:
+            code = "unknown_address" if handler is None else exc.code
+            self.stats.errors.append((time.time(), req.id, code))
+            if address.startswith(f"{PREFIX}/clip/"):
+                self.uploads.discard(req.key)
+            return [req.error(code, exc.message)]
+        except Exception as exc:  # never let one request take the server down
+            log.exception("handler for %s failed", address)
+            self.stats.errors.append((time.time(), req.id, "internal"))
+            return [req.error("internal", f"internal error: {exc}")]
+
+    # -- transport --------------------------------------------------------------------
+    def send(self, messages: list[Outgoing]) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        for m in messages:
+            try:
+                sock.sendto(m.dgram(), (m.host, m.port))
+            except OSError as exc:  # a client that went away must not stop the others
+                log.warning("cannot reply to %s:%s: %s", m.host, m.port, exc)
+
+    def start(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        sock.bind((self.host, self.port))
+        sock.settimeout(0.2)
+        self.port = sock.getsockname()[1]
+        self._sock = sock
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve, name="osc-receive", daemon=True)
+        self._thread.start()
+        log.info("listening on %s:%s", self.host, self.port)
+
+    def _serve(self) -> None:
+        assert self._sock is not None
+        while not self._stop.is_set():
+            try:
+                dgram, addr = self._sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    return
+                continue
+            self.send(self.handle(dgram, addr))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        with self._lock:
+            workers = list(self._workers.values())
+        for w in workers:
+            w.stop()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None

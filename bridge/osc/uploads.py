@@ -1,0 +1,158 @@
+"""Assembling clips sent in parts: ``/lb/clip/begin``, ``notes``, ``end``.
+
+A request's clips are kept per sender and request id until the operation
+request that uses them arrives (or they expire). Every part is checked: a
+part missing, sent twice, out of range, or a note count that does not match
+what ``begin`` declared is an error, never a silently shorter clip.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from bridge.clips import Clip, Note, TimeSignature, Track
+from bridge.osc.protocol import (
+    MAX_CLIPS_PER_REQUEST,
+    MAX_NOTES_PER_CLIP,
+    MAX_PENDING_UPLOADS,
+    NOTES_PER_PACKET,
+    UPLOAD_TTL_S,
+    ChunkError,
+    ProtocolError,
+    TooLargeError,
+)
+
+Key = tuple[str, int, str]  # sender host, reply port, request id
+
+
+@dataclass
+class _Slot:
+    length: float
+    time_signature: TimeSignature
+    note_count: int
+    is_drum: bool
+    program: int
+    name: str
+    parts: dict[int, list[Note]] = field(default_factory=dict)
+    track: Track | None = None
+
+
+@dataclass
+class _Upload:
+    started: float
+    slots: dict[int, _Slot] = field(default_factory=dict)
+
+
+class Uploads:
+    """Clips in transit, bounded in number and age."""
+
+    def __init__(self, ttl: float = UPLOAD_TTL_S, max_pending: int = MAX_PENDING_UPLOADS) -> None:
+        self._ttl = ttl
+        self._max = max_pending
+        self._uploads: dict[Key, _Upload] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._uploads)
+
+    def _expire(self, now: float) -> None:
+        for key in [k for k, u in self._uploads.items() if now - u.started > self._ttl]:
+            del self._uploads[key]
+
+    def begin(
+        self,
+        key: Key,
+        slot: int,
+        length: float,
+        time_signature: TimeSignature,
+        note_count: int,
+        is_drum: bool,
+        program: int,
+        name: str,
+    ) -> None:
+        if not 0 <= slot < MAX_CLIPS_PER_REQUEST:
+            raise ProtocolError(f"clip slot must be 0..{MAX_CLIPS_PER_REQUEST - 1}, got {slot}")
+        if note_count < 0:
+            raise ProtocolError(f"note count must be >= 0, got {note_count}")
+        if note_count > MAX_NOTES_PER_CLIP:
+            raise TooLargeError(
+                f"a clip may have at most {MAX_NOTES_PER_CLIP} notes; this one has {note_count}"
+            )
+        if not 0 <= program <= 127:
+            raise ProtocolError(f"program must be 0..127, got {program}")
+        # Validate length now, so a bad clip fails at begin, not at the end.
+        Clip((), length, time_signature)
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            upload = self._uploads.get(key)
+            if upload is None:
+                if len(self._uploads) >= self._max:
+                    raise TooLargeError("too many clip transfers in progress; try again shortly")
+                upload = self._uploads[key] = _Upload(now)
+            upload.slots[slot] = _Slot(length, time_signature, note_count, is_drum, program, name)
+
+    def _slot(self, key: Key, slot: int) -> _Slot:
+        upload = self._uploads.get(key)
+        if upload is None or slot not in upload.slots:
+            raise ChunkError(f"clip slot {slot}: notes or end without a begin")
+        return upload.slots[slot]
+
+    def notes(self, key: Key, slot: int, part: int, notes: list[Note]) -> None:
+        with self._lock:
+            s = self._slot(key, slot)
+            expected_parts = max(1, -(-s.note_count // NOTES_PER_PACKET))
+            if not 0 <= part < expected_parts:
+                raise ChunkError(
+                    f"clip slot {slot}: part {part} is out of range 0..{expected_parts - 1}"
+                )
+            if part in s.parts:
+                raise ChunkError(f"clip slot {slot}: part {part} was sent twice")
+            if len(notes) > NOTES_PER_PACKET:
+                raise ChunkError(f"a part holds at most {NOTES_PER_PACKET} notes, got {len(notes)}")
+            s.parts[part] = notes
+
+    def end(self, key: Key, slot: int, parts: int) -> Track:
+        with self._lock:
+            s = self._slot(key, slot)
+            expected_parts = max(1, -(-s.note_count // NOTES_PER_PACKET)) if s.note_count else 0
+            missing = sorted(set(range(parts)) - set(s.parts))
+            if parts != expected_parts and not (s.note_count == 0 and parts in (0, 1)):
+                raise ChunkError(
+                    f"clip slot {slot}: {s.note_count} notes need {expected_parts} parts, "
+                    f"end says {parts}"
+                )
+            if missing:
+                raise ChunkError(f"clip slot {slot}: part(s) {missing} never arrived")
+            notes = [n for p in sorted(s.parts) for n in s.parts[p]]
+            if len(notes) != s.note_count:
+                raise ChunkError(
+                    f"clip slot {slot}: begin declared {s.note_count} notes, {len(notes)} arrived"
+                )
+            clip = Clip(notes, s.length, s.time_signature, s.name)
+            s.track = Track(clip, s.is_drum, s.program)
+            return s.track
+
+    def take(self, key: Key, count: int | None = None) -> list[Track]:
+        """Remove and return a request's finished clips, in slot order.
+
+        ``count`` (when given) is how many slots, 0..count-1, must be complete.
+        """
+        with self._lock:
+            upload = self._uploads.pop(key, None)
+        slots = upload.slots if upload else {}
+        want = range(count) if count is not None else sorted(slots)
+        tracks = []
+        for i in want:
+            s = slots.get(i)
+            if s is None or s.track is None:
+                state = "never sent" if s is None else "not finished (no /lb/clip/end)"
+                raise ChunkError(f"clip slot {i} is {state}")
+            tracks.append(s.track)
+        return tracks
+
+    def discard(self, key: Key) -> None:
+        with self._lock:
+            self._uploads.pop(key, None)

@@ -1,0 +1,269 @@
+"""One worker thread per model, each with a bounded queue.
+
+The receive loop hands a :class:`Job` to the model's worker and answers at
+once; the worker runs jobs one after another (TensorFlow runs a model's
+batch on all cores anyway) and sends results itself. Unseeded ``sample``
+jobs waiting together with the same settings run as one batch; a job with a
+seed always runs alone, so that its seed repeats exactly.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.engine import Engine, Generation
+from bridge.engine.engine import MAX_COUNT
+from bridge.errors import BridgeError
+from bridge.osc.protocol import BusyError, CancelledError, Outgoing
+from bridge.osc.request import Request
+from bridge.osc.results import result_messages
+
+log = logging.getLogger("latent_bridge.server")
+
+
+@dataclass
+class Job:
+    req: Request
+    model: str
+    op: str
+    params: dict[str, Any]
+    tracks: list[Any]
+    enqueued: float = field(default_factory=time.monotonic)
+    cancelled: bool = False
+
+    @property
+    def batch_key(self) -> tuple[Any, ...] | None:
+        """Jobs with equal keys may share one run; None runs alone."""
+        if self.op != "sample" or self.params.get("seed") is not None:
+            return None
+        return (self.op, self.params["temperature"], self.params["bars"])
+
+
+def run_job(engine: Engine, job: Job) -> Generation:
+    """The engine call for a job."""
+    p = dict(job.params)
+    t = job.tracks
+    if job.op == "sample":
+        return engine.sample(
+            job.model, p["n"], temperature=p["temperature"], bars=p["bars"], seed=p["seed"]
+        )
+    if job.op == "variations":
+        return engine.variations(
+            job.model,
+            t[0].clip,
+            p["n"],
+            similarity=p["similarity"],
+            temperature=p["temperature"],
+            seed=p["seed"],
+            is_drum=t[0].is_drum,
+        )
+    if job.op == "interpolate":
+        return engine.interpolate(
+            job.model,
+            t[0].clip,
+            t[1].clip,
+            p["steps"],
+            temperature=p["temperature"],
+            method=p["method"],
+            seed=p["seed"],
+        )
+    if job.op == "blend":
+        return engine.blend(
+            job.model,
+            [x.clip for x in t],
+            p["x"],
+            p["y"],
+            temperature=p["temperature"],
+            seed=p["seed"],
+        )
+    if job.op == "blend_grid":
+        return engine.blend_grid(
+            job.model,
+            [x.clip for x in t],
+            p["cols"],
+            p["rows"],
+            temperature=p["temperature"],
+            seed=p["seed"],
+        )
+    if job.op == "humanize":
+        return engine.humanize(job.model, t[0].clip, temperature=p["temperature"], seed=p["seed"])
+    if job.op == "multitrack":
+        return engine.multitrack(
+            job.model,
+            t,
+            p["n"],
+            similarity=p["similarity"],
+            temperature=p["temperature"],
+            seed=p["seed"],
+        )
+    raise BridgeError(f"unknown operation {job.op!r}")
+
+
+class ModelWorker:
+    """Serves one model's queue on its own thread."""
+
+    def __init__(
+        self,
+        model: str,
+        engine: Engine,
+        send: Callable[[list[Outgoing]], None],
+        *,
+        max_queue: int = 16,
+        max_batch: int = 8,
+        on_done: Callable[[Job, float, str | None], None] | None = None,
+    ) -> None:
+        self.model = model
+        self._engine = engine
+        self._send = send
+        self._max_queue = max_queue
+        self._max_batch = max_batch
+        self._on_done = on_done
+        self._queue: collections.deque[Job] = collections.deque()
+        self._cond = threading.Condition()
+        self._running: list[Job] = []
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name=f"worker-{model}", daemon=True)
+        self._thread.start()
+
+    @property
+    def depth(self) -> int:
+        return len(self._queue)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
+
+    def submit(self, job: Job) -> int:
+        """Queue a job; returns its position (0 = next). Raises BusyError when full."""
+        with self._cond:
+            if len(self._queue) >= self._max_queue:
+                raise BusyError(
+                    f"model {self.model!r} has {len(self._queue)} requests waiting; try again"
+                )
+            self._queue.append(job)
+            self._cond.notify()
+            return len(self._queue) - 1 + len(self._running)
+
+    def cancel(self, host: str, port: int, request_id: str) -> str:
+        """Cancel a queued (dropped) or running (results discarded) job."""
+        with self._cond:
+            for job in list(self._queue):
+                if job.req.key == (host, port, request_id):
+                    self._queue.remove(job)
+                    job.cancelled = True
+                    self._send([job.req.error(CancelledError.code, "cancelled before it ran")])
+                    return "cancelled"
+            for job in self._running:
+                if job.req.key == (host, port, request_id):
+                    job.cancelled = True
+                    return "cancelling"
+        return "unknown"
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join(timeout=5)
+
+    def _next_batch(self) -> list[Job]:
+        first = self._queue.popleft()
+        batch = [first]
+        key = first.batch_key
+        if key is not None:
+            total = first.params["n"]
+            for job in list(self._queue):
+                if len(batch) >= self._max_batch:
+                    break
+                if job.batch_key == key and total + job.params["n"] <= MAX_COUNT:
+                    total += job.params["n"]
+                    self._queue.remove(job)
+                    batch.append(job)
+        return batch
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    for job in self._queue:
+                        self._send([job.req.error("shutting_down", "the server is stopping")])
+                    self._queue.clear()
+                    return
+                batch = self._next_batch()
+                self._running = batch
+            for job in batch:
+                self._send([job.req.reply("progress", 0.0, "running")])
+            try:
+                self._run(batch)
+            finally:
+                with self._cond:
+                    self._running = []
+
+    def _run(self, batch: list[Job]) -> None:
+        started = time.monotonic()
+        try:
+            if len(batch) == 1:
+                gens = [run_job(self._engine, batch[0])]
+            else:
+                gens = self._run_sample_batch(batch)
+        except BridgeError as exc:
+            for job in batch:
+                self._finish(job, [job.req.error(exc.code, exc.message)], started, exc.code)
+            return
+        except Exception as exc:  # a bug must not take the worker down with it
+            log.exception("job %s on %s failed", batch[0].op, self.model)
+            for job in batch:
+                self._finish(
+                    job, [job.req.error("internal", f"internal error: {exc}")], started, "internal"
+                )
+            return
+        for job, gen in zip(batch, gens, strict=True):
+            if job.cancelled:
+                self._finish(
+                    job,
+                    [job.req.error(CancelledError.code, "cancelled while running")],
+                    started,
+                    "cancelled",
+                )
+            else:
+                self._finish(
+                    job,
+                    [job.req.reply("progress", 1.0, "sending"), *result_messages(job.req, gen)],
+                    started,
+                    None,
+                )
+
+    def _run_sample_batch(self, batch: list[Job]) -> list[Generation]:
+        """One engine run for several unseeded sample jobs, split back per job."""
+        total = sum(j.params["n"] for j in batch)
+        p = batch[0].params
+        gen = self._engine.sample(self.model, total, temperature=p["temperature"], bars=p["bars"])
+        out, i = [], 0
+        for job in batch:
+            n = job.params["n"]
+            out.append(
+                Generation(
+                    gen.model,
+                    gen.operation,
+                    gen.seed,
+                    gen.outputs[i : i + n],
+                    gen.seconds,
+                    gen.params,
+                )
+            )
+            i += n
+        return out
+
+    def _finish(
+        self, job: Job, messages: list[Outgoing], started: float, error: str | None
+    ) -> None:
+        self._send(messages)
+        if self._on_done is not None:
+            self._on_done(job, time.monotonic() - job.enqueued, error)

@@ -1,0 +1,177 @@
+"""The real server on 127.0.0.1 with real OSC clients, ours and liblo's.
+
+liblo's ``oscsend``/``oscdump`` (Debian ``liblo-tools``) are an independent
+OSC implementation: what they send and receive checks our wire format.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bridge.clips import Clip, Note, Track
+from bridge.engine import Engine
+from bridge.osc import Profile, Server
+from bridge.osc.client import OscClient, RemoteError
+
+pytestmark = pytest.mark.integration
+
+DRUMS = "lb-drums_2bar_tiny"
+
+
+@pytest.fixture
+def live_server(engine: Engine, tiny_checkpoints: dict[str, str]) -> Iterator[Server]:
+    profile = Profile(roles={"drums": DRUMS}, checkpoints={DRUMS: tiny_checkpoints[DRUMS]})
+    srv = Server(engine, profile, host="127.0.0.1", port=0)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def beat(shift: float = 0.0) -> Track:
+    notes = [Note(36, 0, 0.25), Note(38, 1 + shift, 0.25), Note(36, 4, 0.25), Note(38, 5, 0.25)]
+    notes += [Note(42, i * 0.5, 0.25, velocity=70) for i in range(16)]
+    return Track(Clip(notes, 8.0, name="beat"), True, 0)
+
+
+def test_two_clients_at_once(live_server: Server) -> None:
+    def one(i: int) -> tuple[int, int, list[float]]:
+        with OscClient(port=live_server.port) as c:
+            assert c.call("ping").replies[0].args[1] == "1"
+            out = c.operation("variations", "drums", 2, 0.8, 0.5, 100 + i, tracks=[beat(0.5 * i)])
+            return len(out.outputs), out.seed or 0, [t.clip.length for o in out.outputs for t in o]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(one, [0, 1]))
+    assert [(n, s) for n, s, _ in results] == [(2, 100), (2, 101)]
+    assert all(length == 8.0 for _, _, lengths in results for length in lengths)
+
+
+def test_same_seed_same_clips_over_the_wire(live_server: Server, engine: Engine) -> None:
+    with OscClient(port=live_server.port) as c:
+        a = c.operation("variations", "drums", 2, 0.8, 0.5, 9, tracks=[beat()])
+        b = c.operation("variations", "drums", 2, 0.8, 0.5, 9, tracks=[beat()])
+    direct = engine.variations(DRUMS, beat().clip, 2, similarity=0.8, temperature=0.5, seed=9)
+    assert [o[0].clip.notes for o in a.outputs] == [o[0].clip.notes for o in b.outputs]
+    assert [o[0].clip.notes for o in a.outputs] == [c.notes for c in direct.clips]
+
+
+def test_errors_come_back_and_the_server_keeps_serving(live_server: Server) -> None:
+    with OscClient(port=live_server.port, timeout=10) as c:
+        with pytest.raises(RemoteError) as err:
+            c.call("op/sample", "melody")
+        assert err.value.code == "unknown_model"
+        with pytest.raises(RemoteError) as err:
+            c.operation("variations", "drums", tracks=[Track(Clip((), 8.0), True, 0)])
+        assert err.value.code == "unsupported_clip"
+        c.sock.sendto(b"\xff" * 100, c.server)  # garbage
+        assert c.call("ping").replies
+
+
+# oscsend's type tags for the arguments after port and id (i int32, f float32).
+LIBLO_MESSAGES = [
+    (1, "/lb/ping", "", []),
+    (2, "/lb/status", "", []),
+    (3, "/lb/nope", "", []),
+    (4, "/lb/clip/begin", "ifiii", ["0", "8.0", "4", "4", "1"]),
+    (
+        4,
+        "/lb/clip/notes",
+        "ii" + "ifffifff",
+        ["0", "0", "36", "0", "0.25", "100", "0", "1", "0", "64"],
+    ),
+    (4, "/lb/clip/end", "ii", ["0", "1"]),
+]
+
+
+@pytest.mark.skipif(shutil.which("oscsend") is None, reason="liblo-tools not installed")
+def test_liblo_client_and_listener(live_server: Server, tmp_path: Path) -> None:
+    with OscClient() as probe:
+        listen_port = probe.reply_port  # a free port for oscdump
+    out_file = tmp_path / "oscdump.txt"
+    with out_file.open("w") as sink:
+        dump = subprocess.Popen(
+            ["oscdump", "-L", str(listen_port)], stdout=sink, stderr=subprocess.DEVNULL
+        )
+    text = ""
+    try:
+        # Ping (id 0) until oscdump hears the pong: then it is listening.
+        deadline = time.monotonic() + 10
+        while "/lb/pong is 0" not in text:
+            assert time.monotonic() < deadline, "oscdump never heard the server"
+            send = ["oscsend", "127.0.0.1", str(live_server.port), "/lb/ping", "ii"]
+            subprocess.run([*send, str(listen_port), "0"], check=True, timeout=10)
+            time.sleep(0.05)
+            text = out_file.read_text()
+        for rid, address, types, args in LIBLO_MESSAGES:
+            subprocess.run(
+                [
+                    "oscsend",
+                    "127.0.0.1",
+                    str(live_server.port),
+                    address,
+                    "ii" + types,
+                    str(listen_port),
+                    str(rid),
+                    *args,
+                ],
+                check=True,
+                timeout=10,
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "/lb/clip/ok" not in text:
+            time.sleep(0.05)
+            text = out_file.read_text()
+    finally:
+        dump.terminate()
+        dump.wait(timeout=5)
+    assert '/lb/pong is 1 "1"' in text, text
+    assert "/lb/status is" in text and '"cpu"' in text, text
+    assert '/lb/error iss 3 "unknown_address"' in text, text
+    assert "/lb/clip/ok iii 4 0 1" in text, text
+
+
+def test_serve_command_with_a_toml_profile(
+    tmp_path: Path, tiny_checkpoints: dict[str, str]
+) -> None:
+    import socket
+    import threading
+
+    from bridge.osc.app import ServeConfig, serve
+
+    profile = tmp_path / "profile.toml"
+    profile.write_text(
+        f'[roles]\ndrums = "{DRUMS}"\n\n[checkpoints]\n"{DRUMS}" = "{tiny_checkpoints[DRUMS]}"\n'
+    )
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    stop = threading.Event()
+    config = ServeConfig(
+        port=port, device="cpu", profile=profile, log_file=tmp_path / "server.log", live=False
+    )
+    thread = threading.Thread(target=serve, args=(config, stop), daemon=True)
+    thread.start()
+    try:
+        with OscClient(port=port, timeout=2) as c:
+            deadline = time.monotonic() + 60
+            while True:  # the server starts after TensorFlow has loaded
+                try:
+                    c.call("ping")
+                    break
+                except TimeoutError:
+                    assert time.monotonic() < deadline, "serve never answered"
+            rows = c.call("models", until=("models/end",)).replies
+            assert [r.args[1:3] for r in rows if r.address == "/lb/model"] == [[DRUMS, "drums"]]
+            out = c.operation("sample", "drums", 2, 1.0, 0, 5, timeout=60)
+            assert len(out.outputs) == 2 and out.seed == 5
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert "sample" in (tmp_path / "server.log").read_text()
