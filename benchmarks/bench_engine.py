@@ -139,20 +139,6 @@ def _err(exc: BaseException) -> str:
     return f"error: {type(exc).__name__}: {first}".rstrip(": ")
 
 
-def _slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-    # Written out here so that the direct side depends on nothing of ours.
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    omega = np.arccos(np.clip(np.dot(a / na, b / nb), -1.0, 1.0))
-    so = np.sin(omega)
-    if abs(so) < 1e-6:
-        return (1.0 - t) * a + t * b
-    return np.sin((1.0 - t) * omega) / so * a + np.sin(t * omega) / so * b
-
-
-def _bilinear(c: np.ndarray, x: float, y: float) -> np.ndarray:
-    return (1 - x) * (1 - y) * c[0] + x * (1 - y) * c[1] + (1 - x) * y * c[2] + x * y * c[3]
-
-
 def engine_summary(gen: Any) -> dict[str, Any]:
     return {
         "outputs": len(gen.outputs),
@@ -221,6 +207,7 @@ class OpResult:
 
 def build_ops(name: str, spec: Any, engine: Any, tm: Any) -> list[Op]:
     from bridge.convert import clip_to_sequence, tracks_to_sequence
+    from bridge.engine import latent
     from bridge.engine.registry import Role
 
     role = spec.role
@@ -243,7 +230,7 @@ def build_ops(name: str, spec: Any, engine: Any, tm: Any) -> list[Op]:
 
     def around(mu: np.ndarray, n: int) -> np.ndarray:
         noise = np.random.standard_normal([n, z_size])
-        return np.asarray([_slerp(mu, e, 1.0 - SIMILARITY) for e in noise], np.float32)
+        return np.asarray([latent.slerp(mu, e, 1.0 - SIMILARITY) for e in noise], np.float32)
 
     if role in (Role.DRUMS, Role.MELODY, Role.GROOVE):
         drum = role in (Role.DRUMS, Role.GROOVE)
@@ -292,7 +279,7 @@ def build_ops(name: str, spec: Any, engine: Any, tm: Any) -> list[Op]:
         def direct_blend(points: list[tuple[float, float]]) -> Callable[[], Any]:
             def run() -> Any:
                 _, mu, _ = tm.encode(list(seqs))
-                z = np.asarray([_bilinear(mu, x, y) for x, y in points], np.float32)
+                z = np.asarray([latent.bilinear(list(mu), x, y) for x, y in points], np.float32)
                 return tm.decode(z, length=length, temperature=BLEND_TEMPERATURE)
 
             return run

@@ -8,11 +8,10 @@ to the sender's host at ``reply_port`` and starts with the request id.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from pythonosc.osc_message_builder import OscMessageBuilder
 
 from bridge.clips import Note
 from bridge.errors import BridgeError
@@ -76,18 +75,35 @@ class Outgoing:
         return build(self.address, self.args)
 
 
+def _osc_string(text: str) -> bytes:
+    raw = text.encode("utf-8") + b"\0"
+    return raw + b"\0" * (-len(raw) % 4)
+
+
 def build(address: str, args: Iterable[Any]) -> bytes:
-    b = OscMessageBuilder(address)
+    """One OSC message of int32, float32 and string arguments.
+
+    Written out with struct rather than python-osc's builder: results are
+    hundreds of small messages, and this is several times faster.
+    """
+    tags = [","]
+    fmt = [">"]
+    values: list[Any] = []
     for a in args:
-        if isinstance(a, bool):
-            b.add_arg(int(a), "i")
-        elif isinstance(a, int):
-            b.add_arg(a, "i" if -(2**31) <= a < 2**31 else "h")
+        if isinstance(a, int):  # bool included: sent as 0/1
+            tags.append("i")
+            fmt.append("i")
+            values.append(int(a))
         elif isinstance(a, float):
-            b.add_arg(a, "f")
+            tags.append("f")
+            fmt.append("f")
+            values.append(a)
         else:
-            b.add_arg(str(a), "s")
-    return bytes(b.build().dgram)
+            tags.append("s")
+            encoded = _osc_string(str(a))
+            fmt.append(f"{len(encoded)}s")
+            values.append(encoded)
+    return _osc_string(address) + _osc_string("".join(tags)) + struct.pack("".join(fmt), *values)
 
 
 def note_args(notes: Sequence[Note]) -> list[Any]:

@@ -1,0 +1,183 @@
+"""OSC round trip against a direct engine call, and requests/s under load.
+
+Runs the real server on 127.0.0.1 with ``cat-drums_2bar_small`` (random
+weights: the graph and decode length are the real ones) and times, side by
+side in one run:
+
+- 8 variations of a 2-bar drum clip: a direct ``Engine.variations`` call
+  against the same request over OSC (clip upload, queue, results back);
+- requests/s and latency with 1, 4 and 8 concurrent OSC clients, each
+  sending its requests one after another (bounded count, loopback only).
+
+Prints a table and writes JSON (``benchmarks/results/osc.json``).
+
+    uv run python benchmarks/bench_osc.py [--repeats 20] [--per-client 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+MODEL = "cat-drums_2bar_small"
+
+
+def drum_track() -> Any:
+    from bridge.clips import Clip, Note, Track
+
+    notes = [Note(42, i * 0.5, 0.25, velocity=80) for i in range(16)]
+    notes += [Note(36, b * 4.0, 0.25) for b in range(2)] + [
+        Note(36, b * 4.0 + 2.5, 0.25) for b in range(2)
+    ]
+    notes += [Note(38, b * 4.0 + o, 0.25) for b in range(2) for o in (1.0, 3.0)]
+    return Track(Clip(notes, 8.0, name="beat"), True, 0)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    return {
+        "n": len(ms),
+        "p50_ms": statistics.median(ms),
+        "p95_ms": pct(ms, 0.95),
+        "mean_ms": statistics.fmean(ms),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--repeats", type=int, default=20, help="round trips per side")
+    ap.add_argument(
+        "--per-client", type=int, default=10, help="requests per client in the load runs"
+    )
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "osc.json")
+    args = ap.parse_args(argv)
+
+    from bridge.engine import Engine
+    from bridge.engine.checkpoint import make_random_checkpoint
+    from bridge.engine.registry import get_spec
+    from bridge.osc import Profile, Server
+    from bridge.osc.client import OscClient
+
+    console = Console()
+    tmp = tempfile.TemporaryDirectory()
+    ckpt = make_random_checkpoint(get_spec(MODEL).config, Path(tmp.name) / "ckpt")
+    engine = Engine(device="cpu", batch_size=8, checkpoints={MODEL: str(ckpt)})
+    server = Server(
+        engine,
+        Profile(roles={"drums": MODEL}, checkpoints={MODEL: str(ckpt)}),
+        port=0,
+        max_queue=64,
+    )
+    server.start()
+    track = drum_track()
+    results: dict[str, Any] = {
+        "model": MODEL,
+        "machine": {
+            "platform": platform.platform(),
+            "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
+        },
+    }
+    try:
+        engine.variations(MODEL, track.clip, 8, seed=0)  # load and warm up
+        direct, osc = [], []
+        with OscClient(port=server.port) as client:
+            client.operation("variations", "drums", 8, 0.8, 0.5, 0, tracks=[track])
+            for i in range(args.repeats):  # interleaved, so noise hits both sides
+                t = time.perf_counter()
+                engine.variations(MODEL, track.clip, 8, similarity=0.8, temperature=0.5, seed=i)
+                direct.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                out = client.operation("variations", "drums", 8, 0.8, 0.5, i, tracks=[track])
+                osc.append((time.perf_counter() - t) * 1000)
+                assert len(out.outputs) == 8
+        results["round_trip"] = {"direct": summary(direct), "osc": summary(osc)}
+
+        load: dict[str, Any] = {}
+        for clients in (1, 4, 8):
+
+            def one_client(k: int) -> list[float]:
+                times = []
+                with OscClient(port=server.port, timeout=120) as c:
+                    for j in range(args.per_client):
+                        t = time.perf_counter()
+                        out = c.operation(
+                            "variations", "drums", 8, 0.8, 0.5, k * 1000 + j, tracks=[track]
+                        )
+                        times.append((time.perf_counter() - t) * 1000)
+                        assert len(out.outputs) == 8
+                return times
+
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(clients) as pool:
+                per = list(pool.map(one_client, range(clients)))
+            wall = time.perf_counter() - t0
+            all_ms = [x for p in per for x in p]
+            load[str(clients)] = {
+                **summary(all_ms),
+                "requests": len(all_ms),
+                "seconds": wall,
+                "requests_per_s": len(all_ms) / wall,
+            }
+        results["load"] = load
+    finally:
+        server.stop()
+        engine.close()
+        tmp.cleanup()
+
+    table = Table(title=f"OSC server, {MODEL} (random weights), 8 variations of a 2-bar drum clip")
+    for col in ("measure", "n", "p50 ms", "p95 ms", "req/s"):
+        table.add_column(col, justify="right" if col != "measure" else "left")
+    rt = results["round_trip"]
+    table.add_row(
+        "direct engine call",
+        str(rt["direct"]["n"]),
+        f"{rt['direct']['p50_ms']:.1f}",
+        f"{rt['direct']['p95_ms']:.1f}",
+        "",
+    )
+    table.add_row(
+        "over OSC (round trip)",
+        str(rt["osc"]["n"]),
+        f"{rt['osc']['p50_ms']:.1f}",
+        f"{rt['osc']['p95_ms']:.1f}",
+        "",
+    )
+    table.add_row(
+        "OSC / direct (p50)", "", f"{rt['osc']['p50_ms'] / rt['direct']['p50_ms']:.2f}x", "", ""
+    )
+    for clients, row in results["load"].items():
+        table.add_row(
+            f"{clients} concurrent client(s)",
+            str(row["requests"]),
+            f"{row['p50_ms']:.1f}",
+            f"{row['p95_ms']:.1f}",
+            f"{row['requests_per_s']:.2f}",
+        )
+    console.print(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    console.print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
