@@ -1,8 +1,8 @@
 """The ``latent-bridge`` command: MIDI files in, MIDI files out, from a terminal.
 
 Each subcommand turns its parsed arguments into a config object and hands it to
-a plain function (:func:`generate`, :func:`list_models`), so the same work can
-be called from Python and tested without a shell.
+a plain function (:func:`generate`, :func:`watch`, :func:`list_models`), so the
+same work can be called from Python and tested without a shell.
 
 TensorFlow (through the engine and the model registry) and pretty_midi are
 imported inside the functions that need them, so ``latent-bridge --help`` and
@@ -12,6 +12,7 @@ argument errors answer at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import warnings
@@ -27,8 +28,17 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from bridge.engine import Engine, Generation, ModelSpec
+    from bridge.watch import Activity, Snapshot, WatchConfig
 
-__all__ = ["OPERATIONS", "GenerateConfig", "GenerateResult", "generate", "list_models", "main"]
+__all__ = [
+    "OPERATIONS",
+    "GenerateConfig",
+    "GenerateResult",
+    "generate",
+    "list_models",
+    "main",
+    "watch",
+]
 
 # Every engine operation, with how many input MIDI files it takes.
 OPERATIONS: dict[str, int] = {
@@ -271,6 +281,85 @@ def _write_report(
     return _write_new(config.out, "report", ".json", text.encode())
 
 
+# --- watch ------------------------------------------------------------------
+
+
+def watch(
+    config: WatchConfig,
+    *,
+    device: str = "auto",
+    batch_size: int = 8,
+    once: bool = False,
+    quiet: bool = False,
+) -> Snapshot:
+    """Watch ``config.in_dir`` until Ctrl-C (or, with ``once``, until what is there is done).
+
+    A live view shows the progress on a terminal, plain lines elsewhere, nothing
+    when ``quiet``. Returns the final counts; raises :class:`BridgeError` if the
+    watcher had to stop (settings that cannot work, an unreadable state file).
+    """
+    if batch_size < 1:
+        raise InvalidRequestError(f"batch size must be at least 1, got {batch_size}")
+    checkpoint = _existing_checkpoint(config.checkpoint)
+
+    from bridge.engine import Engine
+    from bridge.watch import Watcher
+    from bridge.watch.display import live_view
+
+    live = not quiet and sys.stdout.isatty()
+    engine = Engine(
+        device=device, batch_size=batch_size, checkpoints={config.model: str(checkpoint)}
+    )
+    abandoned = False
+    try:
+        if not quiet:
+            # Resolved before the registry loads TensorFlow, so "cpu" can hide the GPUs.
+            print(f"device: {engine.device}")
+        watcher = Watcher(
+            config,
+            engine,
+            on_activity=None if quiet or live else _print_activity,
+        )
+        watcher.start()
+        if not quiet:
+            until = "what is there is done" if once else "Ctrl-C"
+            print(f"watching {config.in_dir} -> {config.out_dir} until {until}", flush=True)
+        try:
+            view = live_view(watcher.snapshot, f"{config.op} {config.in_dir.name}")
+            with view if live else contextlib.nullcontext():
+                wait = watcher.wait_idle if once else watcher.wait_stopped
+                while not wait(0.5):  # short waits, so that Ctrl-C gets through
+                    pass
+        except KeyboardInterrupt:
+            print("stopping: finishing the inputs in progress (Ctrl-C again: abandon them)")
+            try:
+                watcher.stop()
+            except KeyboardInterrupt:
+                abandoned = True
+                watcher.stop(abandon=True, wait=False)
+            raise
+        finally:
+            if not abandoned:
+                watcher.stop()
+        if watcher.error is not None:
+            raise watcher.error
+        snap = watcher.snapshot()
+        if not quiet:
+            print(
+                f"done {snap.done}, failed {snap.failed}, errors {snap.errors}; "
+                f"log: {config.out_dir / 'watch.log'}"
+            )
+        return snap
+    finally:
+        if not abandoned:  # abandoned work may still be inside a model session
+            engine.close()
+
+
+def _print_activity(activity: Activity) -> None:
+    detail = f": {activity.detail}" if activity.detail else ""
+    print(f"{activity.status} {activity.name}{detail}", flush=True)
+
+
 # --- models -----------------------------------------------------------------
 
 
@@ -364,6 +453,20 @@ def _add_variation_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_interpolate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--steps", type=_positive_int, metavar="N", help="clips from A to B, both included"
+    )
+    parser.add_argument(
+        "--method", choices=("slerp", "linear"), help="path through the latent space"
+    )
+
+
+def _add_blend_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument("--x", type=float, required=required, help="0 (left) .. 1 (right)")
+    parser.add_argument("--y", type=float, required=required, help="0 (top) .. 1 (bottom)")
+
+
 def _add_generate(sub: Any) -> None:
     generate_parser = sub.add_parser(
         "generate",
@@ -397,16 +500,12 @@ def _add_generate(sub: Any) -> None:
 
     p = ops.add_parser("interpolate", parents=common, help="clips morphing from A to B")
     _add_inputs(p, ("A.mid", "where to start"), ("B.mid", "where to end"))
-    p.add_argument(
-        "--steps", type=_positive_int, metavar="N", help="clips from A to B, both included"
-    )
-    p.add_argument("--method", choices=("slerp", "linear"), help="path through the latent space")
+    _add_interpolate_options(p)
     _add_track_option(p)
 
     p = ops.add_parser("blend", parents=common, help="one point between four corner clips")
     _add_inputs(p, *corners)
-    p.add_argument("--x", type=float, required=True, help="0 (left) .. 1 (right)")
-    p.add_argument("--y", type=float, required=True, help="0 (top) .. 1 (bottom)")
+    _add_blend_options(p, required=True)
     _add_track_option(p)
 
     p = ops.add_parser("grid", parents=common, help="a grid of blends between four corners")
@@ -430,6 +529,62 @@ def _add_generate(sub: Any) -> None:
     generate_parser.set_defaults(handler=_generate_command)
 
 
+def _add_watch(sub: Any) -> None:
+    p = sub.add_parser(
+        "watch",
+        parents=[_common_options()],
+        help="turn MIDI files dropped into a folder into generated MIDI files",
+        description="Watch IN_DIR: every MIDI file dropped there (for interpolate and blend: "
+        "every subfolder holding 2 or 4 MIDI files) is taken once it is completely written, "
+        "and its results land in --out/<input name>/: numbered MIDI files, a piano roll of "
+        "each, and a report.json. Each input is taken once, also across restarts; files that "
+        "fail move to IN_DIR/failed/ with a .reason.txt. See docs/watcher.md.",
+        epilog="example: latent-bridge watch drops --out generated --op variations "
+        "--model cat-drums_2bar_small --checkpoint drums.tar --count 4",
+    )
+    p.add_argument(
+        "in_dir", type=Path, metavar="IN_DIR", help="the folder to watch (made if missing)"
+    )
+    p.add_argument(
+        "--op",
+        required=True,
+        choices=("variations", "humanize", "interpolate", "blend"),
+        help="what to do with each input",
+    )
+    _add_variation_options(p)
+    _add_interpolate_options(p)
+    _add_blend_options(p, required=False)
+    _add_track_option(p)
+    group = p.add_argument_group("watching")
+    group.add_argument("--once", action="store_true", help="take what is in IN_DIR now, then exit")
+    group.add_argument(
+        "--quiet", action="store_true", help="print nothing (the log still goes to --out)"
+    )
+    group.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=2,
+        metavar="N",
+        help="inputs in work at once (default: 2)",
+    )
+    group.add_argument(
+        "--settle",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="a file is taken once unchanged this long and readable as MIDI (default: 1)",
+    )
+    group.add_argument(
+        "--corrupt-after",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a file unchanged this long that does not read as MIDI fails (default: 10)",
+    )
+    group.add_argument("--no-png", action="store_true", help="write no piano-roll images")
+    p.set_defaults(handler=_watch_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="latent-bridge",
@@ -437,6 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_generate(sub)
+    _add_watch(sub)
     models_parser = sub.add_parser("models", help="list the registered models")
     models_parser.set_defaults(handler=_models_command)
     _add_serve(sub)
@@ -522,6 +678,44 @@ def config_from_args(args: argparse.Namespace) -> GenerateConfig:
 def _generate_command(args: argparse.Namespace) -> int:
     generate(config_from_args(args))
     return 0
+
+
+def watch_config_from_args(args: argparse.Namespace) -> WatchConfig:
+    """The :class:`WatchConfig` that parsed ``watch`` arguments describe."""
+    from bridge.watch import WatchConfig
+
+    return WatchConfig(
+        in_dir=args.in_dir,
+        out_dir=args.out,
+        op=args.op,
+        model=args.model,
+        checkpoint=args.checkpoint,
+        seed=args.seed,
+        temperature=args.temperature,
+        count=args.count,
+        similarity=args.similarity,
+        steps=args.steps,
+        method=args.method,
+        x=args.x,
+        y=args.y,
+        track=args.track,
+        workers=args.workers,
+        settle_seconds=args.settle,
+        corrupt_seconds=args.corrupt_after,
+        piano_rolls=not args.no_png,
+    )
+
+
+def _watch_command(args: argparse.Namespace) -> int:
+    snap = watch(
+        watch_config_from_args(args),
+        device=args.device,
+        batch_size=args.batch_size,
+        once=args.once,
+        quiet=args.quiet,
+    )
+    # For scripts: with --once, 1 says that some input failed.
+    return 1 if args.once and (snap.failed or snap.errors) else 0
 
 
 def _models_command(args: argparse.Namespace) -> int:
