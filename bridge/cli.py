@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.clips import Track
 from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnsupportedClipError
+from bridge.train.commands import add_train_parser
+from bridge.zoo.commands import add_models_parser
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -397,7 +399,10 @@ def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("common options")
     group.add_argument(
-        "--model", required=True, metavar="NAME", help="a registered model (see: models)"
+        "--model",
+        required=True,
+        metavar="NAME",
+        help="a registered model (see: models) or a training run directory",
     )
     group.add_argument(
         "--checkpoint",
@@ -593,9 +598,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_generate(sub)
     _add_watch(sub)
-    models_parser = sub.add_parser("models", help="list the registered models")
-    models_parser.set_defaults(handler=_models_command)
+    add_models_parser(sub)  # bridge/zoo/commands.py: models list | info | fetch
     _add_serve(sub)
+    add_train_parser(sub)  # bridge/train/commands.py
+    # Imported here: bridge/live/command.py reuses this module's option helpers.
+    from bridge.live.command import add_live_parser
+
+    add_live_parser(sub)  # bridge/live/command.py: live variations | ... | watch
     return parser
 
 
@@ -628,6 +637,22 @@ def _add_serve(sub: Any) -> None:
     p.add_argument("--log", type=Path, default=Path("latent-bridge-server.log"), help="log file")
     p.add_argument("--quiet", action="store_true", help="no live view in the terminal")
     p.add_argument("--preload", action="store_true", help="load every model before listening")
+    w = p.add_argument_group("folder watcher beside the server (see: watch)")
+    w.add_argument("--watch", type=Path, metavar="IN_DIR", help="also watch this folder")
+    w.add_argument(
+        "--watch-out", type=Path, metavar="OUT_DIR", help="default: IN_DIR-generated beside it"
+    )
+    w.add_argument(
+        "--watch-op",
+        choices=["variations", "humanize", "interpolate", "blend"],
+        default="variations",
+    )
+    w.add_argument(
+        "--watch-role",
+        choices=["drums", "melody", "groove"],
+        help="whose model the watcher uses (default: groove for humanize, else drums)",
+    )
+    w.add_argument("--watch-count", type=_positive_int, metavar="N", help="outputs per input")
     p.set_defaults(handler=_serve_command)
 
 
@@ -646,16 +671,22 @@ def _serve_command(args: argparse.Namespace) -> int:
         log_file=args.log,
         live=not args.quiet,
         preload=args.preload,
+        watch_dir=args.watch,
+        watch_out=args.watch_out,
+        watch_op=args.watch_op,
+        watch_role=args.watch_role,
+        watch_count=args.watch_count,
     )
     return serve(config)
 
 
 def config_from_args(args: argparse.Namespace) -> GenerateConfig:
     """The :class:`GenerateConfig` that parsed ``generate`` arguments describe."""
+    model, checkpoint = _model_ref(args.model, args.checkpoint)
     return GenerateConfig(
         op=args.op,
-        model=args.model,
-        checkpoint=args.checkpoint,
+        model=model,
+        checkpoint=checkpoint,
         out=args.out,
         inputs=tuple(getattr(args, dest) for dest in args.input_dests),
         seed=args.seed,
@@ -675,6 +706,14 @@ def config_from_args(args: argparse.Namespace) -> GenerateConfig:
     )
 
 
+def _model_ref(model: str, checkpoint: Path | None) -> tuple[str, Path | None]:
+    """``--model`` as a registered name or a training run directory."""
+    from bridge.train.rundir import resolve_model_ref
+
+    name, ckpt = resolve_model_ref(model, str(checkpoint) if checkpoint else None)
+    return name, Path(ckpt) if ckpt else None
+
+
 def _generate_command(args: argparse.Namespace) -> int:
     generate(config_from_args(args))
     return 0
@@ -684,12 +723,13 @@ def watch_config_from_args(args: argparse.Namespace) -> WatchConfig:
     """The :class:`WatchConfig` that parsed ``watch`` arguments describe."""
     from bridge.watch import WatchConfig
 
+    model, checkpoint = _model_ref(args.model, args.checkpoint)
     return WatchConfig(
         in_dir=args.in_dir,
         out_dir=args.out,
         op=args.op,
-        model=args.model,
-        checkpoint=args.checkpoint,
+        model=model,
+        checkpoint=checkpoint,
         seed=args.seed,
         temperature=args.temperature,
         count=args.count,
@@ -716,11 +756,6 @@ def _watch_command(args: argparse.Namespace) -> int:
     )
     # For scripts: with --once, 1 says that some input failed.
     return 1 if args.once and (snap.failed or snap.errors) else 0
-
-
-def _models_command(args: argparse.Namespace) -> int:
-    list_models()
-    return 0
 
 
 def _error_text(exc: Exception) -> str:

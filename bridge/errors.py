@@ -61,3 +61,9 @@ class InvalidRequestError(BridgeError, ValueError):
     """An operation's parameters are out of range (count, temperature, ...)."""
 
     code = "invalid_request"
+
+
+class TrainingError(BridgeError, RuntimeError):
+    """A training run cannot start or continue (no data, wrong run directory, disk full)."""
+
+    code = "training"

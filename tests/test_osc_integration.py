@@ -175,3 +175,47 @@ def test_serve_command_with_a_toml_profile(
         stop.set()
         thread.join(timeout=10)
     assert "sample" in (tmp_path / "server.log").read_text()
+
+
+def test_serve_with_a_folder_watcher_beside_it(
+    tmp_path: Path, tiny_checkpoints: dict[str, str]
+) -> None:
+    import socket
+    import threading
+
+    from bridge.convert import read_midi, write_midi
+    from bridge.osc.app import ServeConfig, serve
+
+    drops = tmp_path / "drops"
+    drops.mkdir()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    stop = threading.Event()
+    config = ServeConfig(
+        port=port,
+        device="cpu",
+        roles={"drums": DRUMS},
+        checkpoints={DRUMS: tiny_checkpoints[DRUMS]},
+        log_file=tmp_path / "server.log",
+        live=False,
+        watch_dir=drops,
+        watch_count=2,
+    )
+    thread = threading.Thread(target=serve, args=(config, stop), daemon=True)
+    thread.start()
+    try:
+        write_midi([beat()], drops / "my beat.mid")
+        out = tmp_path / "drops-generated" / "my beat"
+        deadline = time.monotonic() + 90
+        while not (out / "report.json").is_file():
+            assert time.monotonic() < deadline, "the watcher never wrote its outputs"
+            time.sleep(0.2)
+        mids = sorted(out.glob("*.mid"))
+        assert len(mids) == 2 and all(read_midi(m)[0].clip.notes for m in mids)
+        with OscClient(port=port, timeout=5) as c:  # the server answers meanwhile
+            assert c.call("ping").replies
+    finally:
+        stop.set()
+        thread.join(timeout=20)
+    assert not thread.is_alive()

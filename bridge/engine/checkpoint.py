@@ -85,28 +85,37 @@ def restore_error(exc: BaseException, prefix: Path, model: str) -> CheckpointErr
     )
 
 
-def training_graph(config: Any, batch_size: int) -> dict[str, Any]:
+def training_graph(
+    config: Any, batch_size: int, *, learning_rate: float | None = None
+) -> dict[str, Any]:
     """Build Magenta's training graph for ``config`` in the default graph.
 
-    Returns the input placeholders and the ops that ``music_vae_train`` makes:
-    ``train_op`` (Adam with gradient clipping), ``loss`` and ``global_step``.
+    The ops are those of ``MusicVAE.train`` and ``music_vae_train`` (Adam on
+    the decayed learning rate, gradients clipped by global norm), plus the
+    loss terms and streaming metrics for a progress display.
     """
     tf = tf1()
     cfg = copy.deepcopy(config)
     hparams = cfg.hparams
     hparams.batch_size = batch_size
+    if learning_rate is not None:
+        hparams.learning_rate = learning_rate
+        hparams.min_learning_rate = min(hparams.min_learning_rate, learning_rate)
     conv = cfg.data_converter
     model = cfg.model
     model.build(hparams, conv.output_depth, is_training=True)
     inputs = tf.placeholder(tf.float32, [batch_size, None, conv.input_depth], name="inputs")
     outputs = tf.placeholder(tf.float32, [batch_size, None, conv.output_depth], name="outputs")
-    controls = (
-        tf.placeholder(tf.float32, [batch_size, None, conv.control_depth], name="controls")
-        if conv.control_depth
-        else None
-    )
+    controls = tf.placeholder(tf.float32, [batch_size, None, conv.control_depth], name="controls")
     lengths = tf.placeholder(tf.int32, [batch_size, *conv.length_shape], name="lengths")
-    optimizer = model.train(inputs, outputs, lengths, controls)
+    metric_map, scalars = model._compute_model_loss(
+        inputs, outputs, lengths, controls if conv.control_depth else None
+    )
+    step = tf.to_float(model.global_step)
+    lr = (hparams.learning_rate - hparams.min_learning_rate) * tf.pow(
+        hparams.decay_rate, step
+    ) + hparams.min_learning_rate
+    optimizer = tf.train.AdamOptimizer(lr)
     grads, variables = zip(*optimizer.compute_gradients(model.loss), strict=True)
     clipped, _ = tf.clip_by_global_norm(grads, hparams.grad_clip)
     train_op = optimizer.apply_gradients(
@@ -121,6 +130,9 @@ def training_graph(config: Any, batch_size: int) -> dict[str, Any]:
         "lengths": lengths,
         "train_op": train_op,
         "loss": model.loss,
+        "scalars": {k: tf.reduce_mean(v) for k, v in scalars.items()},
+        "metrics": metric_map,
+        "learning_rate": lr,
         "global_step": model.global_step,
     }
 

@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -17,6 +18,9 @@ from rich.table import Table
 
 from bridge.errors import BridgeError
 from bridge.osc.server import DEFAULT_HOST, DEFAULT_PORT, Profile, Server
+
+if TYPE_CHECKING:
+    from bridge.watch import WatchConfig
 
 log = logging.getLogger("latent_bridge.server")
 
@@ -34,6 +38,40 @@ class ServeConfig:
     log_file: Path = Path("latent-bridge-server.log")
     live: bool = True
     preload: bool = False
+    # --watch: a folder watcher beside the server, on the profile's models.
+    watch_dir: Path | None = None
+    watch_out: Path | None = None
+    watch_op: str = "variations"
+    watch_role: str | None = None  # default: groove for humanize, else drums
+    watch_count: int | None = None
+
+
+def watch_config(config: ServeConfig, profile: Profile) -> WatchConfig | None:
+    """The folder watcher that ``serve --watch`` runs, on the profile's model for a role."""
+    if config.watch_dir is None:
+        return None
+    from bridge.watch import WatchConfig
+
+    role = config.watch_role or ("groove" if config.watch_op == "humanize" else "drums")
+    model = profile.roles.get(role)
+    if model is None:
+        raise BridgeError(
+            f"--watch needs a {role} model in the profile (give --model {role}=NAME), "
+            "or choose another with --watch-role"
+        )
+    out = config.watch_out or config.watch_dir.with_name(config.watch_dir.name + "-generated")
+    ckpt = profile.checkpoints.get(model)
+    return WatchConfig(
+        in_dir=config.watch_dir,
+        out_dir=out,
+        op=config.watch_op,
+        model=model,
+        checkpoint=Path(ckpt) if ckpt else None,
+        count=config.watch_count,
+        # Blends from the folder sit in the middle of their four corners.
+        x=0.5 if config.watch_op == "blend" else None,
+        y=0.5 if config.watch_op == "blend" else None,
+    )
 
 
 def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, str]:
@@ -63,6 +101,14 @@ def load_profile(config: ServeConfig) -> Profile:
             checkpoints[str(name)] = str(p if p.is_absolute() else base / p)
     roles.update(config.roles)
     checkpoints.update(config.checkpoints)
+    from bridge.train.rundir import resolve_model_ref
+
+    for role, model in list(roles.items()):
+        # A training run directory serves as a model with no further flags.
+        name, ckpt = resolve_model_ref(model, checkpoints.get(model))
+        roles[role] = name
+        if ckpt is not None:
+            checkpoints[name] = ckpt
     return Profile(roles=roles, checkpoints=checkpoints)
 
 
@@ -125,8 +171,19 @@ def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:
         for name in profile.models():
             console.print(f"loading {name} ...")
             engine.model(name)
+    watching = watch_config(config, profile)
     server.start()
     console.print(f"listening on {server.host}:{server.port} (log: {config.log_file})")
+    watcher: Any = None
+    if watching is not None:
+        from bridge.watch import Watcher
+
+        watcher = Watcher(watching, engine)
+        watcher.start()
+        console.print(
+            f"watching {watching.in_dir} -> {watching.out_dir} "
+            f"({watching.op} with {watching.model})"
+        )
     stop = stop or threading.Event()
     try:
         if config.live and console.is_terminal:
@@ -139,6 +196,8 @@ def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if watcher is not None:
+            watcher.stop()
         server.stop()
         engine.close()
         log.removeHandler(handler)

@@ -1,0 +1,269 @@
+"""One engine operation on clips in Live: read the sources, run the model, write the results.
+
+Tracks, clips and slots are counted from 1 here, as a musician counts them in
+Live (track 1 is the leftmost, slot 1 the top one); :mod:`bridge.live.liveset`
+speaks AbletonOSC's indexes from 0. The engine runs in this process (the same
+:class:`~bridge.engine.Engine` that ``generate`` and ``watch`` use), so no
+server has to be running and a model loaded once serves every request of a
+``live watch`` session.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bridge.clips import Clip, Track
+from bridge.errors import InvalidRequestError
+from bridge.live.liveset import ClipInfo, LiveSet, SlotRef
+from bridge.live.transport import LiveError
+
+if TYPE_CHECKING:
+    from bridge.engine import Engine, Generation
+
+__all__ = [
+    "LIVE_OPERATIONS",
+    "LiveRequest",
+    "LiveResult",
+    "Models",
+    "Written",
+    "run_live",
+]
+
+LIVE_OPERATIONS = ("variations", "interpolate", "blend", "humanize", "multitrack")
+SINGLE_TRACK_ROLES = ("drums", "melody", "groove")
+
+
+@dataclass(frozen=True)
+class LiveRequest:
+    """What to do, on which clips. Numbers from 1; ``None`` takes Live's selection
+    (or the engine's default, for the operation's parameters)."""
+
+    op: str
+    track: int | None = None
+    clip: int | None = None
+    to_clip: int | None = None  # interpolate: the clip to end at, on the same track
+    corners: tuple[int, ...] = ()  # blend: four clips on the track
+    tracks: tuple[int, ...] = ()  # multitrack: the scene's tracks (default: all with a clip)
+    into: int | None = None  # first slot (multitrack: scene) for the results
+    count: int | None = None
+    similarity: float | None = None
+    steps: int | None = None
+    method: str | None = None
+    x: float | None = None
+    y: float | None = None
+    temperature: float | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Written:
+    """One clip written into Live."""
+
+    ref: SlotRef
+    name: str
+    notes: int
+
+    def __str__(self) -> str:
+        return f"{self.ref}: '{self.name}' ({self.notes} notes)"
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    op: str
+    model: str
+    seed: int
+    seconds: float
+    sources: tuple[ClipInfo, ...]
+    written: tuple[Written, ...]
+
+
+@dataclass(frozen=True)
+class Models:
+    """Which registered model serves which role (drums, melody, groove, multitrack, trio)."""
+
+    roles: Mapping[str, str] = field(default_factory=dict)
+
+    def for_op(self, op: str, drum_track: bool) -> str:
+        if op == "humanize":
+            wanted: tuple[str, ...] = ("groove",)
+        elif op == "multitrack":
+            wanted = ("multitrack", "trio")
+        else:
+            wanted = ("drums", "groove") if drum_track else ("melody",)
+        for role in wanted:
+            if role in self.roles:
+                return self.roles[role]
+        if op not in ("humanize", "multitrack"):
+            single = {self.roles[r] for r in SINGLE_TRACK_ROLES if r in self.roles}
+            if len(single) == 1:  # one model for every clip: use it
+                return single.pop()
+        kind = "drum" if drum_track else "melodic"
+        what = f"{op} of a {kind} track" if op not in ("humanize", "multitrack") else op
+        have = ", ".join(f"{r}={n}" for r, n in sorted(self.roles.items())) or "none"
+        raise InvalidRequestError(
+            f"no model for {what}: give --model {wanted[0]}=NAME (models given: {have})"
+        )
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _index(value: int | None, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRequestError(f"{what} must be a whole number from 1, got {value!r}")
+    return value - 1
+
+
+def _number(value: int, what: str) -> int:
+    index = _index(value, what)
+    assert index is not None
+    return index
+
+
+def _source(live: LiveSet, request: LiveRequest) -> SlotRef:
+    track = _index(request.track, "--track")
+    clip = _index(request.clip, "--clip")
+    if track is None and clip is None:
+        return live.selected_clip()
+    if clip is None:
+        raise InvalidRequestError("--track needs --clip too (or leave out both: the selected clip)")
+    if track is None:
+        track = live.selected_clip().track
+    return SlotRef(track, clip)
+
+
+def _sources(live: LiveSet, request: LiveRequest) -> list[SlotRef]:
+    op = request.op
+    if op in ("variations", "humanize"):
+        return [_source(live, request)]
+    if op == "interpolate":
+        first = _source(live, request)
+        to = _index(request.to_clip, "--to")
+        if to is None:
+            raise InvalidRequestError("interpolate needs --to SLOT: the clip to end at")
+        return [first, SlotRef(first.track, to)]
+    if op == "blend":
+        if len(request.corners) != 4:
+            raise InvalidRequestError(
+                f"blend takes 4 corner clips (--corners TL TR BL BR), got {len(request.corners)}"
+            )
+        track = _index(request.track, "--track")
+        if track is None:
+            track = live.selected_clip().track
+        return [SlotRef(track, _number(c, "--corners")) for c in request.corners]
+    if op == "multitrack":
+        row = _index(request.clip, "--clip")
+        if row is None:
+            row = live.selected_clip().slot
+        tracks = [_number(t, "--tracks") for t in request.tracks]
+        if not tracks:
+            live.check_slot(SlotRef(0, row))
+            tracks = live.tracks_with_clips(row)
+            if not tracks:
+                raise LiveError(f"scene {row + 1} holds no clips to take as a scene")
+        if len(set(tracks)) != len(tracks):
+            raise InvalidRequestError("--tracks names a track twice")
+        return [SlotRef(t, row) for t in tracks]
+    raise InvalidRequestError(
+        f"unknown operation {op!r}; choose one of {', '.join(LIVE_OPERATIONS)}"
+    )
+
+
+def _run_engine(
+    engine: Engine, model: str, request: LiveRequest, clips: Sequence[Clip], drums: Sequence[bool]
+) -> Generation:
+    op = request.op
+    common = _given(temperature=request.temperature, seed=request.seed)
+    if op == "variations":
+        more = _given(n=request.count, similarity=request.similarity)
+        return engine.variations(model, clips[0], **more, **common)
+    if op == "interpolate":
+        more = _given(steps=request.steps, method=request.method)
+        return engine.interpolate(model, clips[0], clips[1], **more, **common)
+    if op == "blend":
+        if request.x is None or request.y is None:
+            raise InvalidRequestError("blend needs --x and --y (each 0..1)")
+        return engine.blend(model, clips, request.x, request.y, **common)
+    if op == "humanize":
+        return engine.humanize(model, clips[0], **common)
+    tracks = [Track(c, d, 0) for c, d in zip(clips, drums, strict=True)]
+    more = _given(n=request.count, similarity=request.similarity)
+    return engine.multitrack(model, tracks, **more, **common)
+
+
+def _clip_name(op: str, clip: Clip, i: int) -> str:
+    return clip.name.strip() or f"{op} {i + 1}"
+
+
+def run_live(
+    request: LiveRequest,
+    live: LiveSet,
+    engine: Engine,
+    models: Models,
+    echo: Callable[[str], None] = print,
+) -> LiveResult:
+    """Read the request's clips from Live, run the operation, write the results
+    into empty slots (below the source, or from ``into``); returns what was written."""
+    if request.op not in LIVE_OPERATIONS:
+        raise InvalidRequestError(
+            f"unknown operation {request.op!r}; choose one of {', '.join(LIVE_OPERATIONS)}"
+        )
+    into = _index(request.into, "--into")
+    refs = _sources(live, request)
+    signature = live.time_signature()
+    infos = [live.clip_info(r) for r in refs]
+    clips = [live.read_clip(info, signature) for info in infos]
+    for info, clip in zip(infos, clips, strict=True):
+        echo(f"read {info.describe()}, {len(clip.notes)} notes")
+    drums = [live.track_is_drum(r.track) for r in refs]
+    model = models.for_op(request.op, drums[0])
+    multi = request.op == "multitrack"
+    if into is not None:  # fail before the model runs when the first target is taken
+        first = [SlotRef(r.track, into) for r in refs] if multi else [SlotRef(refs[0].track, into)]
+        live.check_free(first)
+
+    echo(f"{request.op} with {model} ...")
+    started = time.perf_counter()
+    generation = _run_engine(engine, model, request, clips, drums)
+    outputs = generation.outputs
+    echo(f"seed {generation.seed}, {len(outputs)} result(s) in {generation.seconds:.1f} s")
+
+    track = refs[0].track
+    if multi:
+        tracks = [r.track for r in refs]
+        if into is not None:
+            rows = list(range(into, into + len(outputs)))
+            live.check_free([SlotRef(t, s) for t in tracks for s in rows])
+        else:
+            rows = live.free_rows(tracks, refs[0].slot, len(outputs))
+        targets = [[SlotRef(t, row) for t in tracks] for row in rows]
+    else:
+        if into is not None:
+            slots = [SlotRef(track, s) for s in range(into, into + len(outputs))]
+            live.check_free(slots)
+        else:
+            slots = live.free_slots(track, max(r.slot for r in refs), len(outputs))
+        targets = [[s] for s in slots]
+
+    written = []
+    for i, (out, refs_out) in enumerate(zip(outputs, targets, strict=True)):
+        for t, ref in zip(out, refs_out, strict=True):
+            name = _clip_name(request.op, t.clip, i)
+            notes = live.write_clip(ref, t.clip, name)
+            w = Written(ref, name, notes)
+            written.append(w)
+            echo(f"wrote {w}")
+    return LiveResult(
+        request.op,
+        model,
+        generation.seed,
+        time.perf_counter() - started,
+        tuple(infos),
+        tuple(written),
+    )

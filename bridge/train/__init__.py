@@ -1,0 +1,1 @@
+"""Training and fine-tuning MusicVAE models on a folder of MIDI files."""

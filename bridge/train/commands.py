@@ -1,0 +1,122 @@
+"""``latent-bridge train``: argparse in, a TrainConfig, the loop, a summary out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def add_train_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train or fine-tune a model on a folder of MIDI files",
+        description="Train a registered model (or fine-tune a checkpoint with --from) on every "
+        ".mid/.midi file under MIDI_DIR. Files are split into train and eval by name; "
+        "unreadable files are listed and skipped. Running the same command again resumes "
+        "from the newest checkpoint in --out; Ctrl-C writes a checkpoint and stops. The run "
+        "directory describes itself (run.json, metrics.json, data.json), so serve, generate "
+        "and watch take it as --model RUN_DIR.",
+        epilog="example: latent-bridge train my_band/ --model lb-drums_2bar_small "
+        "--from models/lb-drums --out runs/my-band-drums --steps 1000",
+    )
+    p.add_argument("midi_dir", type=Path, metavar="MIDI_DIR", help="folder of MIDI files")
+    p.add_argument("--model", required=True, help="a registered model (see: models list)")
+    p.add_argument("--out", type=Path, required=True, metavar="RUN_DIR", help="run directory")
+    p.add_argument(
+        "--from",
+        dest="init_from",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="fine-tune from this checkpoint (run directory, checkpoint directory, .tar "
+        "or prefix) instead of random weights",
+    )
+    p.add_argument("--steps", type=int, default=2000, help="train up to this global step")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--learning-rate", type=float, help="default: the config's (1e-3)")
+    p.add_argument("--eval-fraction", type=float, default=0.1, help="share of files held out")
+    p.add_argument(
+        "--eval-dir",
+        type=Path,
+        metavar="DIR",
+        help="held-out MIDI files from this folder instead of a split of MIDI_DIR",
+    )
+    p.add_argument("--eval-every", type=int, default=250, help="steps between evaluations")
+    p.add_argument("--eval-examples", type=int, default=512, help="held-out examples scored")
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=5,
+        help="stop after this many evaluations without a better eval loss (0: never)",
+    )
+    p.add_argument("--keep", type=int, default=3, help="checkpoints to keep")
+    p.add_argument(
+        "--max-disk", type=float, default=1000.0, metavar="MB", help="disk budget for checkpoints"
+    )
+    p.add_argument(
+        "--augment",
+        action="store_true",
+        help="add transpositions (+-3 semitones) of the training files (pitched models)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cache", type=Path, help="tensor cache directory (default: RUN_DIR/cache)")
+    p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
+    p.add_argument("--plain", action="store_true", help="plain log lines instead of a live view")
+    p.set_defaults(handler=train_command)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    from bridge.train.display import PlainTrainDisplay, RichTrainDisplay
+    from bridge.train.loop import TrainConfig, train
+
+    cfg = TrainConfig(
+        midi_dir=args.midi_dir,
+        model=args.model,
+        out=args.out,
+        init_from=args.init_from,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        eval_fraction=args.eval_fraction,
+        keep=args.keep,
+        max_disk_mb=args.max_disk,
+        augment=args.augment,
+        seed=args.seed,
+        eval_every=args.eval_every,
+        eval_examples=args.eval_examples,
+        patience=args.patience,
+        device=args.device,
+        cache_dir=args.cache,
+        eval_dir=args.eval_dir,
+    )
+    # Magenta's TF1 layers warn about their own deprecations on every build.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"keras\..*|tf_keras\..*")
+    console = Console()
+    if args.plain or not sys.stdout.isatty():
+        result = train(cfg, PlainTrainDisplay())
+    else:
+        with RichTrainDisplay(console) as display:
+            result = train(cfg, display)
+    unreadable = result.data.get("unreadable", [])
+    if unreadable:
+        t = Table("skipped file", "why", title="files that could not be read")
+        for item in unreadable:
+            t.add_row(item["path"], item["error"])
+        console.print(t)
+    if result.data.get("no_examples"):
+        t = Table("reason", "files", title="files that gave no examples")
+        for reason, count in result.data["no_examples"].items():
+            t.add_row(reason, str(count))
+        console.print(t)
+    shown = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}
+    console.print(
+        f"{result.status} at step {result.step}; run directory {result.run_dir}"
+        + (f"; held-out: {', '.join(f'{k} {v:.4g}' for k, v in shown.items())}" if shown else "")
+    )
+    return 0

@@ -1,0 +1,133 @@
+"""A training run's directory: it describes itself, and its checkpoints.
+
+``run.json`` names the registered model and the hyperparameters, the data
+summary, the latest metrics and the package versions, so ``serve``,
+``generate`` and ``watch`` load a run by its path with no further flags.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bridge.errors import CheckpointError
+
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.json"
+DATA_FILE = "data.json"
+
+
+def is_run_dir(path: str | os.PathLike[str]) -> bool:
+    return (Path(path).expanduser() / RUN_FILE).is_file()
+
+
+def read_run(path: str | os.PathLike[str]) -> dict[str, Any]:
+    target = Path(path).expanduser() / RUN_FILE
+    try:
+        data = json.loads(target.read_text())
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"cannot read {target}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("model"), str):
+        raise CheckpointError(f"{target} does not name a model")
+    return data
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write through a temporary file, so a crash never leaves half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    tmp.replace(path)
+
+
+def package_versions() -> dict[str, str]:
+    names = ["latent-bridge", "magenta", "tensorflow", "note-seq", "numpy", "tf-keras"]
+    found = {"python": platform.python_version()}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def hparams_dict(hparams: Any) -> dict[str, Any]:
+    values = hparams.values() if hasattr(hparams, "values") else dict(vars(hparams))
+    return {k: v for k, v in sorted(values.items()) if isinstance(v, (int, float, str, bool, list))}
+
+
+def checkpoint_files(prefix: Path) -> list[Path]:
+    return sorted(prefix.parent.glob(prefix.name + ".*"))
+
+
+def checkpoint_bytes(prefix: Path) -> int:
+    return sum(f.stat().st_size for f in checkpoint_files(prefix) if f.is_file())
+
+
+def prune_checkpoints(
+    run_dir: Path, prefixes: list[Path], *, keep: int, max_bytes: int | None, protect: Path | None
+) -> list[Path]:
+    """Delete old checkpoints: at most ``keep``, under ``max_bytes`` in all.
+
+    The newest checkpoint always stays, and so does ``protect`` (the best
+    one) while the budget allows. Returns the checkpoints kept, oldest first.
+    """
+    kept = [p for p in prefixes if (p.parent / (p.name + ".index")).is_file()]
+
+    def drop(candidates: list[Path]) -> bool:
+        for p in candidates:
+            if p is not kept[-1]:
+                for f in checkpoint_files(p):
+                    f.unlink(missing_ok=True)
+                kept.remove(p)
+                return True
+        return False
+
+    while len(kept) > max(1, keep):
+        if not drop([p for p in kept if p != protect]) and not drop(kept):
+            break
+    while max_bytes is not None and len(kept) > 1:
+        if sum(checkpoint_bytes(p) for p in kept) <= max_bytes:
+            break
+        if not drop([p for p in kept if p != protect]) and not drop(kept):
+            break
+    return kept
+
+
+def register_run(path: str | os.PathLike[str]) -> str:
+    """Register a run directory as a model named after it; returns the name.
+
+    The spec is the run's registered config with the run directory as its
+    checkpoint, so every command that takes a model name takes the run.
+    """
+    from dataclasses import replace
+
+    from bridge.engine.registry import REGISTRY, get_spec
+
+    run_dir = Path(path).expanduser().resolve()
+    run = read_run(run_dir)
+    base = get_spec(run["model"])
+    name = run_dir.name
+    if name in REGISTRY:
+        existing = REGISTRY.get(name)
+        if existing.checkpoint != str(run_dir):
+            name = f"run:{run_dir.name}" if name == existing.name else name
+    spec = replace(
+        base,
+        name=name,
+        checkpoint=str(run_dir),
+        description=f"trained {run.get('model')} run at step {run.get('step', '?')}: {run_dir}",
+    )
+    REGISTRY.register(spec, replace_existing=True)
+    return name
+
+
+def resolve_model_ref(model: str, checkpoint: str | None) -> tuple[str, str | None]:
+    """A model name, or a training run directory, as (registered name, checkpoint)."""
+    candidate = Path(model).expanduser()
+    if is_run_dir(candidate):
+        return register_run(candidate), checkpoint or str(candidate.resolve())
+    return model, checkpoint

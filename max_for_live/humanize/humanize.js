@@ -1,0 +1,91 @@
+// Latent Bridge Humanize: a drum clip -> a humanized copy (velocities and
+// microtiming from the groove model) in the next empty slot below it.
+//
+// [js humanize.js HOST PORT]; messages: init, generate, temperature, seed,
+// server HOST PORT, ping.
+
+autowatch = 1;
+inlets = 1;
+outlets = 4;
+
+var lb = require("latentbridge");
+var dev = null;
+var replyPortChoice = 0;
+var params = { temperature: 0.3, seed: -1 };
+
+function init(pingMs) {
+    if (dev) {
+        dev.dispose();
+    }
+    dev = new lb.Device({
+        name: "Humanize",
+        LiveAPI: LiveAPI,
+        Task: Task,
+        post: post,
+        out: function (n, list) {
+            outlet(n, list);
+        },
+        host: jsarguments[1],
+        port: jsarguments[2],
+        replyPort: replyPortChoice
+    });
+    dev.init(pingMs === undefined ? 5000 : pingMs);
+}
+
+function generate() {
+    if (!dev) {
+        return;
+    }
+    dev.guard(function () {
+        var src = dev.pick();
+        var clip = dev.read(src, "the selected clip", true);
+        dev.run("humanize", ["groove", params.temperature, params.seed], [clip],
+            "humanizing " + src.name, function (result) {
+                var out = result.outputs[0][0];
+                dev.relocate(src);
+                var slots = dev.writeBelow(src.track, src.slot, [out], lb.COLORS.humanize);
+                return "humanized " + src.name + " into slot " + (slots[0] + 1);
+            });
+    });
+}
+
+function temperature(v) {
+    params.temperature = lb.clamp(v, 0.01, 5);
+}
+
+function seed(v) {
+    params.seed = Math.round(v);
+}
+
+function server(host, port) {
+    if (dev) {
+        dev.setServer(host, port);
+        dev.ping();
+    }
+}
+
+function replyport(p) {
+    replyPortChoice = p;
+    if (dev) {
+        dev.setReplyPort(p);
+    }
+}
+
+function ping() {
+    if (dev) {
+        dev.ping();
+    }
+}
+
+// Replies from [udpreceive]: "/lb/<reply> id args...".
+function anything() {
+    if (dev) {
+        dev.receive(messagename, arrayfromargs(arguments));
+    }
+}
+
+function notifydeleted() {
+    if (dev) {
+        dev.dispose();
+    }
+}

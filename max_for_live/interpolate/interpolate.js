@@ -1,0 +1,136 @@
+// Latent Bridge Interpolate: clip A and clip B -> N clips between them, in
+// the empty slots below A on A's track (the first and last are the model's
+// renderings of A and B).
+//
+// [js interpolate.js HOST PORT]; messages: init, a, b (take the selected
+// clip as A or B), generate, steps, temperature, kind (0 auto, 1 drums,
+// 2 melody), method (0 slerp, 1 linear), seed, server HOST PORT, ping.
+
+autowatch = 1;
+inlets = 1;
+outlets = 4;
+
+var lb = require("latentbridge");
+var dev = null;
+var replyPortChoice = 0;
+var params = { steps: 5, temperature: 0.5, kind: 0, method: 0, seed: -1 };
+var chosen = { a: null, b: null };
+
+function init(pingMs) {
+    if (dev) {
+        dev.dispose();
+    }
+    dev = new lb.Device({
+        name: "Interpolate",
+        LiveAPI: LiveAPI,
+        Task: Task,
+        post: post,
+        out: function (n, list) {
+            outlet(n, list);
+        },
+        host: jsarguments[1],
+        port: jsarguments[2],
+        replyPort: replyPortChoice
+    });
+    dev.init(pingMs === undefined ? 5000 : pingMs);
+}
+
+function choose(which) {
+    dev.guard(function () {
+        chosen[which] = dev.pick();
+        dev.status("clip " + which.toUpperCase() + ": " + chosen[which].name);
+        outlet(lb.OUT_UI, [which, chosen[which].name]);
+    });
+}
+
+function a() {
+    if (dev) {
+        choose("a");
+    }
+}
+
+function b() {
+    if (dev) {
+        choose("b");
+    }
+}
+
+function generate() {
+    if (!dev) {
+        return;
+    }
+    dev.guard(function () {
+        var A = chosen.a;
+        var B = chosen.b;
+        if (!A || !B) {
+            lb.fail("choose clip A and clip B first (select a clip, then press A or B)");
+        }
+        var role = dev.role(params.kind, dev.relocate(A).track);
+        var clips = [dev.read(A, "clip A", role === "drums"), dev.read(B, "clip B", role === "drums")];
+        var method = params.method ? "linear" : "slerp";
+        dev.run("interpolate", [role, params.steps, params.temperature, params.seed, method], clips,
+            A.name + " to " + B.name, function (result) {
+                var outs = [];
+                var i;
+                for (i = 0; i < result.outputs.length; i++) {
+                    outs.push(result.outputs[i][0]);
+                }
+                dev.relocate(A);
+                dev.writeBelow(A.track, A.slot, outs, lb.COLORS.interpolate);
+                return "made " + outs.length + " clips from " + A.name + " to " + B.name;
+            });
+    });
+}
+
+function steps(v) {
+    params.steps = Math.round(lb.clamp(v, 2, 64));
+}
+
+function kind(v) {
+    params.kind = Math.round(v);
+}
+
+function method(v) {
+    params.method = Math.round(v);
+}
+
+function temperature(v) {
+    params.temperature = lb.clamp(v, 0.01, 5);
+}
+
+function seed(v) {
+    params.seed = Math.round(v);
+}
+
+function server(host, port) {
+    if (dev) {
+        dev.setServer(host, port);
+        dev.ping();
+    }
+}
+
+function replyport(p) {
+    replyPortChoice = p;
+    if (dev) {
+        dev.setReplyPort(p);
+    }
+}
+
+function ping() {
+    if (dev) {
+        dev.ping();
+    }
+}
+
+// Replies from [udpreceive]: "/lb/<reply> id args...".
+function anything() {
+    if (dev) {
+        dev.receive(messagename, arrayfromargs(arguments));
+    }
+}
+
+function notifydeleted() {
+    if (dev) {
+        dev.dispose();
+    }
+}

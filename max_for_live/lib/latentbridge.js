@@ -1,0 +1,868 @@
+// latentbridge.js: what every Latent Bridge device shares.
+//
+// Loaded by each device's script with require("latentbridge") (Max 8+'s js
+// object finds it on the search path: the folder the device is in comes
+// first). ES5 only: Max's js object runs an ES5 engine.
+//
+// - The protocol of docs/protocol.md: clips sent in parts of 16 notes
+//   (/lb/clip/begin|notes|end), operations (/lb/op/...), and the results
+//   assembled back from /lb/result/begin|notes|end and /lb/done. Messages
+//   are arrays [address, args...] for [udpsend]; [udpreceive] hands replies
+//   back as (address, args).
+// - The Live set through LiveAPI with Live 11's extended note calls
+//   (get_notes_extended, add_new_notes, remove_notes_extended).
+// - A Device: status line, server pings, one operation at a time, and
+//   writing results only once every part has arrived.
+
+var PREFIX = "/lb";
+var NOTES_PER_PART = 16;
+var NOTE_FIELDS = [
+    "pitch", "start_time", "duration", "velocity",
+    "mute", "probability", "velocity_deviation", "release_velocity"
+];
+var NOTE_DEFAULTS = { velocity: 100, mute: 0, probability: 1, velocity_deviation: 0, release_velocity: 64 };
+
+// Outlets every device script declares, in this order.
+var OUT_OSC = 0;      // to [udpsend]
+var OUT_RECEIVE = 1;  // to [udpreceive] ("port N")
+var OUT_STATUS = 2;   // to the status [comment] ("set text")
+var OUT_UI = 3;       // device-specific feedback
+
+// Colours of what each device creates (Live's clip colour is 0xRRGGBB).
+var COLORS = {
+    variations: 0x8f62e3,
+    interpolate: 0x1aa3e6,
+    beat_blender: 0xf2794a,
+    latent_loops: 0x3cc68a,
+    humanize: 0xe8c547,
+    multitrack: 0xe0559b
+};
+
+function DeviceError(message) {
+    this.name = "DeviceError";
+    this.message = message;
+}
+DeviceError.prototype = new Error();
+DeviceError.prototype.constructor = DeviceError;
+
+function fail(message) {
+    throw new DeviceError(message);
+}
+
+function errorText(e) {
+    if (e && e.message) {
+        return e.message;
+    }
+    return String(e);
+}
+
+function isNumber(v) {
+    return typeof v === "number" && isFinite(v);
+}
+
+function clamp(v, lo, hi) {
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+// ---------------------------------------------------------------------------
+// Notes
+
+// A note for the wire and for add_new_notes: the eight fields, defaults
+// filled in, nothing else (add_new_notes refuses a note_id).
+function cleanNote(n) {
+    var out = {};
+    var i, f, v;
+    for (i = 0; i < NOTE_FIELDS.length; i++) {
+        f = NOTE_FIELDS[i];
+        v = n[f];
+        if (v === undefined || v === null) {
+            v = NOTE_DEFAULTS[f];
+        }
+        if (f === "mute") {
+            v = v ? 1 : 0;
+        }
+        if (!isNumber(v)) {
+            fail("a note has a bad " + f + ": " + v);
+        }
+        out[f] = v;
+    }
+    out.pitch = Math.round(out.pitch);
+    return out;
+}
+
+function noteArgs(n) {
+    return [n.pitch, n.start_time, n.duration, n.velocity, n.mute ? 1 : 0,
+        n.probability, n.velocity_deviation, n.release_velocity];
+}
+
+function notesFromArgs(args) {
+    var notes = [];
+    var i;
+    if (args.length % NOTE_FIELDS.length !== 0) {
+        fail("the server sent " + args.length + " note values, not groups of 8");
+    }
+    for (i = 0; i < args.length; i += NOTE_FIELDS.length) {
+        notes.push({
+            pitch: args[i], start_time: args[i + 1], duration: args[i + 2], velocity: args[i + 3],
+            mute: args[i + 4] ? 1 : 0, probability: args[i + 5],
+            velocity_deviation: args[i + 6], release_velocity: args[i + 7]
+        });
+    }
+    return notes;
+}
+
+function parts(notes) {
+    var out = [];
+    var i;
+    for (i = 0; i < notes.length; i += NOTES_PER_PART) {
+        out.push(notes.slice(i, i + NOTES_PER_PART));
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Messages (arrays [address, args...])
+
+function message(address, replyPort, rid, args) {
+    return [address, replyPort, rid].concat(args || []);
+}
+
+// The begin/notes/end messages that upload one clip into a slot.
+// clip: {length, numerator, denominator, notes, isDrum, program, name}
+function clipMessages(replyPort, rid, slot, clip) {
+    var ps = parts(clip.notes);
+    var out = [];
+    var p;
+    out.push(message(PREFIX + "/clip/begin", replyPort, rid, [
+        slot, clip.length, clip.numerator, clip.denominator, clip.notes.length,
+        clip.isDrum ? 1 : 0, clip.program || 0, clip.name || "clip"
+    ]));
+    for (p = 0; p < ps.length; p++) {
+        var args = [slot, p];
+        var k;
+        for (k = 0; k < ps[p].length; k++) {
+            args = args.concat(noteArgs(ps[p][k]));
+        }
+        out.push(message(PREFIX + "/clip/notes", replyPort, rid, args));
+    }
+    out.push(message(PREFIX + "/clip/end", replyPort, rid, [slot, ps.length]));
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Results: /lb/result/begin|notes|end ... /lb/done, assembled and checked
+
+function Assembly() {
+    this.tracks = {};
+    this.done = null;
+}
+
+Assembly.prototype.add = function (name, args) {
+    var key, t;
+    if (name === "result/begin") {
+        key = args[0] + ":" + args[1];
+        this.tracks[key] = {
+            output: args[0], track: args[1], length: args[2], numerator: args[3],
+            denominator: args[4], count: args[5], parts: args[6], isDrum: !!args[7],
+            program: args[8], name: String(args[9] === undefined ? "" : args[9]),
+            received: {}, ended: -1
+        };
+    } else if (name === "result/notes") {
+        key = args[0] + ":" + args[1];
+        t = this.tracks[key];
+        if (!t) {
+            fail("result notes for output " + key + " came before its begin");
+        }
+        t.received[args[2]] = notesFromArgs(args.slice(3));
+    } else if (name === "result/end") {
+        key = args[0] + ":" + args[1];
+        t = this.tracks[key];
+        if (!t) {
+            fail("result end for output " + key + " came before its begin");
+        }
+        t.ended = args[2];
+    } else if (name === "done") {
+        this.done = { outputs: args[0], tracksPerOutput: args[1], seed: args[2], seconds: args[3] };
+    }
+};
+
+// Every announced clip with every part, or an error naming what is missing.
+Assembly.prototype.finish = function () {
+    var d = this.done;
+    var outputs = [];
+    var o, k, t, p, notes;
+    if (!d) {
+        fail("the result never finished (no /lb/done)");
+    }
+    for (o = 0; o < d.outputs; o++) {
+        outputs.push([]);
+        for (k = 0; k < d.tracksPerOutput; k++) {
+            t = this.tracks[o + ":" + k];
+            if (!t) {
+                fail("result " + (o + 1) + " track " + (k + 1) + " never arrived; nothing was written");
+            }
+            notes = [];
+            for (p = 0; p < t.parts; p++) {
+                if (!t.received[p]) {
+                    fail("result " + (o + 1) + " lost part " + (p + 1) + " of " + t.parts + "; nothing was written");
+                }
+                notes = notes.concat(t.received[p]);
+            }
+            if (notes.length !== t.count || t.ended !== t.parts) {
+                fail("result " + (o + 1) + " is incomplete (" + notes.length + " of " + t.count + " notes); nothing was written");
+            }
+            outputs[o].push({
+                length: t.length, numerator: t.numerator, denominator: t.denominator,
+                notes: notes, isDrum: t.isDrum, program: t.program, name: t.name
+            });
+        }
+    }
+    return { outputs: outputs, seed: d.seed, seconds: d.seconds };
+};
+
+// ---------------------------------------------------------------------------
+// Client: request ids, replies, time-outs
+
+// opts: send(msg), Task, host, port, replyPort, answerMs, workMs
+function Client(opts) {
+    this.send = opts.send;
+    this.Task = opts.Task;
+    this.host = opts.host || "127.0.0.1";
+    this.port = opts.port || 9000;
+    this.replyPort = opts.replyPort;
+    this.answerMs = opts.answerMs || 3000;   // first answer to any request
+    this.workMs = opts.workMs || 120000;     // between answers once accepted
+    this.nextId = 1 + Math.floor(Math.random() * 100000) * 10;
+    this.pending = {};
+}
+
+Client.prototype.where = function () {
+    return this.host + ":" + this.port;
+};
+
+// Send a request; handlers: until (reply name that ends a simple call),
+// onReply(name, args), onAccepted(args), onProgress(args), onDone(result),
+// onError(code, message). Returns the request id.
+Client.prototype.request = function (method, args, clips, handlers) {
+    var rid = this.nextId;
+    var self = this;
+    var msgs = [];
+    var i, slot;
+    this.nextId += 1;
+    for (slot = 0; clips && slot < clips.length; slot++) {
+        msgs = msgs.concat(clipMessages(this.replyPort, rid, slot, clips[slot]));
+    }
+    msgs.push(message(PREFIX + "/" + method, this.replyPort, rid, args));
+    var entry = { id: rid, method: method, handlers: handlers, assembly: new Assembly(), accepted: false };
+    entry.timer = new this.Task(function () {
+        self.expire(rid);
+    }, this);
+    this.pending[rid] = entry;
+    this.arm(entry);
+    for (i = 0; i < msgs.length; i++) {
+        this.send(msgs[i]);
+    }
+    return rid;
+};
+
+Client.prototype.arm = function (entry) {
+    entry.timer.cancel();
+    entry.timer.schedule(entry.accepted ? this.workMs : this.answerMs);
+};
+
+Client.prototype.settle = function (rid) {
+    var entry = this.pending[rid];
+    if (entry) {
+        entry.timer.cancel();
+        delete this.pending[rid];
+    }
+    return entry;
+};
+
+Client.prototype.expire = function (rid) {
+    var entry = this.settle(rid);
+    if (!entry) {
+        return;
+    }
+    var what = entry.accepted ?
+        "the server stopped answering at " + this.where() :
+        "no answer from the server at " + this.where() + "; start it with: uv run latent-bridge serve";
+    if (entry.handlers.onError) {
+        entry.handlers.onError("timeout", what);
+    }
+};
+
+Client.prototype.cancelAll = function () {
+    var rid;
+    for (rid in this.pending) {
+        if (this.pending.hasOwnProperty(rid)) {
+            this.settle(rid);
+        }
+    }
+};
+
+Client.prototype.busy = function () {
+    var rid;
+    for (rid in this.pending) {
+        if (this.pending.hasOwnProperty(rid) && this.pending[rid].method.indexOf("op/") === 0) {
+            return true;
+        }
+    }
+    return false;
+};
+
+// One reply from [udpreceive]: address "/lb/<name>", args starting with the id.
+Client.prototype.receive = function (address, args) {
+    if (typeof address !== "string" || address.indexOf(PREFIX + "/") !== 0 || !args || !args.length) {
+        return false;
+    }
+    var name = address.substring(PREFIX.length + 1);
+    var rid = args[0];
+    var entry = this.pending[rid];
+    var h, rest, result;
+    if (!entry) {
+        return false;  // a late reply to a request that timed out or ended
+    }
+    h = entry.handlers;
+    rest = args.slice(1);
+    if (name === "error") {
+        this.settle(rid);
+        if (h.onError) {
+            h.onError(String(rest[0]), String(rest[1]));
+        }
+        return true;
+    }
+    if (name === "accepted") {
+        entry.accepted = true;
+    }
+    this.arm(entry);
+    try {
+        if (name.indexOf("result/") === 0 || name === "done") {
+            entry.assembly.add(name, rest);
+        }
+        if (name === "accepted" && h.onAccepted) {
+            h.onAccepted(rest);
+        } else if (name === "progress" && h.onProgress) {
+            h.onProgress(rest);
+        } else if (h.onReply) {
+            h.onReply(name, rest);
+        }
+        if (name === "done") {
+            this.settle(rid);
+            result = entry.assembly.finish();
+            if (h.onDone) {
+                h.onDone(result);
+            }
+        } else if (h.until && name === h.until) {
+            this.settle(rid);
+        }
+    } catch (e) {
+        this.settle(rid);
+        if (h.onError) {
+            h.onError("device", errorText(e));
+        }
+    }
+    return true;
+};
+
+// ---------------------------------------------------------------------------
+// The Live set
+
+function Live(LiveAPI) {
+    this.LiveAPI = LiveAPI;
+}
+
+Live.prototype.obj = function (path) {
+    return new this.LiveAPI(path);
+};
+
+Live.prototype.exists = function (api) {
+    return api && Number(api.id) !== 0;
+};
+
+Live.prototype.byId = function (id) {
+    var api = this.obj("id " + id);
+    return this.exists(api) ? api : null;
+};
+
+function first(value) {
+    return (value && value.length !== undefined && typeof value !== "string") ? value[0] : value;
+}
+
+Live.prototype.num = function (api, prop) {
+    return Number(first(api.get(prop)));
+};
+
+Live.prototype.str = function (api, prop) {
+    var v = api.get(prop);
+    if (v && typeof v !== "string" && v.length !== undefined) {
+        return Array.prototype.join.call(v, " ");
+    }
+    return v === undefined || v === null ? "" : String(v);
+};
+
+// The id an object-valued property points to (0: none).
+Live.prototype.idOf = function (api, prop) {
+    var v = api.get(prop);
+    if (v && v.length >= 2 && v[0] === "id") {
+        return Number(v[1]);
+    }
+    return 0;
+};
+
+Live.prototype.path = function (api) {
+    return String(api.unquotedpath || api.path || "").replace(/"/g, "");
+};
+
+// Where a session clip sits: {track, slot} from its path.
+Live.prototype.location = function (clipApi) {
+    var m = /^live_set tracks (\d+) clip_slots (\d+) clip$/.exec(this.path(clipApi));
+    if (!m) {
+        fail("pick a clip in Session view (this one is not in a clip slot)");
+    }
+    return { track: Number(m[1]), slot: Number(m[2]) };
+};
+
+Live.prototype.selectedClipId = function () {
+    var id = this.idOf(this.obj("live_set view"), "detail_clip");
+    if (!id) {
+        fail("select a clip first");
+    }
+    return id;
+};
+
+Live.prototype.clip = function (id, what) {
+    var api = this.byId(id);
+    if (!api) {
+        fail((what || "the clip") + " is gone; choose it again");
+    }
+    if (!this.num(api, "is_midi_clip")) {
+        fail((what || "the clip") + " is an audio clip; choose a MIDI clip");
+    }
+    return api;
+};
+
+Live.prototype.track = function (index) {
+    return this.obj("live_set tracks " + index);
+};
+
+Live.prototype.deviceTrack = function () {
+    var m = /^live_set tracks (\d+)/.exec(this.path(this.obj("this_device canonical_parent")));
+    if (!m) {
+        fail("put this device on a MIDI track");
+    }
+    return Number(m[1]);
+};
+
+// A Drum Rack anywhere in the track's device chain means drums.
+Live.prototype.isDrumTrack = function (index) {
+    var track = this.track(index);
+    var n = track.getcount("devices");
+    var i, dev;
+    for (i = 0; i < n; i++) {
+        dev = this.obj("live_set tracks " + index + " devices " + i);
+        if (this.str(dev, "class_name") === "DrumGroupDevice") {
+            return true;
+        }
+    }
+    return false;
+};
+
+// A clip's notes as the protocol's clip: the loop region, shifted to start at 0.
+Live.prototype.readClip = function (api) {
+    var loopStart = this.num(api, "loop_start");
+    var loopEnd = this.num(api, "loop_end");
+    var length = loopEnd - loopStart;
+    var raw = api.call("get_notes_extended", 0, 128, loopStart, length);
+    var data = typeof raw === "string" ? JSON.parse(raw) : raw;
+    var notes = [];
+    var i, n, c;
+    if (!data || !data.notes) {
+        fail("Live returned no note list for the clip");
+    }
+    for (i = 0; i < data.notes.length; i++) {
+        n = data.notes[i];
+        if (n.start_time < loopStart || n.start_time >= loopEnd) {
+            continue;
+        }
+        c = cleanNote(n);
+        c.start_time = n.start_time - loopStart;
+        notes.push(c);
+    }
+    notes.sort(function (a, b) {
+        return a.start_time - b.start_time || a.pitch - b.pitch;
+    });
+    return {
+        length: length,
+        numerator: this.num(api, "signature_numerator"),
+        denominator: this.num(api, "signature_denominator"),
+        notes: notes,
+        isDrum: false,
+        program: 0,
+        name: this.str(api, "name") || "clip"
+    };
+};
+
+Live.prototype.hasClip = function (track, slot) {
+    return !!this.num(this.obj("live_set tracks " + track + " clip_slots " + slot), "has_clip");
+};
+
+Live.prototype.sceneCount = function () {
+    return this.obj("live_set").getcount("scenes");
+};
+
+// `count` empty slots of a track after `after` (top to bottom); scenes are
+// added at the end of the set when the track runs out of empty slots.
+Live.prototype.emptySlots = function (track, after, count) {
+    var out = [];
+    var n = this.sceneCount();
+    var s;
+    for (s = after + 1; s < n && out.length < count; s++) {
+        if (!this.hasClip(track, s)) {
+            out.push(s);
+        }
+    }
+    while (out.length < count) {
+        this.obj("live_set").call("create_scene", -1);
+        out.push(this.sceneCount() - 1);
+    }
+    return out;
+};
+
+// The selected scene's index.
+Live.prototype.selectedScene = function () {
+    var id = this.idOf(this.obj("live_set view"), "selected_scene");
+    var m = id ? /^live_set scenes (\d+)$/.exec(this.path(this.obj("id " + id))) : null;
+    if (!m) {
+        fail("select a scene first");
+    }
+    return Number(m[1]);
+};
+
+// A new, empty scene at `index` (existing scenes move down; no clip is touched).
+Live.prototype.createScene = function (index, name, color) {
+    this.obj("live_set").call("create_scene", index);
+    var scene = this.obj("live_set scenes " + index);
+    scene.set("name", name);
+    scene.set("color", color);
+    return scene;
+};
+
+// The MIDI clips of a scene: [{track, id, name}] in track order.
+Live.prototype.sceneClips = function (scene) {
+    var n = this.obj("live_set").getcount("tracks");
+    var out = [];
+    var t, api;
+    for (t = 0; t < n; t++) {
+        if (!this.hasClip(t, scene)) {
+            continue;
+        }
+        api = this.obj("live_set tracks " + t + " clip_slots " + scene + " clip");
+        if (this.num(api, "is_midi_clip")) {
+            out.push({ track: t, slot: scene, id: Number(api.id), name: this.str(api, "name") || "clip" });
+        }
+    }
+    return out;
+};
+
+// Live's note dicts for add_new_notes.
+function liveNotes(notes) {
+    var out = [];
+    var i;
+    for (i = 0; i < notes.length; i++) {
+        out.push(cleanNote(notes[i]));
+    }
+    return out;
+}
+
+// A new clip in an empty slot; never replaces a clip that is there.
+Live.prototype.createClip = function (track, slot, result, name, color) {
+    var slotApi = this.obj("live_set tracks " + track + " clip_slots " + slot);
+    if (this.num(slotApi, "has_clip")) {
+        fail("slot " + (slot + 1) + " of track " + (track + 1) + " is no longer empty; nothing was overwritten");
+    }
+    slotApi.call("create_clip", result.length);
+    var clip = this.obj("live_set tracks " + track + " clip_slots " + slot + " clip");
+    clip.set("name", name);
+    clip.set("color", color);
+    if (result.notes.length) {
+        clip.call("add_new_notes", { notes: liveNotes(result.notes) });
+    }
+    return clip;
+};
+
+// Replace every note of a clip the musician chose as the target.
+Live.prototype.replaceNotes = function (clip, result) {
+    var loopStart = this.num(clip, "loop_start");
+    var end = Math.max(this.num(clip, "loop_end"), this.num(clip, "end_marker"), loopStart + result.length) + 1;
+    var notes = liveNotes(result.notes);
+    var i;
+    clip.call("remove_notes_extended", 0, 128, 0, end);
+    if (loopStart !== 0) {
+        for (i = 0; i < notes.length; i++) {
+            notes[i].start_time += loopStart;
+        }
+    }
+    if (Math.abs(this.num(clip, "loop_end") - loopStart - result.length) > 1e-6) {
+        clip.set("loop_end", loopStart + result.length);
+    }
+    if (notes.length) {
+        clip.call("add_new_notes", { notes: notes });
+    }
+};
+
+// ---------------------------------------------------------------------------
+// Device: status line, pings, one operation at a time
+
+// opts: name, LiveAPI, Task, out(outlet, array), post, host, port, replyPort
+function Device(opts) {
+    var self = this;
+    this.name = opts.name;
+    this.Task = opts.Task;
+    this.out = opts.out;
+    this.post = opts.post || function () {};
+    this.live = new Live(opts.LiveAPI);
+    this.replyPort = opts.replyPort || (9100 + Math.floor(Math.random() * 800));
+    this.client = new Client({
+        send: function (m) {
+            self.out(OUT_OSC, m);
+        },
+        Task: opts.Task,
+        host: opts.host,
+        port: opts.port,
+        replyPort: this.replyPort,
+        answerMs: opts.answerMs,
+        workMs: opts.workMs
+    });
+    this.lastStatus = "";
+    this.statusKind = "server";
+    this.server = "unknown";  // "online", "offline"
+    this.working = false;
+    this.done = 0;       // operations finished and written (or failed to write)
+    this.pinger = null;
+}
+
+// kind "server": the server's state, which a later ping may refresh;
+// anything else: the outcome of what the musician did, which stays up until
+// the next action or until the server's state changes.
+Device.prototype.status = function (text, kind) {
+    this.lastStatus = text;
+    this.statusKind = kind || "op";
+    this.out(OUT_STATUS, ["set", text]);
+};
+
+Device.prototype.serverState = function (state, text) {
+    var was = this.server;
+    this.server = state;
+    if (this.working) {
+        return;
+    }
+    if (this.statusKind === "server" || (was !== "unknown" && was !== state)) {
+        this.status(text, "server");
+    }
+};
+
+// Open the reply port, point [udpsend] at the server, ping it.
+Device.prototype.init = function (pingEveryMs) {
+    var self = this;
+    this.out(OUT_RECEIVE, ["port", this.replyPort]);
+    this.out(OUT_OSC, ["host", this.client.host]);
+    this.out(OUT_OSC, ["port", this.client.port]);
+    this.ping();
+    if (pingEveryMs) {
+        this.pinger = new this.Task(function () {
+            if (!self.working) {
+                self.ping();
+            }
+        }, this);
+        this.pinger.interval = pingEveryMs;
+        this.pinger.repeat();
+    }
+};
+
+Device.prototype.dispose = function () {
+    if (this.pinger) {
+        this.pinger.cancel();
+        this.pinger = null;
+    }
+    this.client.cancelAll();
+};
+
+Device.prototype.setServer = function (host, port) {
+    if (host) {
+        this.client.host = String(host);
+        this.out(OUT_OSC, ["host", this.client.host]);
+    }
+    if (port) {
+        this.client.port = Number(port);
+        this.out(OUT_OSC, ["port", this.client.port]);
+    }
+};
+
+Device.prototype.setReplyPort = function (port) {
+    this.replyPort = Number(port);
+    this.client.replyPort = this.replyPort;
+    this.out(OUT_RECEIVE, ["port", this.replyPort]);
+};
+
+Device.prototype.ping = function () {
+    var self = this;
+    this.client.request("ping", [], null, {
+        until: "pong",
+        onReply: function (name, args) {
+            if (name !== "pong") {
+                return;
+            }
+            self.client.request("status", [], null, {
+                until: "status",
+                onReply: function (n, a) {
+                    if (n === "status") {
+                        self.serverState("online", "server online at " + self.client.where() +
+                            " (protocol " + args[0] + ", " + a[0] + ", " + a[1] +
+                            " model(s) loaded, queue " + a[2] + ")");
+                    }
+                },
+                onError: function (code, msg) {
+                    self.serverState("offline", "error: " + msg);
+                }
+            });
+        },
+        onError: function (code, msg) {
+            self.serverState("offline", "error: " + msg);
+        }
+    });
+};
+
+Device.prototype.receive = function (address, args) {
+    return this.client.receive(address, args);
+};
+
+// Run an operation: op "variations", args after the model, clips to upload,
+// then write(result) once the whole result is in. Any error shows in the
+// status line and leaves the set as it was.
+Device.prototype.run = function (op, args, clips, label, write) {
+    var self = this;
+    if (this.working) {
+        this.status("still working on the last request");
+        return false;
+    }
+    this.working = true;
+    this.status(label + ": sending...");
+    this.client.request("op/" + op, args, clips, {
+        onAccepted: function (a) {
+            self.server = "online";
+            self.status(label + ": queued for " + a[1] + (a[2] ? " (position " + a[2] + ")" : ""));
+        },
+        onProgress: function (a) {
+            self.status(label + ": " + a[1] + "...");
+        },
+        onDone: function (result) {
+            self.working = false;
+            self.server = "online";
+            self.done += 1;
+            try {
+                var text = write(result);
+                self.status(text + " (seed " + result.seed + ", " + Math.round(result.seconds * 1000) + " ms)");
+            } catch (e) {
+                self.status("error: " + errorText(e));
+            }
+        },
+        onError: function (code, msg) {
+            self.working = false;
+            self.server = code === "timeout" ? "offline" : "online";
+            self.status("error: " + msg);
+        }
+    });
+    return true;
+};
+
+// Call fn; a DeviceError (or any error) shows in the status line.
+Device.prototype.guard = function (fn) {
+    try {
+        return fn();
+    } catch (e) {
+        this.status("error: " + errorText(e));
+        return undefined;
+    }
+};
+
+// "auto" follows the track (a Drum Rack means drums), else the musician's choice.
+Device.prototype.role = function (kind, track) {
+    if (kind === 1 || kind === "drums") {
+        return "drums";
+    }
+    if (kind === 2 || kind === "melody") {
+        return "melody";
+    }
+    return this.live.isDrumTrack(track) ? "drums" : "melody";
+};
+
+// Remember a chosen clip by id, with its name for the status line.
+Device.prototype.pick = function (what) {
+    var id = this.live.selectedClipId();
+    var api = this.live.clip(id, "the selected clip");
+    var loc = this.live.location(api);
+    return { id: id, track: loc.track, slot: loc.slot, name: this.live.str(api, "name") || "clip" };
+};
+
+// Re-read a chosen clip (it may have been edited or moved since).
+Device.prototype.read = function (chosen, what, isDrum) {
+    if (!chosen) {
+        fail("choose " + what + " first");
+    }
+    var api = this.live.clip(chosen.id, what);
+    var loc = this.live.location(api);
+    var clip = this.live.readClip(api);
+    chosen.track = loc.track;
+    chosen.slot = loc.slot;
+    clip.isDrum = !!isDrum;
+    return clip;
+};
+
+// Where a chosen clip is now (tracks and scenes may have moved).
+Device.prototype.relocate = function (chosen) {
+    var api = this.live.byId(chosen.id);
+    var m = api ? /^live_set tracks (\d+) clip_slots (\d+) clip$/.exec(this.live.path(api)) : null;
+    if (m) {
+        chosen.track = Number(m[1]);
+        chosen.slot = Number(m[2]);
+    }
+    return chosen;
+};
+
+// Write results into empty slots of a track, below `after`.
+Device.prototype.writeBelow = function (track, after, results, color) {
+    var slots = this.live.emptySlots(track, after, results.length);
+    var i;
+    for (i = 0; i < results.length; i++) {
+        this.live.createClip(track, slots[i], results[i], results[i].name, color);
+    }
+    return slots;
+};
+
+function cornerLabel(i) {
+    return ["top-left", "top-right", "bottom-left", "bottom-right"][i];
+}
+
+exports.PREFIX = PREFIX;
+exports.NOTES_PER_PART = NOTES_PER_PART;
+exports.NOTE_FIELDS = NOTE_FIELDS;
+exports.OUT_OSC = OUT_OSC;
+exports.OUT_RECEIVE = OUT_RECEIVE;
+exports.OUT_STATUS = OUT_STATUS;
+exports.OUT_UI = OUT_UI;
+exports.COLORS = COLORS;
+exports.DeviceError = DeviceError;
+exports.fail = fail;
+exports.errorText = errorText;
+exports.clamp = clamp;
+exports.cleanNote = cleanNote;
+exports.noteArgs = noteArgs;
+exports.notesFromArgs = notesFromArgs;
+exports.parts = parts;
+exports.clipMessages = clipMessages;
+exports.Assembly = Assembly;
+exports.Client = Client;
+exports.Live = Live;
+exports.Device = Device;
+exports.cornerLabel = cornerLabel;

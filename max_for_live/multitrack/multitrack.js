@@ -1,0 +1,125 @@
+// Latent Bridge Multitrack: the clips of the selected scene -> N new scenes
+// of variations, inserted below it (each track's new clip on its own track).
+//
+// [js multitrack.js HOST PORT]; messages: init, generate, count,
+// similarity, temperature, seed, server HOST PORT, ping.
+
+autowatch = 1;
+inlets = 1;
+outlets = 4;
+
+var lb = require("latentbridge");
+var dev = null;
+var replyPortChoice = 0;
+var params = { count: 2, similarity: 0.8, temperature: 0.5, seed: -1 };
+
+function init(pingMs) {
+    if (dev) {
+        dev.dispose();
+    }
+    dev = new lb.Device({
+        name: "Multitrack",
+        LiveAPI: LiveAPI,
+        Task: Task,
+        post: post,
+        out: function (n, list) {
+            outlet(n, list);
+        },
+        host: jsarguments[1],
+        port: jsarguments[2],
+        replyPort: replyPortChoice
+    });
+    dev.init(pingMs === undefined ? 5000 : pingMs);
+}
+
+function generate() {
+    if (!dev) {
+        return;
+    }
+    dev.guard(function () {
+        var scene = dev.live.selectedScene();
+        var sceneName = dev.live.str(dev.live.obj("live_set scenes " + scene), "name") || ("scene " + (scene + 1));
+        var sceneId = dev.live.obj("live_set scenes " + scene).id;
+        var sources = dev.live.sceneClips(scene);
+        var clips = [];
+        var i;
+        if (!sources.length) {
+            lb.fail("the selected scene has no MIDI clips");
+        }
+        if (sources.length > 8) {
+            lb.fail("a scene of at most 8 MIDI clips, please (this one has " + sources.length + ")");
+        }
+        for (i = 0; i < sources.length; i++) {
+            clips.push(dev.read(sources[i], "the clip on track " + (sources[i].track + 1),
+                dev.live.isDrumTrack(sources[i].track)));
+        }
+        dev.run("multitrack", ["multitrack", params.count, params.similarity, params.temperature, params.seed],
+            clips, "variations of " + sceneName, function (result) {
+                var at = scene;
+                var o, k, index;
+                var now = /scenes (\d+)$/.exec(dev.live.path(dev.live.obj("id " + sceneId)));
+                if (now) {
+                    at = Number(now[1]);
+                }
+                for (o = 0; o < result.outputs.length; o++) {
+                    index = at + 1 + o;
+                    dev.live.createScene(index, sceneName + " var " + (o + 1), lb.COLORS.multitrack);
+                    for (k = 0; k < sources.length; k++) {
+                        dev.relocate(sources[k]);
+                        dev.live.createClip(sources[k].track, index, result.outputs[o][k],
+                            result.outputs[o][k].name, lb.COLORS.multitrack);
+                    }
+                }
+                return "made " + result.outputs.length + " scenes from " + sceneName;
+            });
+    });
+}
+
+function count(v) {
+    params.count = Math.round(lb.clamp(v, 1, 64));
+}
+
+function similarity(v) {
+    params.similarity = lb.clamp(v, 0, 1);
+}
+
+function temperature(v) {
+    params.temperature = lb.clamp(v, 0.01, 5);
+}
+
+function seed(v) {
+    params.seed = Math.round(v);
+}
+
+function server(host, port) {
+    if (dev) {
+        dev.setServer(host, port);
+        dev.ping();
+    }
+}
+
+function replyport(p) {
+    replyPortChoice = p;
+    if (dev) {
+        dev.setReplyPort(p);
+    }
+}
+
+function ping() {
+    if (dev) {
+        dev.ping();
+    }
+}
+
+// Replies from [udpreceive]: "/lb/<reply> id args...".
+function anything() {
+    if (dev) {
+        dev.receive(messagename, arrayfromargs(arguments));
+    }
+}
+
+function notifydeleted() {
+    if (dev) {
+        dev.dispose();
+    }
+}

@@ -1,0 +1,387 @@
+// A fake Live set behind a fake LiveAPI, with the parts of the Live Object
+// Model the devices use: tracks, devices, clip slots, clips with Live 11's
+// extended note calls, scenes, the song view and this_device.
+//
+// It is strict where Live is: unknown properties and functions throw,
+// add_new_notes refuses note ids and out-of-range values, create_clip on a
+// full slot throws. Paths and ids behave like Live's: an object keeps its
+// id while its path follows its position in the set.
+"use strict";
+
+const NOTE_KEYS = [
+  "pitch",
+  "start_time",
+  "duration",
+  "velocity",
+  "mute",
+  "probability",
+  "velocity_deviation",
+  "release_velocity",
+];
+
+function checkNote(n) {
+  for (const k of Object.keys(n)) {
+    if (!NOTE_KEYS.includes(k)) throw new Error(`add_new_notes: unknown note key ${k}`);
+  }
+  const num = (k, lo, hi, required) => {
+    const v = n[k];
+    if (v === undefined && !required) return;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi) {
+      throw new Error(`add_new_notes: ${k} out of range: ${v}`);
+    }
+  };
+  num("pitch", 0, 127, true);
+  if (!Number.isInteger(n.pitch)) throw new Error(`add_new_notes: pitch must be an int: ${n.pitch}`);
+  num("start_time", 0, 1e6, true);
+  num("duration", 1e-9, 1e6, true);
+  num("velocity", 0, 127, false);
+  num("probability", 0, 1, false);
+  num("velocity_deviation", -127, 127, false);
+  num("release_velocity", 0, 127, false);
+  if (n.mute !== undefined && ![0, 1, true, false].includes(n.mute)) {
+    throw new Error(`add_new_notes: mute must be 0/1: ${n.mute}`);
+  }
+}
+
+class FakeLive {
+  constructor() {
+    this.nextId = 1;
+    this.byId = new Map();
+    this.nextNoteId = 1;
+    this.calls = []; // every mutation, in order: [function, path]
+    this.song = this.make("Song", {
+      is_playing: 0,
+      current_song_time: 0,
+      signature_numerator: 4,
+      signature_denominator: 4,
+      tempo: 120,
+    });
+    this.song.tracks = [];
+    this.song.scenes = [];
+    this.view = this.make("Song.View", { detail_clip: 0, selected_scene: 0, selected_track: 0 });
+    this.thisDevice = null;
+    const live = this;
+    this.LiveAPI = class LiveAPI {
+      constructor(a, b) {
+        const path = typeof a === "string" ? a : b;
+        this._obj = path === undefined ? null : live.resolve(String(path));
+      }
+      get id() {
+        return String(this._obj && live.byId.get(this._obj.id) === this._obj ? this._obj.id : 0);
+      }
+      get unquotedpath() {
+        return this.id === "0" ? "" : live.pathOf(this._obj);
+      }
+      get path() {
+        return this.id === "0" ? "" : `"${live.pathOf(this._obj)}"`;
+      }
+      get type() {
+        return this.id === "0" ? "" : this._obj.type;
+      }
+      goto(path) {
+        this._obj = live.resolve(String(path));
+      }
+      get(prop) {
+        return live.get(this.live(), prop);
+      }
+      set(prop, value) {
+        live.set(this.live(), prop, value);
+      }
+      call(fn, ...args) {
+        return live.call(this.live(), fn, args);
+      }
+      getcount(child) {
+        const obj = this.live();
+        const list = live.children(obj)[child];
+        if (!list) throw new Error(`getcount: ${obj.type} has no list ${child}`);
+        return list.length;
+      }
+      live() {
+        if (this.id === "0") throw new Error("LiveAPI: no object at this path (id 0)");
+        return this._obj;
+      }
+    };
+  }
+
+  make(type, props) {
+    const obj = { id: this.nextId++, type, props };
+    this.byId.set(obj.id, obj);
+    return obj;
+  }
+
+  // -- building a set -------------------------------------------------------
+  addScene(name = "") {
+    const scene = this.make("Scene", { name, color: 0 });
+    this.song.scenes.push(scene);
+    for (const t of this.song.tracks) t.slots.push(this.makeSlot(t));
+    return scene;
+  }
+
+  makeSlot(track) {
+    const slot = this.make("ClipSlot", {});
+    slot.track = track;
+    slot.clip = null;
+    return slot;
+  }
+
+  addTrack({ name = "Track", drums = false } = {}) {
+    const track = this.make("Track", { name, color: 0, has_midi_input: 1 });
+    track.slots = this.song.scenes.map(() => this.makeSlot(track));
+    track.devices = [];
+    if (drums) track.devices.push(this.make("DrumGroupDevice", { name: "Drum Rack", class_name: "DrumGroupDevice" }));
+    else track.devices.push(this.make("InstrumentGroupDevice", { name: "Keys", class_name: "InstrumentGroupDevice" }));
+    for (const d of track.devices) d.track = track;
+    this.song.tracks.push(track);
+    return track;
+  }
+
+  // The Max for Live device running the script sits on this track.
+  placeDevice(track) {
+    const dev = this.make("MxDevice", { name: "Latent Bridge", class_name: "MxDeviceMidiEffect" });
+    dev.track = track;
+    track.devices.push(dev);
+    this.thisDevice = dev;
+    return dev;
+  }
+
+  addClip(track, slotIndex, { name = "clip", length = 8, notes = [], numerator = 4, denominator = 4, loopStart = 0 } = {}) {
+    const slot = track.slots[slotIndex];
+    if (slot.clip) throw new Error("fake: slot already has a clip");
+    const clip = this.newClip(slot, length, { numerator, denominator });
+    clip.props.name = name;
+    clip.props.loop_start = loopStart;
+    clip.props.loop_end = loopStart + length;
+    clip.props.end_marker = loopStart + length;
+    for (const n of notes) clip.notes.push(this.storeNote(n));
+    return clip;
+  }
+
+  newClip(slot, length, { numerator = 4, denominator = 4 } = {}) {
+    const clip = this.make("Clip", {
+      name: "",
+      color: 0,
+      loop_start: 0,
+      loop_end: length,
+      start_marker: 0,
+      end_marker: length,
+      looping: 1,
+      is_midi_clip: 1,
+      signature_numerator: numerator,
+      signature_denominator: denominator,
+      is_playing: 0,
+    });
+    clip.slot = slot;
+    clip.notes = [];
+    slot.clip = clip;
+    return clip;
+  }
+
+  storeNote(n) {
+    return {
+      note_id: this.nextNoteId++,
+      pitch: n.pitch,
+      start_time: n.start_time,
+      duration: n.duration,
+      velocity: n.velocity ?? 100,
+      mute: n.mute ? 1 : 0,
+      probability: n.probability ?? 1,
+      velocity_deviation: n.velocity_deviation ?? 0,
+      release_velocity: n.release_velocity ?? 64,
+    };
+  }
+
+  select(clip) {
+    this.view.props.detail_clip = clip ? clip.id : 0;
+  }
+
+  selectScene(index) {
+    this.view.props.selected_scene = this.song.scenes[index].id;
+  }
+
+  // -- paths -------------------------------------------------------------------
+  pathOf(obj) {
+    const song = this.song;
+    switch (obj.type) {
+      case "Song":
+        return "live_set";
+      case "Song.View":
+        return "live_set view";
+      case "Track":
+        return `live_set tracks ${song.tracks.indexOf(obj)}`;
+      case "Scene":
+        return `live_set scenes ${song.scenes.indexOf(obj)}`;
+      case "ClipSlot":
+        return `${this.pathOf(obj.track)} clip_slots ${obj.track.slots.indexOf(obj)}`;
+      case "Clip":
+        return `${this.pathOf(obj.slot)} clip`;
+      default:
+        return `${this.pathOf(obj.track)} devices ${obj.track.devices.indexOf(obj)}`;
+    }
+  }
+
+  children(obj) {
+    switch (obj.type) {
+      case "Song":
+        return { tracks: this.song.tracks, scenes: this.song.scenes };
+      case "Track":
+        return { clip_slots: obj.slots, devices: obj.devices };
+      default:
+        return {};
+    }
+  }
+
+  resolve(path) {
+    const words = path.replace(/"/g, "").trim().split(/\s+/);
+    let obj;
+    let i;
+    if (words[0] === "id") {
+      obj = this.byId.get(Number(words[1])) || null;
+      i = 2;
+    } else if (words[0] === "live_set") {
+      obj = this.song;
+      i = 1;
+    } else if (words[0] === "this_device") {
+      obj = this.thisDevice;
+      i = 1;
+    } else {
+      throw new Error(`LiveAPI: bad path ${path}`);
+    }
+    while (obj && i < words.length) {
+      const w = words[i];
+      const list = this.children(obj)[w];
+      if (list) {
+        obj = list[Number(words[i + 1])] || null;
+        i += 2;
+      } else if (w === "view" && obj.type === "Song") {
+        obj = this.view;
+        i += 1;
+      } else if (w === "clip" && obj.type === "ClipSlot") {
+        obj = obj.clip;
+        i += 1;
+      } else if (w === "canonical_parent") {
+        obj = obj.track || (obj.slot ? obj.slot : null) || this.song;
+        i += 1;
+      } else if (obj.props && typeof obj.props[w] === "number" && ["detail_clip", "selected_scene", "selected_track"].includes(w)) {
+        obj = this.byId.get(obj.props[w]) || null;
+        i += 1;
+      } else {
+        throw new Error(`LiveAPI: bad path ${path} at ${w}`);
+      }
+    }
+    return obj;
+  }
+
+  // -- properties ----------------------------------------------------------------
+  get(obj, prop) {
+    if (obj.type === "ClipSlot" && prop === "has_clip") return [obj.clip ? 1 : 0];
+    if (obj.type === "Clip" && prop === "length") return [obj.props.loop_end - obj.props.loop_start];
+    if (obj.type === "Song.View" && prop in obj.props) {
+      const id = obj.props[prop];
+      return ["id", this.byId.get(id) ? id : 0];
+    }
+    if (prop === "canonical_parent" && obj.track) return ["id", obj.track.id];
+    if (!(prop in obj.props)) throw new Error(`get: ${obj.type} has no property ${prop}`);
+    return [obj.props[prop]];
+  }
+
+  set(obj, prop, value) {
+    const writable = {
+      Clip: ["name", "color", "loop_start", "loop_end", "start_marker", "end_marker", "looping"],
+      Scene: ["name", "color"],
+      Track: ["name", "color"],
+      Song: ["current_song_time", "is_playing"],
+    }[obj.type] || [];
+    if (!writable.includes(prop)) throw new Error(`set: ${obj.type}.${prop} is not writable`);
+    if (Array.isArray(value)) value = value[0];
+    if (prop === "color" && (!Number.isInteger(value) || value < 0 || value > 0xffffff)) {
+      throw new Error(`set: bad colour ${value}`);
+    }
+    this.calls.push([`set ${prop}`, this.pathOf(obj)]);
+    obj.props[prop] = value;
+  }
+
+  call(obj, fn, args) {
+    const path = this.pathOf(obj);
+    if (obj.type === "Song" && fn === "create_scene") {
+      let index = Number(args[0]);
+      if (index === -1) index = this.song.scenes.length;
+      if (!(index >= 0 && index <= this.song.scenes.length)) throw new Error(`create_scene: bad index ${args[0]}`);
+      this.calls.push([fn, path]);
+      const scene = this.make("Scene", { name: "", color: 0 });
+      this.song.scenes.splice(index, 0, scene);
+      for (const t of this.song.tracks) t.slots.splice(index, 0, this.makeSlot(t));
+      return ["id", scene.id];
+    }
+    if (obj.type === "ClipSlot" && fn === "create_clip") {
+      if (obj.clip) throw new Error("create_clip: the slot already has a clip");
+      const length = Number(args[0]);
+      if (!(length > 0)) throw new Error(`create_clip: bad length ${args[0]}`);
+      this.calls.push([fn, path]);
+      this.newClip(obj, length);
+      return undefined;
+    }
+    if (obj.type === "Clip") {
+      if (fn === "get_notes_extended") {
+        const [fromPitch, pitchSpan, fromTime, timeSpan] = args.map(Number);
+        if (args.length !== 4) throw new Error("get_notes_extended takes 4 arguments");
+        const notes = obj.notes.filter(
+          (n) =>
+            n.pitch >= fromPitch &&
+            n.pitch < fromPitch + pitchSpan &&
+            n.start_time >= fromTime &&
+            n.start_time < fromTime + timeSpan,
+        );
+        return JSON.stringify({ notes: notes.map((n) => ({ ...n })) });
+      }
+      if (fn === "add_new_notes") {
+        const dict = args[0];
+        if (args.length !== 1 || !dict || !Array.isArray(dict.notes)) {
+          throw new Error("add_new_notes takes one dict {notes: [...]}");
+        }
+        dict.notes.forEach(checkNote);
+        this.calls.push([fn, path]);
+        const ids = dict.notes.map((n) => {
+          const stored = this.storeNote(n);
+          obj.notes.push(stored);
+          return stored.note_id;
+        });
+        return ids;
+      }
+      if (fn === "remove_notes_extended") {
+        if (args.length !== 4) throw new Error("remove_notes_extended takes 4 arguments");
+        const [fromPitch, pitchSpan, fromTime, timeSpan] = args.map(Number);
+        this.calls.push([fn, path]);
+        obj.notes = obj.notes.filter(
+          (n) =>
+            !(
+              n.pitch >= fromPitch &&
+              n.pitch < fromPitch + pitchSpan &&
+              n.start_time >= fromTime &&
+              n.start_time < fromTime + timeSpan
+            ),
+        );
+        return undefined;
+      }
+    }
+    throw new Error(`call: ${obj.type} has no function ${fn}`);
+  }
+
+  // -- looking at the set ------------------------------------------------------------
+  clipAt(trackIndex, slotIndex) {
+    const slot = this.song.tracks[trackIndex].slots[slotIndex];
+    return slot ? slot.clip : null;
+  }
+
+  // Everything a device could change, as plain data.
+  snapshot() {
+    return JSON.stringify({
+      scenes: this.song.scenes.map((s) => s.props),
+      tracks: this.song.tracks.map((t) => ({
+        props: t.props,
+        slots: t.slots.map((s) => (s.clip ? { props: s.clip.props, notes: s.clip.notes } : null)),
+      })),
+    });
+  }
+}
+
+module.exports = { FakeLive, NOTE_KEYS };

@@ -1,0 +1,308 @@
+"""Training on MIDI folders built in the test: data report, loss, resume, fine-tune."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bridge.clips import Clip, Note, Track
+from bridge.convert import write_midi
+from bridge.errors import CheckpointError, TrainingError
+
+MODEL = "lb-drums_2bar_tiny"
+
+
+def drum_track(bars: int, variant: int = 0) -> Track:
+    notes = []
+    for bar in range(bars):
+        base = bar * 4.0
+        for beat in range(4):
+            notes.append(Note(42, base + beat, 0.25, 80))
+            notes.append(Note(42, base + beat + 0.5, 0.25, 60))
+        notes.append(Note(36, base, 0.25, 110))
+        notes.append(Note(36, base + 2.0 + 0.5 * (variant % 2), 0.25, 100))
+        notes.append(Note(38, base + 1.0, 0.25, 100))
+        notes.append(Note(38, base + 3.0, 0.25, 100))
+    return Track(Clip(tuple(notes), bars * 4.0), is_drum=True)
+
+
+def make_folder(root: Path, files: int = 4, bars: int = 8) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        sub = root / ("a" if i % 2 else "b")
+        sub.mkdir(exist_ok=True)
+        write_midi([drum_track(bars, i)], sub / f"groove_{i}.mid")
+    return root
+
+
+def config(tmp: Path, midi: Path, **kw):  # type: ignore[no-untyped-def]
+    from bridge.train.loop import TrainConfig
+
+    base = dict(
+        midi_dir=midi,
+        model=MODEL,
+        out=tmp / "run",
+        steps=6,
+        batch_size=8,
+        eval_every=3,
+        eval_examples=16,
+        patience=0,
+        device="cpu",
+        learning_rate=3e-3,
+    )
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_splits_are_by_file_and_stable() -> None:
+    from bridge.train.data import assign_splits
+
+    names = [f"f{i}.mid" for i in range(40)]
+    a = assign_splits(names, 0.1, 0)
+    assert a == assign_splits(list(reversed(names)), 0.1, 0)
+    assert sum(v == "eval" for v in a.values()) == 4
+    assert set(assign_splits(names[:2], 0.1, 0).values()) == {"train", "eval"}
+    assert set(assign_splits(names, 0.0, 0).values()) == {"train"}
+
+
+def test_bad_files_are_reported_and_skipped(tmp_path: Path) -> None:
+    from bridge.engine.registry import get_spec
+    from bridge.train.data import build_dataset
+
+    midi = make_folder(tmp_path / "midi", files=3)
+    (midi / "corrupt.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00\x01garbage")
+    (midi / "empty.midi").write_bytes(b"")
+    (midi / "notes.mid").write_text("these are my lyrics, not MIDI")
+    (midi / "readme.txt").write_text("ignored: not a .mid file")
+    write_midi([Track(Clip((Note(60, 0, 1, 90),), 4.0), program=0)], midi / "piano.mid")
+    ds = build_dataset(midi, get_spec(MODEL), tmp_path / "cache", eval_fraction=0.0)
+    by_name = {f.path: f for f in ds.files}
+    assert set(by_name) == {
+        "b/groove_0.mid",
+        "a/groove_1.mid",
+        "b/groove_2.mid",
+        "corrupt.mid",
+        "empty.midi",
+        "notes.mid",
+        "piano.mid",
+    }
+    for bad in ("corrupt.mid", "empty.midi", "notes.mid"):
+        assert by_name[bad].error.startswith("not a readable MIDI file"), by_name[bad]
+    assert by_name["piano.mid"].examples == 0
+    assert by_name["piano.mid"].reason == "no drums"
+    assert all(by_name[f"{d}/groove_{i}.mid"].examples > 0 for i, d in enumerate("bab"))
+    summary = ds.summary()
+    assert {u["path"] for u in summary["unreadable"]} == {"corrupt.mid", "empty.midi", "notes.mid"}
+    assert summary["no_examples"] == {"no drums": 1}
+    # A second pass reads the cache and finds the same.
+    again = build_dataset(midi, get_spec(MODEL), tmp_path / "cache", eval_fraction=0.0)
+    assert len(again.train) == len(ds.train)
+    assert np.array_equal(again.train.outputs, ds.train.outputs)
+
+
+def test_reasons_for_no_examples(tmp_path: Path) -> None:
+    from bridge.clips import TimeSignature
+    from bridge.engine.registry import get_spec
+    from bridge.train.data import build_dataset
+
+    midi = tmp_path / "midi"
+    midi.mkdir()
+    waltz = Clip((Note(36, 0, 0.5, 100), Note(38, 1, 0.5, 100)), 3.0, TimeSignature(3, 4))
+    write_midi([Track(waltz, is_drum=True)], midi / "waltz.mid")
+    write_midi([Track(Clip((Note(36, 0, 0.5, 100),), 4.0), is_drum=True)], midi / "short.mid")
+    ds = build_dataset(midi, get_spec(MODEL), tmp_path / "cache", eval_fraction=0.0)
+    reasons = {f.path: f.reason for f in ds.files}
+    assert reasons["waltz.mid"].startswith("meter 3/4")
+    assert reasons["short.mid"].startswith("too short")
+
+
+def test_train_loss_falls_and_run_describes_itself(tmp_path: Path) -> None:
+    from bridge.train.loop import train
+
+    midi = make_folder(tmp_path / "midi", files=2)
+    # Held-out data = the training data: the loss on it must fall.
+    result = train(config(tmp_path, midi, eval_dir=midi, steps=12, eval_every=6))
+    assert result.status == "completed" and result.step == 12
+    losses = [h["eval_loss"] for h in result.history]
+    assert [h["step"] for h in result.history] == [0, 6, 12]
+    assert all(math.isfinite(x) for x in losses)
+    assert losses[-1] < losses[0]
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["model"] == MODEL and run["step"] == 12 and run["status"] == "completed"
+    assert run["hparams"]["z_size"] == 16 and "tensorflow" in run["versions"]
+    assert run["data"]["train_examples"] == result.data["train_examples"] > 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    final = metrics["final"]
+    for key in ("eval_loss", "teacher_forced_accuracy", "sampled_accuracy", "hit_f1"):
+        assert 0 <= final[key] < math.inf, key
+    assert final["train_examples_per_second"] > 0
+
+
+def test_resume_continues_from_saved_step(tmp_path: Path) -> None:
+    from bridge.train.loop import Trainer, _checkpoint_prefixes
+
+    midi = make_folder(tmp_path / "midi")
+    first = Trainer(config(tmp_path, midi, steps=4, eval_every=100)).run()
+    assert first.step == 4
+    messages: list[str] = []
+
+    class Recorder:
+        def data_progress(self, done: int, total: int, name: str) -> None: ...
+        def message(self, text: str) -> None:
+            messages.append(text)
+
+        def step(self, stats) -> None:  # type: ignore[no-untyped-def]
+            assert stats.step > 4  # never starts again from 0
+
+        def evaluated(self, step: int, metrics: dict[str, float]) -> None: ...
+
+    second = Trainer(config(tmp_path, midi, steps=7, eval_every=100, keep=2), Recorder()).run()
+    assert second.step == 7
+    assert any(m.startswith("resumed from model.ckpt-4") for m in messages)
+    kept = [p.name for p in _checkpoint_prefixes(tmp_path / "run")]
+    assert kept[-1] == "model.ckpt-7" and len(kept) <= 2
+
+
+def test_interrupt_writes_checkpoint_then_resumes(tmp_path: Path) -> None:
+    from bridge.train.loop import Trainer
+
+    midi = make_folder(tmp_path / "midi")
+    trainer = Trainer(config(tmp_path, midi, steps=50, eval_every=100))
+
+    class StopAt3:
+        def data_progress(self, done: int, total: int, name: str) -> None: ...
+        def message(self, text: str) -> None: ...
+        def step(self, stats) -> None:  # type: ignore[no-untyped-def]
+            if stats.step == 3:
+                trainer.stop.set()  # what Ctrl-C does
+
+        def evaluated(self, step: int, metrics: dict[str, float]) -> None: ...
+
+    trainer.display = StopAt3()
+    result = trainer.run()
+    assert result.status == "interrupted" and result.step == 3
+    assert (tmp_path / "run" / "model.ckpt-3.index").is_file()
+    resumed = Trainer(config(tmp_path, midi, steps=5, eval_every=100)).run()
+    assert resumed.step == 5 and resumed.status == "completed"
+
+
+def test_fine_tune_starts_from_source_weights(tmp_path: Path) -> None:
+    from bridge.engine.checkpoint import make_random_checkpoint
+    from bridge.engine.registry import get_spec
+    from bridge.train.data import build_dataset
+    from bridge.train.evaluate import evaluate_losses
+    from bridge.train.loop import train
+
+    spec = get_spec(MODEL)
+    source = make_random_checkpoint(spec.config, tmp_path / "source", seed=11)
+    midi = make_folder(tmp_path / "midi", files=2)
+    held = make_folder(tmp_path / "held", files=1, bars=4)
+    eval_set = build_dataset(held, spec, tmp_path / "c2", eval_fraction=0.0).train
+    expected = evaluate_losses(spec, source, eval_set, batch_size=8, seed=0)["eval_loss"]
+    scratch = train(config(tmp_path / "s", midi, eval_dir=held, steps=1, eval_every=100))
+    tuned = train(
+        config(tmp_path / "t", midi, eval_dir=held, steps=1, eval_every=100, init_from=source)
+    )
+    assert tuned.history[0]["step"] == 0
+    assert tuned.history[0]["eval_loss"] == pytest.approx(expected, rel=1e-5)
+    assert scratch.history[0]["eval_loss"] != pytest.approx(expected, rel=1e-3)
+    run = json.loads((tmp_path / "t" / "run" / "run.json").read_text())
+    assert run["init_from"] == str(source)
+
+
+def test_fine_tune_from_mismatched_checkpoint_is_refused(tmp_path: Path) -> None:
+    from bridge.engine.checkpoint import make_random_checkpoint
+    from bridge.engine.registry import get_spec
+    from bridge.train.loop import train
+
+    other = make_random_checkpoint(get_spec("lb-mel_2bar_tiny").config, tmp_path / "mel")
+    midi = make_folder(tmp_path / "midi", files=2)
+    with pytest.raises(CheckpointError, match=r"does not match|other layer sizes"):
+        train(config(tmp_path, midi, init_from=other))
+
+
+def test_refuses_wrong_run_dir_and_empty_data(tmp_path: Path) -> None:
+    from bridge.train.loop import train
+
+    midi = make_folder(tmp_path / "midi", files=2)
+    train(config(tmp_path, midi, steps=1, eval_every=100))
+    with pytest.raises(TrainingError, match="holds a run of model"):
+        train(config(tmp_path, midi, model="lb-mel_2bar_tiny"))
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "my_song.mid").write_text("keep me")
+    with pytest.raises(TrainingError, match="not empty"):
+        train(config(tmp_path, midi, out=stray))
+    assert (stray / "my_song.mid").read_text() == "keep me"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(TrainingError, match="no training examples"):
+        train(config(tmp_path, empty, out=tmp_path / "run2"))
+
+
+def test_prune_keeps_newest_and_best_within_budget(tmp_path: Path) -> None:
+    from bridge.train.rundir import prune_checkpoints
+
+    prefixes = []
+    for step in (1, 2, 3, 4):
+        p = tmp_path / f"model.ckpt-{step}"
+        (tmp_path / f"{p.name}.index").write_bytes(b"i" * 10)
+        (tmp_path / f"{p.name}.data-00000-of-00001").write_bytes(b"d" * 90)
+        prefixes.append(p)
+    kept = prune_checkpoints(tmp_path, prefixes, keep=2, max_bytes=None, protect=prefixes[0])
+    assert [p.name for p in kept] == ["model.ckpt-1", "model.ckpt-4"]
+    kept = prune_checkpoints(tmp_path, kept, keep=2, max_bytes=150, protect=prefixes[0])
+    assert [p.name for p in kept] == ["model.ckpt-4"]  # the budget wins over the best
+    assert not list(tmp_path.glob("model.ckpt-1.*"))
+
+
+def test_train_command_and_run_dir_as_model(tmp_path: Path) -> None:
+    from bridge.cli import main
+
+    midi = make_folder(tmp_path / "midi", files=3)
+    run = tmp_path / "run"
+    code = main(
+        [
+            "train",
+            str(midi),
+            "--model",
+            MODEL,
+            "--out",
+            str(run),
+            "--steps",
+            "2",
+            "--batch-size",
+            "4",
+            "--eval-every",
+            "100",
+            "--plain",
+            "--device",
+            "cpu",
+        ]
+    )
+    assert code == 0
+    out = tmp_path / "out"
+    code = main(
+        [
+            "generate",
+            "variations",
+            str(midi / "b" / "groove_0.mid"),
+            "--model",
+            str(run),
+            "--count",
+            "2",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ]
+    )
+    assert code == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"] == "run" and len(list(out.glob("*.mid"))) == 2
