@@ -1,8 +1,9 @@
 """OSC round trip against a direct engine call, and requests/s under load.
 
-Runs the real server on 127.0.0.1 with ``cat-drums_2bar_small`` (random
-weights: the graph and decode length are the real ones) and times, side by
-side in one run:
+Runs the real server on 127.0.0.1 with the profile's drums model
+(``--profile FILE.toml``; by default the bundled drum model, or
+``lb-drums_2bar_small`` with random weights while it is not trained: the
+graph and decode length are the real ones) and times, side by side in one run:
 
 - 8 variations of a 2-bar drum clip: a direct ``Engine.variations`` call
   against the same request over OSC (clip upload, queue, results back);
@@ -11,27 +12,23 @@ side in one run:
 
 Prints a table and writes JSON (``benchmarks/results/osc.json``).
 
-    uv run python benchmarks/bench_osc.py [--repeats 20] [--per-client 10]
+    uv run python benchmarks/bench_osc.py [--repeats 20] [--per-client 10] [--profile F]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from profiles import load_profile, machine, machine_line
 from rich.console import Console
 from rich.table import Table
-
-MODEL = "cat-drums_2bar_small"
 
 
 def drum_track() -> Any:
@@ -68,42 +65,40 @@ def main(argv: list[str] | None = None) -> int:
         "--per-client", type=int, default=10, help="requests per client in the load runs"
     )
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "osc.json")
+    ap.add_argument("--profile", type=Path, help="TOML profile (default: the bundled models)")
     args = ap.parse_args(argv)
 
     from bridge.engine import Engine
-    from bridge.engine.checkpoint import make_random_checkpoint
-    from bridge.engine.registry import get_spec
     from bridge.osc import Profile, Server
     from bridge.osc.client import OscClient
 
     console = Console()
     tmp = tempfile.TemporaryDirectory()
-    ckpt = make_random_checkpoint(get_spec(MODEL).config, Path(tmp.name) / "ckpt")
-    engine = Engine(device="cpu", batch_size=8, checkpoints={MODEL: str(ckpt)})
+    profile = load_profile(args.profile, Path(tmp.name), ["drums"], console.print)
+    model = profile.roles["drums"]
+    ckpt = profile.checkpoints[model]
+    engine = Engine(device="cpu", batch_size=8, checkpoints={model: ckpt})
     server = Server(
         engine,
-        Profile(roles={"drums": MODEL}, checkpoints={MODEL: str(ckpt)}),
+        Profile(roles={"drums": model}, checkpoints={model: ckpt}),
         port=0,
         max_queue=64,
     )
     server.start()
     track = drum_track()
     results: dict[str, Any] = {
-        "model": MODEL,
-        "machine": {
-            "platform": platform.platform(),
-            "python": sys.version.split()[0],
-            "cpus": os.cpu_count(),
-        },
+        "model": model,
+        "weights": profile.sources[model],
+        "machine": machine(),
     }
     try:
-        engine.variations(MODEL, track.clip, 8, seed=0)  # load and warm up
+        engine.variations(model, track.clip, 8, seed=0)  # load and warm up
         direct, osc = [], []
         with OscClient(port=server.port) as client:
             client.operation("variations", "drums", 8, 0.8, 0.5, 0, tracks=[track])
             for i in range(args.repeats):  # interleaved, so noise hits both sides
                 t = time.perf_counter()
-                engine.variations(MODEL, track.clip, 8, similarity=0.8, temperature=0.5, seed=i)
+                engine.variations(model, track.clip, 8, similarity=0.8, temperature=0.5, seed=i)
                 direct.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
                 out = client.operation("variations", "drums", 8, 0.8, 0.5, i, tracks=[track])
@@ -143,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         engine.close()
         tmp.cleanup()
 
-    table = Table(title=f"OSC server, {MODEL} (random weights), 8 variations of a 2-bar drum clip")
+    table = Table(
+        title=f"OSC server, {model} ({profile.sources[model]}), 8 variations of a 2-bar drum clip"
+    )
     for col in ("measure", "n", "p50 ms", "p95 ms", "req/s"):
         table.add_column(col, justify="right" if col != "measure" else "left")
     rt = results["round_trip"]
@@ -173,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['requests_per_s']:.2f}",
         )
     console.print(table)
+    console.print(f"machine: {machine_line(results['machine'])}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     console.print(f"wrote {args.out}")

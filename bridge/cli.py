@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.clips import Track
 from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnsupportedClipError
-from bridge.train.commands import add_train_parser
+from bridge.train.commands import add_export_parser, add_train_parser
+from bridge.train.rundir import DEFAULT_MODELS
 from bridge.zoo.commands import add_models_parser
 
 if TYPE_CHECKING:
@@ -143,8 +144,9 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
 def _existing_checkpoint(path: Path | None) -> Path:
     if path is None:
         raise CheckpointError(
-            "no checkpoint given: Latent Bridge bundles no trained models yet, so pass "
-            "--checkpoint PATH (a checkpoint directory, a .tar or a checkpoint prefix)"
+            "no checkpoint given: pass --checkpoint PATH (a checkpoint directory, a .tar or "
+            "a checkpoint prefix), or name a model from `latent-bridge models list` (bundled "
+            "models need none; official ones after `latent-bridge models fetch NAME`)"
         )
     path = path.expanduser()
     # A prefix (".../model.ckpt-1000") names no file itself, only its ".index".
@@ -400,9 +402,11 @@ def _common_options() -> argparse.ArgumentParser:
     group = common.add_argument_group("common options")
     group.add_argument(
         "--model",
-        required=True,
         metavar="NAME",
-        help="a registered model (see: models) or a training run directory",
+        help="a model: a name from `models list` (bundled, fetched or a registered config "
+        "with --checkpoint) or a training run directory; default: the bundled model for "
+        "the operation (lb-groove for humanize, lb-multitrack for multitrack, else lb-drums "
+        "for a drum file and lb-melody for others)",
     )
     group.add_argument(
         "--checkpoint",
@@ -601,6 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(sub)  # bridge/zoo/commands.py: models list | info | fetch
     _add_serve(sub)
     add_train_parser(sub)  # bridge/train/commands.py
+    add_export_parser(sub)
     # Imported here: bridge/live/command.py reuses this module's option helpers.
     from bridge.live.command import add_live_parser
 
@@ -682,13 +687,14 @@ def _serve_command(args: argparse.Namespace) -> int:
 
 def config_from_args(args: argparse.Namespace) -> GenerateConfig:
     """The :class:`GenerateConfig` that parsed ``generate`` arguments describe."""
-    model, checkpoint = _model_ref(args.model, args.checkpoint)
+    inputs = tuple(getattr(args, dest) for dest in args.input_dests)
+    model, checkpoint = _model_ref(args.model or _default_model(args.op, inputs), args.checkpoint)
     return GenerateConfig(
         op=args.op,
         model=model,
         checkpoint=checkpoint,
         out=args.out,
-        inputs=tuple(getattr(args, dest) for dest in args.input_dests),
+        inputs=inputs,
         seed=args.seed,
         temperature=args.temperature,
         device=args.device,
@@ -704,6 +710,21 @@ def config_from_args(args: argparse.Namespace) -> GenerateConfig:
         cols=getattr(args, "cols", None),
         rows=getattr(args, "rows", None),
     )
+
+
+def _default_model(op: str, inputs: Sequence[Path]) -> str:
+    """The bundled model for an operation: by role, or by the first input's tracks."""
+    if op == "humanize":
+        return DEFAULT_MODELS["groove"]
+    if op == "multitrack":
+        return DEFAULT_MODELS["multitrack"]
+    if op == "sample" or not inputs:
+        return DEFAULT_MODELS["drums"]
+    from bridge.convert import read_midi
+
+    tracks = read_midi(inputs[0])
+    drums = bool(tracks) and all(t.is_drum for t in tracks)
+    return DEFAULT_MODELS["drums" if drums else "melody"]
 
 
 def _model_ref(model: str, checkpoint: Path | None) -> tuple[str, Path | None]:
@@ -723,7 +744,8 @@ def watch_config_from_args(args: argparse.Namespace) -> WatchConfig:
     """The :class:`WatchConfig` that parsed ``watch`` arguments describe."""
     from bridge.watch import WatchConfig
 
-    model, checkpoint = _model_ref(args.model, args.checkpoint)
+    default = DEFAULT_MODELS["groove" if args.op == "humanize" else "drums"]
+    model, checkpoint = _model_ref(args.model or default, args.checkpoint)
     return WatchConfig(
         in_dir=args.in_dir,
         out_dir=args.out,

@@ -14,6 +14,22 @@ import pytest
 # pydub (imported by note_seq) warns about a missing ffmpeg; audio is not used.
 warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full",
+        action="store_true",
+        default=False,
+        help="reliability tests at full size (10,000 fuzz packets, 8 x 200 load, 500 files)",
+    )
+
+
+@pytest.fixture(scope="session")
+def full(request: pytest.FixtureRequest) -> bool:
+    """Whether ``--full`` asks for the reliability tests at their full size."""
+    return bool(request.config.getoption("--full"))
+
+
 TINY_MODELS = (
     "lb-drums_2bar_tiny",
     "lb-mel_2bar_tiny",

@@ -115,7 +115,9 @@ def test_install_puts_devices_and_scripts_side_by_side(tmp_path: Path) -> None:
     assert "latentbridge.js" in names
     for device in DEVICES:
         assert f"{device.title}.amxd" in names and f"{device.folder}.js" in names
-        kind, _ = builder.read_amxd((tmp_path / "Latent Bridge" / f"{device.title}.amxd").read_bytes())
+        kind, _ = builder.read_amxd(
+            (tmp_path / "Latent Bridge" / f"{device.title}.amxd").read_bytes()
+        )
         assert kind == "mmmm"
     assert builder.main(["--check"]) == 0
 
@@ -200,7 +202,9 @@ def test_node_unit_tests() -> None:
 
 @pytest.fixture
 def m4l_server(engine: Engine, tiny_checkpoints: dict[str, str]) -> Iterator[Server]:
-    profile = Profile(roles=dict(ROLES), checkpoints={m: tiny_checkpoints[m] for m in ROLES.values()})
+    profile = Profile(
+        roles=dict(ROLES), checkpoints={m: tiny_checkpoints[m] for m in ROLES.values()}
+    )
     srv = Server(engine, profile, host="127.0.0.1", port=0)
     srv.start()
     yield srv

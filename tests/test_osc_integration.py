@@ -74,6 +74,17 @@ def test_errors_come_back_and_the_server_keeps_serving(live_server: Server) -> N
         assert c.call("ping").replies
 
 
+def test_accepted_comes_before_anything_else_of_its_request(live_server: Server) -> None:
+    # The worker used to answer "progress" before the receive loop had sent
+    # "accepted"; a client must see a request's replies in protocol order.
+    with OscClient(port=live_server.port, timeout=30) as c:
+        for i in range(10):
+            out = c.operation("sample", "drums", 1, 1.0, 0, i)
+            names = [r.address.rsplit("/", 1)[-1] for r in out.replies]
+            assert names[0] == "accepted", names
+            assert names[-1] == "done"
+
+
 # oscsend's type tags for the arguments after port and id (i int32, f float32).
 LIBLO_MESSAGES = [
     (1, "/lb/ping", "", []),

@@ -260,49 +260,30 @@ def test_prune_keeps_newest_and_best_within_budget(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("model.ckpt-1.*"))
 
 
-def test_train_command_and_run_dir_as_model(tmp_path: Path) -> None:
+def test_train_command_export_and_run_dir_as_model(tmp_path: Path) -> None:
     from bridge.cli import main
+    from bridge.train.rundir import checkpoint_bytes
 
     midi = make_folder(tmp_path / "midi", files=3)
     run = tmp_path / "run"
-    code = main(
-        [
-            "train",
-            str(midi),
-            "--model",
-            MODEL,
-            "--out",
-            str(run),
-            "--steps",
-            "2",
-            "--batch-size",
-            "4",
-            "--eval-every",
-            "100",
-            "--plain",
-            "--device",
-            "cpu",
-        ]
-    )
-    assert code == 0
-    out = tmp_path / "out"
-    code = main(
-        [
-            "generate",
-            "variations",
-            str(midi / "b" / "groove_0.mid"),
-            "--model",
-            str(run),
-            "--count",
-            "2",
-            "--seed",
-            "1",
-            "--out",
-            str(out),
-            "--device",
-            "cpu",
-        ]
-    )
-    assert code == 0
-    report = json.loads((out / "report.json").read_text())
-    assert report["model"] == "run" and len(list(out.glob("*.mid"))) == 2
+    train_args = f"train {midi} --model {MODEL} --out {run} --steps 2 --batch-size 4"
+    assert main([*train_args.split(), "--eval-every", "100", "--plain", "--device", "cpu"]) == 0
+
+    def variations(model: Path, out: Path) -> list[bytes]:
+        args = f"generate variations {midi / 'b' / 'groove_0.mid'} --model {model}"
+        more = f"--count 2 --seed 1 --out {out} --device cpu"
+        assert main([*args.split(), *more.split()]) == 0
+        return [p.read_bytes() for p in sorted(out.glob("*.mid"))]
+
+    from_run = variations(run, tmp_path / "out")
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["model"] == "run" and len(from_run) == 2
+
+    # Export: the weights without Adam's slots, a third of the size, still a model.
+    shipped = tmp_path / "shipped"
+    assert main(["export", str(run), str(shipped), "--samples"]) == 0
+    assert checkpoint_bytes(shipped / "model.ckpt") < checkpoint_bytes(run / "model.ckpt-2") / 2
+    card = json.loads((shipped / "run.json").read_text())
+    assert card["model"] == MODEL and 0 <= card["samples"]["bars_with_kick_or_snare"] <= 1
+    assert main(["export", str(run), str(shipped)]) == 2  # never into a full directory
+    assert variations(shipped, tmp_path / "out2") == from_run

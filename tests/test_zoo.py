@@ -183,7 +183,7 @@ def test_resolve_bundled_models(tmp_path: Path) -> None:
     _fake_checkpoint(tmp_path / "b-open")
     with pytest.raises(ZooError, match="names no config"):
         resolve_model("b-open", manifest=manifest, cache=cache)
-    (tmp_path / "b-open" / "run.json").write_text(json.dumps({"config": "lb-multi"}))
+    (tmp_path / "b-open" / "run.json").write_text(json.dumps({"model": "lb-multi"}))
     assert resolve_model("b-open", manifest=manifest, cache=cache)[0] == "lb-multi"
 
 

@@ -101,8 +101,10 @@ def load_profile(config: ServeConfig) -> Profile:
             checkpoints[str(name)] = str(p if p.is_absolute() else base / p)
     roles.update(config.roles)
     checkpoints.update(config.checkpoints)
-    from bridge.train.rundir import resolve_model_ref
+    from bridge.train.rundir import default_roles, resolve_model_ref
 
+    if not roles and config.profile is None:
+        roles = default_roles()  # the bundled models, with no flags at all
     for role, model in list(roles.items()):
         # A training run directory serves as a model with no further flags.
         name, ckpt = resolve_model_ref(model, checkpoints.get(model))

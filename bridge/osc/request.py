@@ -8,6 +8,8 @@ from typing import Any
 
 from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
 
+MAX_ERROR_CHARS = 1000
+
 
 @dataclass(frozen=True)
 class Request:
@@ -33,6 +35,10 @@ class Request:
         return int(self.id) if self.id.lstrip("-").isdigit() else self.id
 
     def error(self, code: str, message: str) -> Outgoing:
+        # Messages may quote request values; a huge one must not push the
+        # reply past one UDP datagram (it would never arrive).
+        if len(message) > MAX_ERROR_CHARS:
+            message = message[: MAX_ERROR_CHARS - 3] + "..."
         return self.reply("error", code, message)
 
     # -- typed arguments ------------------------------------------------------

@@ -76,6 +76,7 @@ class Server:
         self.stats = Stats()
         self._workers: dict[str, ModelWorker] = {}
         self._lock = threading.Lock()
+        self._unreleased: list[Job] = []  # queued by the datagram being handled
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -107,7 +108,13 @@ class Server:
             return w
 
     def submit(self, job: Job) -> int:
+        self._unreleased.append(job)
         return self.worker(job.model).submit(job)
+
+    def _release(self) -> None:
+        jobs, self._unreleased = self._unreleased, []
+        for job in jobs:
+            job.released.set()
 
     def cancel(self, host: str, port: int, request_id: str) -> str:
         with self._lock:
@@ -153,8 +160,21 @@ class Server:
         return rows
 
     # -- datagrams -----------------------------------------------------------------
-    def handle(self, dgram: bytes, addr: tuple[str, int]) -> list[Outgoing]:
-        """All replies to one datagram. Never raises."""
+    def handle(
+        self, dgram: bytes, addr: tuple[str, int], *, release: bool = True
+    ) -> list[Outgoing]:
+        """All replies to one datagram. Never raises.
+
+        Jobs it queues may send their own messages once released: at once, or
+        with ``release=False`` when the caller has sent the replies.
+        """
+        try:
+            return self._handle(dgram, addr)
+        finally:
+            if release:
+                self._release()
+
+    def _handle(self, dgram: bytes, addr: tuple[str, int]) -> list[Outgoing]:
         try:
             messages = OscPacket(dgram).messages
         except (ParseError, ValueError, IndexError, TypeError, OverflowError) as exc:
@@ -234,7 +254,9 @@ class Server:
                 if self._stop.is_set():
                     return
                 continue
-            self.send(self.handle(dgram, addr))
+            replies = self.handle(dgram, addr, release=False)
+            self.send(replies)
+            self._release()  # the request's "accepted" is out: its job may now reply
 
     def stop(self) -> None:
         self._stop.set()

@@ -27,6 +27,9 @@ from bridge.osc.results import result_messages
 log = logging.getLogger("latent_bridge.server")
 
 
+RELEASE_WAIT_SECONDS = 2.0
+
+
 @dataclass
 class Job:
     req: Request
@@ -36,6 +39,9 @@ class Job:
     tracks: list[Any]
     enqueued: float = field(default_factory=time.monotonic)
     cancelled: bool = False
+    # Set once the receive loop has sent the request's "accepted": nothing
+    # about a job goes out before it, so a client sees replies in order.
+    released: threading.Event = field(default_factory=threading.Event)
 
     @property
     def batch_key(self) -> tuple[Any, ...] | None:
@@ -193,13 +199,15 @@ class ModelWorker:
                     self._cond.wait()
                 if self._stopping:
                     for job in self._queue:
-                        self._send([job.req.error("shutting_down", "the server is stopping")])
+                        self._send_for(
+                            job, [job.req.error("shutting_down", "the server is stopping")]
+                        )
                     self._queue.clear()
                     return
                 batch = self._next_batch()
                 self._running = batch
             for job in batch:
-                self._send([job.req.reply("progress", 0.0, "running")])
+                self._send_for(job, [job.req.reply("progress", 0.0, "running")])
             try:
                 self._run(batch)
             finally:
@@ -261,9 +269,14 @@ class ModelWorker:
             i += n
         return out
 
+    def _send_for(self, job: Job, messages: list[Outgoing]) -> None:
+        # Bounded: a job submitted outside the receive loop is never stuck.
+        job.released.wait(RELEASE_WAIT_SECONDS)
+        self._send(messages)
+
     def _finish(
         self, job: Job, messages: list[Outgoing], started: float, error: str | None
     ) -> None:
-        self._send(messages)
+        self._send_for(job, messages)
         if self._on_done is not None:
             self._on_done(job, time.monotonic() - job.enqueued, error)

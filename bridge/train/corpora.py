@@ -224,7 +224,7 @@ class FolkTune:
     meter: str  # the first meter, e.g. "6/8" (C is 4/4, C| is 2/2)
     meters: str  # every meter the tune uses, comma-separated
     key: str
-    bars: int  # written measures, a pickup not counted
+    bars: int  # full written measures (pickups and short bars not counted)
     notes: int = 0
     low: int = 0
     high: int = 0
@@ -312,6 +312,11 @@ def parse_tune(abc: str, collection: str, source: str, position: int) -> FolkTun
     # Ties are joined in lay_out_measures: music21's stripTies also merges
     # ABC's "G3-A", a tie between two pitches, into one long G.
     part = parts[0]
+    if not part.getElementsByClass("Measure"):
+        try:  # a tune with no barlines comes back as a flat run of notes
+            part = part.makeMeasures()
+        except Exception as exc:
+            raise CorpusError(f"{tune_id}: music21 cannot bar it ({exc})") from exc
     measures: list[MeasureData] = []
     meters: list[str] = []
     written = _written_meters(abc)
@@ -333,9 +338,7 @@ def parse_tune(abc: str, collection: str, source: str, position: int) -> FolkTun
             tied = n.tie is not None and n.tie.type in ("stop", "continue")
             notes.append((offset, float(n.quarterLength), pitch, tied))
         measures.append(
-            MeasureData(
-                float(m.highestTime), bar, tuple(notes), pickup=float(m.paddingLeft) > _EPS
-            )
+            MeasureData(float(m.highestTime), bar, tuple(notes), pickup=float(m.paddingLeft) > _EPS)
         )
     keys = list(score.recurse().getElementsByClass("KeySignature"))
     key = ""
@@ -345,7 +348,7 @@ def parse_tune(abc: str, collection: str, source: str, position: int) -> FolkTun
         key = f"{k.tonic.name} {k.mode}"
     meter = meters[0] if meters else "4/4"
     distinct = list(dict.fromkeys(meters or [meter]))
-    full_bars = sum(1 for m in measures if not m.pickup and m.duration > _EPS)
+    full_bars = sum(1 for m in measures if m.duration >= m.bar - _EPS)
     return FolkTune(
         id=tune_id,
         collection=collection,
@@ -577,14 +580,30 @@ STYLES: tuple[Style, ...] = (
     Style("blues", "blues", ("Blues", "BluesTriple", "BluesSus"), (80, 120)),
     Style("slowblues", "blues", ("SlowBlues", "SlowBluesSus", "SlowBluesWalk4"), (60, 80)),
     Style("fastblues", "blues", ("FastBlues", "FastBluesWalk", "FastBlues1"), (120, 160)),
-    Style("countryblues", "blues", ("CountryBlues", "CountryBluesWalk", "CountryBlues1"), (90, 130)),
-    Style("shuffleboggie", "blues", ("ShuffleBoggie", "ShuffleBoggie1", "ShuffleBoggieSus"), (110, 150)),
-    Style("countryswing", "country", ("CountrySwing", "CountrySwing1", "CountrySwing2"), (110, 150)),
-    Style("westernswing", "country", ("WesternSwing", "WesternSwingPlus", "WesternSwingSus"), (120, 170)),
+    Style(
+        "countryblues", "blues", ("CountryBlues", "CountryBluesWalk", "CountryBlues1"), (90, 130)
+    ),
+    Style(
+        "shuffleboggie",
+        "blues",
+        ("ShuffleBoggie", "ShuffleBoggie1", "ShuffleBoggieSus"),
+        (110, 150),
+    ),
+    Style(
+        "countryswing", "country", ("CountrySwing", "CountrySwing1", "CountrySwing2"), (110, 150)
+    ),
+    Style(
+        "westernswing",
+        "country",
+        ("WesternSwing", "WesternSwingPlus", "WesternSwingSus"),
+        (120, 170),
+    ),
     Style("bluegrass", "country", ("BlueGrass", "BlueGrassClap", "BlueGrassSus"), (140, 190)),
     Style("zydeco", "country", ("Zydeco", "ZydecoPlus", "ZydecoSus"), (120, 160)),
-    Style("hillcountry", "country", ("HillCountry", "HillCountryPlus", "HillCountrySus"), (100, 140)),
-)  # fmt: skip
+    Style(
+        "hillcountry", "country", ("HillCountry", "HillCountryPlus", "HillCountrySus"), (100, 140)
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -743,17 +762,18 @@ def find_mma(mma: str | None = None) -> str:
     """The path of the ``mma`` program, or a CorpusError saying how to get it."""
     path = shutil.which(mma or "mma")
     if path is None:
-        raise CorpusError(
-            f"{mma or 'mma'} not found: install Debian's mma (`apt-get install mma`)"
-        )
+        raise CorpusError(f"{mma or 'mma'} not found: install Debian's mma (`apt-get install mma`)")
     return path
 
 
 def render_groove(source: Path, midi: Path, *, mma: str, timeout: float = 60.0) -> None:
     """Render an MMA file to a MIDI file with the ``mma`` program."""
     try:
+        # mma writes the input path it was given into the MIDI file: run it in
+        # the source's folder so that only the file name goes in.
         proc = subprocess.run(
-            [mma, "-w", "-f", str(midi), str(source)],
+            [mma, "-w", "-f", str(Path(midi).resolve()), source.name],
+            cwd=source.parent,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -785,18 +805,22 @@ def _role(name: str, program: int, is_drum: bool) -> str:
     return "bass" if 32 <= program <= 39 else "other"
 
 
+def _midi_file(midi: str | os.PathLike[str]) -> Any:
+    import mido  # type: ignore[import-untyped]
+
+    try:
+        return mido.MidiFile(os.fspath(midi))
+    except Exception as exc:  # mido raises many kinds of error on a bad file
+        raise CorpusError(f"{os.fspath(midi)} is not a readable MIDI file ({exc})") from exc
+
+
 def inspect_groove(midi: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The tracks of a rendered groove: name, role, MIDI channel, program and note count.
 
     MMA names each track after its part (``Drum``, ``Bass``, ``Walk``,
     ``Chord-Piano``, ``Plectrum``, ...) and puts drums on channel 10.
     """
-    import mido
-
-    try:
-        mf = mido.MidiFile(os.fspath(midi))
-    except Exception as exc:  # mido raises many kinds of error on a bad file
-        raise CorpusError(f"{os.fspath(midi)} is not a readable MIDI file ({exc})") from exc
+    mf = _midi_file(midi)
     tracks = []
     for track in mf.tracks:
         name = ""
@@ -826,14 +850,9 @@ def inspect_groove(midi: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 
 def _time_signatures(midi: Path) -> list[str]:
-    import mido
-
-    mf = mido.MidiFile(str(midi))
+    mf = _midi_file(midi)
     return [
-        f"{m.numerator}/{m.denominator}"
-        for t in mf.tracks
-        for m in t
-        if m.type == "time_signature"
+        f"{m.numerator}/{m.denominator}" for t in mf.tracks for m in t if m.type == "time_signature"
     ]
 
 
@@ -918,9 +937,7 @@ class MmaReport:
             "styles": dict(Counter(r.spec.style for r in ok).most_common()),
             "bars": dict(Counter(r.spec.bars for r in ok)),
             "programs": dict(
-                Counter(
-                    t["program"] for r in ok for t in r.tracks if not t["drum"]
-                ).most_common()
+                Counter(t["program"] for r in ok for t in r.tracks if not t["drum"]).most_common()
             ),
             "seconds": round(self.seconds, 1),
         }
@@ -955,8 +972,7 @@ def generate_mma(
     results: list[GrooveResult] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [
-            pool.submit(_render_one, s, out, eval_split(s.id, eval_percent), program)
-            for s in specs
+            pool.submit(_render_one, s, out, eval_split(s.id, eval_percent), program) for s in specs
         ]
         for done, fut in enumerate(futures, start=1):
             results.append(fut.result())
@@ -979,11 +995,8 @@ class StyleCheck:
 
     @property
     def ok(self) -> bool:
-        return not self.error and self.meters == ["4/4"] and {
-            "drums",
-            "bass",
-            "comping",
-        } <= set(self.roles)
+        wanted = {"drums", "bass", "comping"}
+        return not self.error and self.meters == ["4/4"] and wanted <= set(self.roles)
 
 
 def verify_styles(styles: Iterable[Style] = STYLES, *, mma: str | None = None) -> list[StyleCheck]:

@@ -208,7 +208,7 @@ def _fit(arr: np.ndarray, steps: int) -> np.ndarray:
 
 
 def groove_errors(examples: Examples, decoded: np.ndarray, mask: np.ndarray) -> dict[str, float]:
-    """Velocity and timing errors at the true hits, against a constant-velocity grid.
+    """Velocity and timing errors at the hits, against a constant-velocity grid.
 
     The baseline is the quantized input played at one velocity (the mean of
     the true velocities, the best constant there is) with no timing offsets.
@@ -216,7 +216,9 @@ def groove_errors(examples: Examples, decoded: np.ndarray, mask: np.ndarray) -> 
     """
     d = GROOVE_DRUMS
     true = examples.outputs
-    hits = (true[..., :d] > 0.5) & mask[..., None]
+    # Where the performance and the output both play: a missed hit is counted
+    # by the hit F1, not as a velocity of zero.
+    hits = (true[..., :d] > 0.5) & (decoded[..., :d] > 0.5) & mask[..., None]
     if not hits.any():
         return {}
     true_vel, pred_vel = true[..., d : 2 * d][hits], decoded[..., d : 2 * d][hits]

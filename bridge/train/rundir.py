@@ -126,8 +126,46 @@ def register_run(path: str | os.PathLike[str]) -> str:
 
 
 def resolve_model_ref(model: str, checkpoint: str | None) -> tuple[str, str | None]:
-    """A model name, or a training run directory, as (registered name, checkpoint)."""
+    """A model as given on the command line -> (registered name, checkpoint).
+
+    ``model`` may be a training run (or exported model) directory, a name the
+    model zoo lists (a bundled model, or an official one fetched with
+    ``models fetch``) when no checkpoint is given, or a registered config name.
+    """
     candidate = Path(model).expanduser()
     if is_run_dir(candidate):
         return register_run(candidate), checkpoint or str(candidate.resolve())
+    if checkpoint is None:
+        from bridge.zoo.manifest import load_manifest
+
+        manifest = load_manifest()
+        if model in manifest:
+            from bridge.zoo.local import resolve_model
+
+            config, path = resolve_model(model, manifest=manifest)
+            if is_run_dir(path):
+                return register_run(path), str(path)
+            return config, str(path)
     return model, checkpoint
+
+
+# The bundled model that plays each role when none is named.
+DEFAULT_MODELS = {
+    "drums": "lb-drums",
+    "melody": "lb-melody",
+    "groove": "lb-groove",
+    "multitrack": "lb-multitrack",
+}
+
+
+def default_roles() -> dict[str, str]:
+    """Role -> bundled model, for the bundled models that are here (trained)."""
+    from bridge.zoo.local import cache_dir, model_state
+    from bridge.zoo.manifest import load_manifest
+
+    manifest = load_manifest()
+    found = {}
+    for role, name in DEFAULT_MODELS.items():
+        if name in manifest and model_state(manifest.get(name), cache_dir()).present:
+            found[role] = name
+    return found

@@ -69,7 +69,8 @@ def has_checkpoint(folder: Path) -> bool:
 
 
 def bundled_config(entry: ZooEntry) -> str | None:
-    """A bundled model's registry config: the manifest's, else its run.json's ``config``."""
+    """A bundled model's registry config: the manifest's, else the one its run.json
+    names (``model``, as ``latent-bridge train`` writes it; ``config`` is read too)."""
     if entry.config:
         return entry.config
     if entry.folder is None:
@@ -81,8 +82,13 @@ def bundled_config(entry: ZooEntry) -> str | None:
         return None
     except (OSError, ValueError) as exc:
         raise ZooError(f"cannot read {run}: {exc}") from exc
-    config = data.get("config") if isinstance(data, dict) else None
-    return config if isinstance(config, str) and config else None
+    if not isinstance(data, dict):
+        return None
+    for key in ("model", "config"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,7 @@ def resolve_model(
         if config is None:
             raise ZooError(
                 f"bundled model {name!r} names no config: give it one in {manifest.path} "
-                f'or as "config" in {state.path / "run.json"}'
+                f'or as "model" in {state.path / "run.json"}'
             )
         return config, state.path
     if not state.present:

@@ -10,7 +10,7 @@
 // temperature, seed (a fixed seed by default, so a position always gives
 // the same beat), server HOST PORT, ping.
 
-autowatch = 1;
+autowatch = 0;
 inlets = 1;
 outlets = 4;
 
@@ -89,6 +89,7 @@ function y(v) {
 function ready() {
     return corners[0] && corners[1] && corners[2] && corners[3];
 }
+ready.local = 1;
 
 // X or Y moved, or a corner changed: blend again (one request at a time).
 function changed() {
@@ -101,6 +102,7 @@ function changed() {
     }
     render();
 }
+changed.local = 1;
 
 function render() {
     if (!dev) {
@@ -145,10 +147,12 @@ function followUp() {
     }
     again = false;
 }
+followUp.local = 1;
 
 function playing() {
     return !!dev.live.num(dev.live.obj("live_set"), "is_playing");
 }
+playing.local = 1;
 
 function bar() {
     var song = dev.live.obj("live_set");
@@ -157,6 +161,7 @@ function bar() {
     var index = Math.floor(t / beats);
     return { index: index, left: (index + 1) * beats - t };
 }
+bar.local = 1;
 
 // Runs every 20 ms while a blend waits: write it just before the bar line
 // (or at once if the bar already turned, or the transport stopped).
@@ -196,6 +201,7 @@ function write(out) {
     }
     dev.live.replaceNotes(api, out);
 }
+write.local = 1;
 
 function temperature(v) {
     params.temperature = lb.clamp(v, 0.01, 5);

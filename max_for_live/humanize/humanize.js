@@ -4,7 +4,7 @@
 // [js humanize.js HOST PORT]; messages: init, generate, temperature, seed,
 // server HOST PORT, ping.
 
-autowatch = 1;
+autowatch = 0;
 inlets = 1;
 outlets = 4;
 

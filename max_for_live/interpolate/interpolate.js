@@ -6,7 +6,7 @@
 // clip as A or B), generate, steps, temperature, kind (0 auto, 1 drums,
 // 2 melody), method (0 slerp, 1 linear), seed, server HOST PORT, ping.
 
-autowatch = 1;
+autowatch = 0;
 inlets = 1;
 outlets = 4;
 
@@ -42,6 +42,7 @@ function choose(which) {
         outlet(lb.OUT_UI, [which, chosen[which].name]);
     });
 }
+choose.local = 1;
 
 function a() {
     if (dev) {

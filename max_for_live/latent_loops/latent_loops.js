@@ -9,7 +9,7 @@
 // grid), print, clear, kind (0 auto, 1 drums, 2 melody), server HOST PORT,
 // ping. Outlet 3 drives the [matrixctrl] grid.
 
-autowatch = 1;
+autowatch = 0;
 inlets = 1;
 outlets = 4;
 

@@ -4,7 +4,7 @@
 // [js multitrack.js HOST PORT]; messages: init, generate, count,
 // similarity, temperature, seed, server HOST PORT, ping.
 
-autowatch = 1;
+autowatch = 0;
 inlets = 1;
 outlets = 4;
 

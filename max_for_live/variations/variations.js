@@ -6,7 +6,7 @@
 // generate, count, similarity, temperature, kind (0 auto, 1 drums,
 // 2 melody), seed (-1: new each time), server HOST PORT, ping.
 
-autowatch = 1;
+autowatch = 0;
 inlets = 1;
 outlets = 4;
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bridge.clips import Track
-from bridge.osc.protocol import PREFIX, Outgoing
+from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
 from bridge.osc.request import Request
 from bridge.osc.workers import Job
 
@@ -118,6 +118,8 @@ def multitrack(server: Server, req: Request) -> list[Outgoing]:
 def cancel(server: Server, req: Request) -> list[Outgoing]:
     req.expect(1, 1, "target_id")
     target = req.args[0]
+    if isinstance(target, bool) or not isinstance(target, int | str):
+        raise ProtocolError(f"{req.address}: target_id must be an int or a string, got {target!r}")
     state = server.cancel(req.host, req.port, str(target))
     return [req.reply("cancel", target, state)]
 

@@ -1,0 +1,96 @@
+"""A run's weights, without the optimizer, as a small model directory to ship.
+
+Official Magenta checkpoints carry Adam's two slots beside every weight,
+three times the size of the model. An exported directory holds only what
+inference restores, plus the run's ``run.json`` and ``metrics.json``, so it
+is itself a run directory that every command loads by path.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bridge.engine.checkpoint import resolve_checkpoint
+from bridge.engine.model import LoadedModel
+from bridge.engine.registry import ModelSpec, Role, get_spec
+from bridge.errors import TrainingError
+from bridge.train.evaluate import build_loss_graph, hits_from_outputs
+from bridge.train.rundir import METRICS_FILE, RUN_FILE, checkpoint_bytes, read_run, write_json
+
+EXPORT_NAME = "model.ckpt"
+
+
+def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
+    """Write ``run_dir``'s newest (or ``step``'s) weights to ``dest``; returns the prefix."""
+    run = read_run(run_dir)
+    spec = get_spec(run["model"])
+    if step is None:
+        prefix = resolve_checkpoint(run_dir)
+    else:
+        prefix = run_dir / f"model.ckpt-{step}"
+        if not Path(str(prefix) + ".index").is_file():
+            raise TrainingError(f"{run_dir} has no checkpoint of step {step}")
+    if dest.exists() and any(dest.iterdir()):
+        raise TrainingError(f"{dest} is not empty; export into a new directory")
+    dest.mkdir(parents=True, exist_ok=True)
+    # The loss graph creates every weight of the model and no optimizer slot.
+    g = build_loss_graph(spec, batch_size=1, seed=0)
+    try:
+        g.saver.restore(g.sess, str(prefix))
+        out = Path(g.saver.save(g.sess, str(dest / EXPORT_NAME), write_meta_graph=False))
+    finally:
+        g.sess.close()
+    for name in (RUN_FILE, METRICS_FILE):
+        if (run_dir / name).is_file():
+            shutil.copy2(run_dir / name, dest / name)
+    exported = read_run(dest)
+    exported["exported_from"] = {"run": str(run_dir), "checkpoint": prefix.name}
+    exported["size_bytes"] = checkpoint_bytes(out)
+    write_json(dest / RUN_FILE, exported)
+    return out
+
+
+def sample_stats(
+    spec: ModelSpec, prefix: Path, *, count: int = 256, temperature: float = 0.5, seed: int = 0
+) -> dict[str, Any]:
+    """What random samples look like: for drums, bars with a kick or a snare."""
+    model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64)
+    try:
+        z = None
+        if model.z_size:
+            z = (
+                np.random.default_rng(seed)
+                .standard_normal((count, model.z_size))
+                .astype(np.float32)
+            )
+        samples = model.decode_tensors(
+            z, count=count, temperature=temperature, seed=seed, length=model.max_seq_len
+        )
+        stats: dict[str, Any] = {"samples": count, "temperature": temperature}
+        hits = hits_from_outputs(spec, samples)
+        if hits is not None and spec.role is Role.DRUMS:
+            bars = hits.reshape(count, -1, 16, hits.shape[-1])  # 16 steps a bar
+            kick_or_snare = bars[..., :2].any(axis=(2, 3))  # classes 0 kick, 1 snare
+            stats["bars_with_kick_or_snare"] = float(kick_or_snare.mean())
+            stats["hits_per_bar"] = float(bars.sum(axis=(2, 3)).mean())
+        if spec.role.is_multitrack:
+            sequences = model.from_tensors(samples)
+            counts = [
+                len({(n.instrument, n.program, n.is_drum) for n in s.notes}) for s in sequences
+            ]
+            stats["instruments_per_sample"] = float(np.mean(counts))
+            stats["share_with_3_or_more_instruments"] = float(np.mean([c >= 3 for c in counts]))
+        return stats
+    finally:
+        model.close()
+
+
+def card_metrics(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / METRICS_FILE
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    return dict(data.get("final") or {})
