@@ -69,7 +69,7 @@ def test_shipped_manifest_lists_official_and_bundled_models() -> None:
         "lb-drums": ("lb-drums_2bar_small", "drums"),
         "lb-groove": ("lb-groove_2bar_small", "groove"),
         "lb-melody": ("lb-mel_2bar_small", "melody"),
-        "lb-multitrack": (None, "multitrack"),
+        "lb-multitrack": ("lb-band_1bar_small", "multitrack"),
     }
     bundled = {e.name: e for e in manifest if e.is_bundled}
     assert set(bundled) == set(planned)

@@ -197,6 +197,53 @@ def small_config(base: str, **hparams: Any) -> Any:
     return configs.update_config(cfg, {"hparams": merged})
 
 
+def band_config(instruments: int = 4, events: int = 64, rnn: int = 256, z_size: int = 128) -> Any:
+    """A 1-bar multi-instrument performance model for a band (drums, bass, chords).
+
+    Magenta's hier-multiperf configs take up to 8 instruments of 64 events
+    with 1024-unit encoders; a band of three or four needs a quarter of that.
+    """
+    from bridge.engine.tfcompat import magenta_configs
+
+    configs = magenta_configs()
+    from magenta.common import merge_hparams
+    from magenta.contrib import training as contrib_training
+    from magenta.models.music_vae import MusicVAE, data_hierarchical, lstm_models
+
+    hparams = merge_hparams(
+        lstm_models.get_default_hparams(),
+        contrib_training.HParams(
+            batch_size=64,
+            max_seq_len=instruments * events,
+            z_size=z_size,
+            enc_rnn_size=[rnn],
+            dec_rnn_size=[rnn, rnn],
+        ),
+    )
+    return configs.Config(
+        model=MusicVAE(
+            lstm_models.HierarchicalLstmEncoder(
+                lstm_models.BidirectionalLstmEncoder, level_lengths=[events, instruments]
+            ),
+            lstm_models.HierarchicalLstmDecoder(
+                lstm_models.CategoricalLstmDecoder(),
+                level_lengths=[instruments, events],
+                disable_autoregression=True,
+            ),
+        ),
+        hparams=hparams,
+        note_sequence_augmenter=None,
+        data_converter=data_hierarchical.MultiInstrumentPerformanceConverter(
+            num_velocity_bins=8,
+            hop_size_bars=1,
+            max_num_instruments=instruments,
+            max_events_per_instrument=events,
+        ),
+        train_examples_path=None,
+        eval_examples_path=None,
+    )
+
+
 def our_specs() -> dict[str, ModelSpec]:
     """Latent Bridge's own configs: small models that train on a laptop."""
     small = {"enc_rnn_size": [256], "dec_rnn_size": [256, 256], "z_size": 128}
@@ -215,6 +262,10 @@ def our_specs() -> dict[str, ModelSpec]:
                 "groovae_2bar_humanize", enc_rnn_size=[256], dec_rnn_size=[256], z_size=128
             ),
             "2-bar GrooVAE humanize (velocity and microtiming), small",
+        ),
+        "lb-band_1bar_small": (
+            band_config(),
+            "1-bar band (up to 4 instruments: drums, bass, chords, ...), small",
         ),
         "lb-drums_2bar_tiny": (
             small_config("cat-drums_2bar_small", **tiny),
