@@ -384,6 +384,7 @@ def test_three_grooves_render_deterministically_with_drums_bass_and_comping(
     rows = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert [r["id"] for r in rows] == ["mma-00000", "mma-00001", "mma-00002"]
     conv = converter_of("lb-multitrack_1bar_tiny")
+    examples = 0
     for r, r2 in zip(first.results, again.results, strict=True):
         data = (tmp_path / "a" / r.file).read_bytes()
         assert data == (tmp_path / "b" / r2.file).read_bytes()
@@ -397,7 +398,10 @@ def test_three_grooves_render_deterministically_with_drums_bass_and_comping(
         assert r.spec.bars * 4 <= tracks[0].clip.length <= (r.spec.bars + 1) * 4
         assert any(t.is_drum for t in tracks)
         assert {t.program for t in tracks if not t.is_drum} == set(rows[r.spec.index]["programs"])
-        assert len(conv.to_tensors(tracks_to_sequence(tracks)).inputs) > 0
+        examples += len(conv.to_tensors(tracks_to_sequence(tracks)).inputs)
+    # The multitrack model drops a bar where one instrument has over 62
+    # performance events (busy percussion does), so not every bar counts.
+    assert examples > 0
 
 
 @needs_mma

@@ -97,6 +97,9 @@ def prune_checkpoints(
     return kept
 
 
+_RUN_NAMES: set[str] = set()  # names that register_run gave
+
+
 def register_run(path: str | os.PathLike[str]) -> str:
     """Register a run directory as a model named after it; returns the name.
 
@@ -111,10 +114,9 @@ def register_run(path: str | os.PathLike[str]) -> str:
     run = read_run(run_dir)
     base = get_spec(run["model"])
     name = run_dir.name
-    if name in REGISTRY:
-        existing = REGISTRY.get(name)
-        if existing.checkpoint != str(run_dir):
-            name = f"run:{run_dir.name}" if name == existing.name else name
+    if name in REGISTRY and name not in _RUN_NAMES:
+        name = f"run:{name}"  # never shadow a registered config
+    _RUN_NAMES.add(name)
     spec = replace(
         base,
         name=name,

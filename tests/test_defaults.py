@@ -1,0 +1,81 @@
+"""With no model named, serve / generate / watch use the bundled models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bridge.clips import Clip, Note, Track
+from bridge.convert import write_midi
+
+MANIFEST = """
+[download]
+base_url = "https://storage.googleapis.com/magentadata/models/music_vae/checkpoints"
+
+[[models]]
+name = "lb-drums"
+kind = "bundled"
+role = "drums"
+description = "test drums"
+path = "lb-drums"
+
+[[models]]
+name = "lb-melody"
+kind = "bundled"
+config = "lb-mel_2bar_tiny"
+role = "melody"
+description = "not trained in this test"
+path = "lb-melody"
+"""
+
+
+@pytest.fixture
+def bundled(
+    tmp_path: Path, tiny_checkpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A models/ folder whose lb-drums is a tiny model and whose lb-melody is missing."""
+    import bridge.zoo.manifest as manifest
+
+    models = tmp_path / "models"
+    folder = models / "lb-drums"
+    folder.mkdir(parents=True)
+    prefix = Path(tiny_checkpoints["lb-drums_2bar_tiny"])
+    for f in prefix.parent.glob(prefix.name + ".*"):
+        shutil.copy2(f, folder / f.name)
+    (folder / "run.json").write_text(json.dumps({"model": "lb-drums_2bar_tiny", "step": 1}))
+    (models / "manifest.toml").write_text(MANIFEST)
+    monkeypatch.setattr(manifest, "DEFAULT_MANIFEST", models / "manifest.toml")
+    return models
+
+
+def test_serve_with_no_flags_takes_the_bundled_models_that_are_here(bundled: Path) -> None:
+    from bridge.osc.app import ServeConfig, load_profile
+
+    profile = load_profile(ServeConfig())
+    assert profile.roles == {"drums": "lb-drums"}  # lb-melody is not trained: left out
+    assert Path(profile.checkpoints["lb-drums"]) == (bundled / "lb-drums").resolve()
+
+
+def test_generate_without_model_uses_the_bundled_one(bundled: Path, tmp_path: Path) -> None:
+    from bridge.cli import main
+
+    beat = Track(Clip(tuple(Note(36 + 2 * (i % 2), i * 1.0, 0.25) for i in range(8)), 8.0), True)
+    write_midi([beat], tmp_path / "beat.mid")
+    out = tmp_path / "out"
+    args = ["generate", "variations", str(tmp_path / "beat.mid"), "--count", "2"]
+    assert main([*args, "--seed", "3", "--out", str(out), "--device", "cpu"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"] == "lb-drums" and len(list(out.glob("*.mid"))) == 2
+    # A melody file asks for lb-melody, which is not trained here: a clear error.
+    write_midi([Track(Clip((Note(60, 0, 1),), 4.0), program=0)], tmp_path / "tune.mid")
+    with pytest.raises(Exception, match="not trained yet"):
+        from bridge.cli import build_parser, config_from_args
+
+        config_from_args(
+            build_parser().parse_args(
+                ["generate", "variations", str(tmp_path / "tune.mid"), "--out", str(out)]
+            )
+        )
