@@ -191,6 +191,10 @@ def test_parse_tune_rejects_what_music21_cannot_read() -> None:
     tune = parse_tune("X:2\nT:Flat\nM:4/4\nL:1/4\nK:C\nCDEF GABc\n", "test", "ok.abc", 1)
     assert [n.start_time for n in tune.melody] == [float(i) for i in range(8)]
     assert tune.bars == 2
+    # A first voice of rests only: the tune is the first voice with notes.
+    abc = "X:3\nT:Voices\nM:4/4\nL:1/4\nV:1\nV:2\nK:C\n[V:1] x4|x4|\n[V:2] CDEF|GABc|\n"
+    tune = parse_tune(abc, "test", "voices.abc", 1)
+    assert [n.pitch for n in tune.melody] == [60, 62, 64, 65, 67, 69, 71, 72]
 
 
 @pytest.fixture(scope="module")

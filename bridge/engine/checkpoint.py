@@ -66,6 +66,19 @@ def _unpack_tar(archive: Path, unpack_dir: Path | None) -> Path:
     return found[0]
 
 
+def tf_reason(exc: BaseException) -> str:
+    """The informative line of a TensorFlow error, not its "Graph execution error:" header."""
+    lines = [ln.strip() for ln in str(getattr(exc, "message", exc)).splitlines() if ln.strip()]
+    useful = [
+        ln
+        for ln in lines
+        if not ln.startswith(("Graph execution error", "Detected at node", 'File "'))
+        and not ln.endswith(":")
+    ]
+    text = (useful or lines or [type(exc).__name__])[0]
+    return text[:300]
+
+
 def restore_error(exc: BaseException, prefix: Path, model: str) -> CheckpointError:
     """A readable CheckpointError for an exception raised by ``Saver.restore``."""
     tf = tf1()
@@ -80,9 +93,7 @@ def restore_error(exc: BaseException, prefix: Path, model: str) -> CheckpointErr
         return CheckpointError(
             f"checkpoint {prefix} has other layer sizes than model {model!r}: {shape.strip()}"
         )
-    return CheckpointError(
-        f"cannot read checkpoint {prefix} for model {model!r}: {text[0] if text else exc}"
-    )
+    return CheckpointError(f"cannot read checkpoint {prefix} for model {model!r}: {tf_reason(exc)}")
 
 
 def training_graph(

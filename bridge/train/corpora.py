@@ -298,6 +298,10 @@ def _written_meters(abc: str) -> set[str]:
     return found
 
 
+def _has_notes(part: Any) -> bool:
+    return any(type(n).__name__ != "ChordSymbol" for n in part.recurse().notes)
+
+
 def parse_tune(abc: str, collection: str, source: str, position: int) -> FolkTune:
     """One ABC tune as a :class:`FolkTune` with its melody laid out in beats."""
     m21 = _music21()
@@ -311,7 +315,8 @@ def parse_tune(abc: str, collection: str, source: str, position: int) -> FolkTun
     parts = list(score.parts) if hasattr(score, "parts") and score.parts else [score]
     # Ties are joined in lay_out_measures: music21's stripTies also merges
     # ABC's "G3-A", a tie between two pitches, into one long G.
-    part = parts[0]
+    # The first voice with notes is the tune (Aird's has a few empty first voices).
+    part = next((p for p in parts if _has_notes(p)), parts[0])
     if not part.getElementsByClass("Measure"):
         try:  # a tune with no barlines comes back as a flat run of notes
             part = part.makeMeasures()

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bridge.engine.checkpoint import resolve_checkpoint, training_graph
+from bridge.engine.checkpoint import resolve_checkpoint, tf_reason, training_graph
 from bridge.engine.registry import ModelSpec, get_spec
 from bridge.engine.tfcompat import choose_device, tf1
 from bridge.errors import CheckpointError, TrainingError
@@ -450,7 +450,7 @@ class Trainer:
             kept = _checkpoint_prefixes(cfg.out)
             last = kept[-1].name if kept else "none"
             raise TrainingError(
-                f"could not write the checkpoint of step {step} ({str(exc).splitlines()[0]}); "
+                f"could not write the checkpoint of step {step} ({tf_reason(exc)}); "
                 f"the newest good checkpoint is {last}. Free disk space and run the "
                 "same command again to resume."
             ) from exc
