@@ -1,0 +1,62 @@
+"""Print the figures of an exported model (its run.json) as Markdown tables.
+
+The model cards in models/*/README.md quote these tables; rerun after a new
+export to refresh them.
+
+    uv run python scripts/model_card.py models/lb-drums
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+SHOWN = [
+    ("eval_loss", "eval loss (recon + max_beta x KL)"),
+    ("teacher_forced_accuracy", "teacher-forced accuracy"),
+    ("sampled_accuracy", "reconstruction accuracy, decode(encode(x))"),
+    ("hit_f1", "hit F1, decode(encode(x)) vs x, per 16th and drum class"),
+    ("hit_precision", "hit precision"),
+    ("hit_recall", "hit recall"),
+    ("velocity_mae", "velocity error at hits (MIDI units)"),
+    ("velocity_mae_baseline", "  same, quantized input at one velocity"),
+    ("offset_mae_steps", "timing error at hits (16th steps)"),
+    ("offset_mae_steps_baseline", "  same, quantized input"),
+    ("kl_bits", "KL (bits)"),
+]
+
+
+def fmt(v: Any) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def main(folder: Path) -> None:
+    run = json.loads((folder / "run.json").read_text())
+    held = run.get("heldout", {})
+    train = run.get("train", {})
+    print(f"- config: `{run['model']}`; training steps: {run.get('step')}")
+    rate = train.get("learning_rate") or "the config's (1e-3, decaying)"
+    print(f"- batch size {train.get('batch_size')}, learning rate {rate}")
+    data = run.get("data", {})
+    print(
+        f"- training data: {data.get('train_examples')} examples from "
+        f"{data.get('train_files')} files"
+    )
+    print(f"- checkpoint size: {run.get('size_bytes', 0) / 1e6:.1f} MB\n")
+    if held:
+        print(f"Held-out: {held.get('examples')} examples from {held.get('files')} files.\n")
+        print("| metric | value |\n|---|---:|")
+        for key, label in SHOWN:
+            if key in held:
+                print(f"| {label} | {fmt(held[key])} |")
+    samples = run.get("samples")
+    if samples:
+        print("\nRandom samples:\n\n| metric | value |\n|---|---:|")
+        for k, v in samples.items():
+            print(f"| {k} | {fmt(v)} |")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
