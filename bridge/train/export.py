@@ -50,9 +50,9 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
             shutil.copy2(run_dir / name, dest / name)
     exported = read_run(dest)
     exported["exported_from"] = {"run": str(run_dir), "checkpoint": prefix.name}
-    step = prefix.name.rsplit("-", 1)[-1]
-    if step.isdigit():
-        exported["step"] = int(step)
+    suffix = prefix.name.rsplit("-", 1)[-1]
+    if suffix.isdigit():
+        exported["step"] = int(suffix)
         exported.pop("status", None)  # the run's status, not this checkpoint's
     exported["size_bytes"] = checkpoint_bytes(out)
     write_json(dest / RUN_FILE, exported)
