@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from profiles import load_profile, machine, machine_line
+from profiles import load_profile, machine, machine_line, summary
 from rich.console import Console
 from rich.table import Table
 
@@ -40,20 +39,6 @@ def drum_track() -> Any:
     ]
     notes += [Note(38, b * 4.0 + o, 0.25) for b in range(2) for o in (1.0, 3.0)]
     return Track(Clip(notes, 8.0, name="beat"), True, 0)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def summary(ms: list[float]) -> dict[str, float]:
-    return {
-        "n": len(ms),
-        "p50_ms": statistics.median(ms),
-        "p95_ms": pct(ms, 0.95),
-        "mean_ms": statistics.fmean(ms),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

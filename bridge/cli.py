@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridge.argtypes import positive_int as _positive_int
 from bridge.clips import Track
 from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnsupportedClipError
 from bridge.train.commands import add_export_parser, add_train_parser
@@ -385,16 +386,6 @@ def list_models(console: Console | None = None) -> None:
 
 
 # --- argument parsing ---------------------------------------------------------
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _common_options() -> argparse.ArgumentParser:

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridge.argtypes import positive_float as _positive_float
+from bridge.argtypes import positive_int as _positive_int
 from bridge.cli import (
     _add_blend_options,
     _add_interpolate_options,
     _add_variation_options,
     _existing_checkpoint,
-    _positive_int,
 )
 from bridge.errors import BridgeError, InvalidRequestError
 from bridge.live.liveset import LiveSet
@@ -152,16 +153,6 @@ def live(
 
 
 # --- argument parsing -----------------------------------------------------------
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {value}")
-    return value
 
 
 def _port(text: str) -> int:

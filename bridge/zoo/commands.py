@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridge.argtypes import non_negative_int, positive_float
 from bridge.errors import UnknownModelError
 from bridge.zoo.fetch import ENV_BASE_URL, FetchResult, fetch_model
 from bridge.zoo.local import (
@@ -332,26 +333,6 @@ def _report(result: FetchResult, console: Console) -> None:
 # --- argument parsing -------------------------------------------------------------
 
 
-def _retries(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {value}")
-    return value
-
-
 def _zoo_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -411,14 +392,14 @@ def add_models_parser(sub: Any) -> None:
     fp.add_argument("--force", action="store_true", help="download again even if fetched")
     fp.add_argument(
         "--retries",
-        type=_retries,
+        type=non_negative_int,
         default=3,
         metavar="N",
         help="tries after a failed one, each resuming (default: 3)",
     )
     fp.add_argument(
         "--timeout",
-        type=_seconds,
+        type=positive_float,
         default=30.0,
         metavar="SECONDS",
         help="network timeout (default: 30)",
