@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import note_seq
 import pytest
 
 from bridge.clips import FOUR_FOUR
@@ -37,6 +38,8 @@ from bridge.train.corpora import (
     mma_source,
     parse_tune,
     plan_groove,
+    reduce_band,
+    reduce_corpus,
     split_abc,
     verify_styles,
 )
@@ -431,3 +434,97 @@ def test_missing_mma_is_a_clear_error(tmp_path: Path) -> None:
     assert main(["mma", str(tmp_path), "--count", "1", "--mma", "no-such-mma-program"]) == 2
     with pytest.raises(CorpusError):
         generate_mma(tmp_path, count=0)
+
+
+# ---------------------------------------------------------------------------
+# Reducing a groove to the parts a band model takes
+# ---------------------------------------------------------------------------
+
+
+def six_part_groove(path: Path) -> Path:
+    """A 2-bar MMA-like file: drums, two basses, three comping parts, each
+    track named like MMA's, with a different note count per part."""
+    import mido
+
+    mf = mido.MidiFile(type=1, ticks_per_beat=480)
+    meta = mido.MidiTrack()
+    meta.append(mido.MetaMessage("set_tempo", tempo=500000, time=0))
+    meta.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0))
+    mf.tracks.append(meta)
+    parts = [  # name, channel, program, pitch, notes in 2 bars
+        ("Drum-Kick", 9, 0, 36, 8),
+        ("Bass", 1, 33, 40, 4),
+        ("Walk", 2, 32, 43, 8),
+        ("Chord-Piano", 3, 0, 60, 6),
+        ("Arpeggio", 4, 24, 64, 16),
+        ("Plectrum", 5, 25, 67, 2),
+    ]
+    for name, channel, program, pitch, count in parts:
+        track = mido.MidiTrack()
+        track.append(mido.MetaMessage("track_name", name=name, time=0))
+        track.append(mido.Message("program_change", channel=channel, program=program, time=0))
+        step = 8 * 480 // count
+        for _ in range(count):
+            track.append(mido.Message("note_on", channel=channel, note=pitch, velocity=90, time=0))
+            track.append(mido.Message("note_off", channel=channel, note=pitch, time=step))
+        mf.tracks.append(track)
+    mf.save(path)
+    return path
+
+
+def test_reduce_band_keeps_drums_bass_and_comping_first(tmp_path: Path) -> None:
+    src = six_part_groove(tmp_path / "six.mid")
+    before = src.read_bytes()
+    kept, dropped = reduce_band(src, tmp_path / "out" / "four.mid", max_instruments=4)
+    # The busiest of each role first (Walk over Bass, Arpeggio over
+    # Chord-Piano and Plectrum), then the busiest of the rest (Chord-Piano's
+    # 6 notes over Bass's 4 and Plectrum's 2).
+    assert [p["name"] for p in kept] == ["Drum-Kick", "Walk", "Chord-Piano", "Arpeggio"]
+    assert sorted(p["name"] for p in dropped) == ["Bass", "Plectrum"]
+    assert src.read_bytes() == before  # the source is never changed
+    out = inspect_groove(tmp_path / "out" / "four.mid")
+    assert [t["name"] for t in out] == ["Drum-Kick", "Walk", "Chord-Piano", "Arpeggio"]
+    assert [t["notes"] for t in out] == [8, 8, 6, 16]
+    seq = note_seq.midi_file_to_note_sequence(str(tmp_path / "out" / "four.mid"))
+    assert len({(n.instrument, n.is_drum) for n in seq.notes}) == 4
+    assert seq.tempos[0].qpm == pytest.approx(120.0)
+
+    kept3, _ = reduce_band(src, tmp_path / "three.mid", max_instruments=3)
+    assert {p["role"] for p in kept3} == {"drums", "bass", "comping"}
+    kept8, dropped8 = reduce_band(src, tmp_path / "all.mid", max_instruments=8)
+    assert len(kept8) == 6 and not dropped8
+
+
+def test_reduced_groove_feeds_the_band_model_and_the_full_one_does_not(tmp_path: Path) -> None:
+    src = six_part_groove(tmp_path / "six.mid")
+    reduce_band(src, tmp_path / "four.mid", max_instruments=4)
+    conv = converter_of("lb-band_1bar_small")
+    full = note_seq.midi_file_to_note_sequence(str(src))
+    four = note_seq.midi_file_to_note_sequence(str(tmp_path / "four.mid"))
+    assert not conv.to_tensors(full).inputs
+    assert len(conv.to_tensors(four).inputs) == 2  # one per bar
+
+
+def test_reduce_corpus_mirrors_the_folder_and_lists_bad_files(tmp_path: Path) -> None:
+    src = tmp_path / "corpus"
+    (src / "train" / "rock").mkdir(parents=True)
+    (src / "eval").mkdir()
+    six_part_groove(src / "train" / "rock" / "a.mid")
+    six_part_groove(src / "eval" / "b.mid")
+    (src / "train" / "broken.mid").write_bytes(b"MThd not really")
+    (src / "notes.txt").write_text("not MIDI")
+    summary = reduce_corpus(src, tmp_path / "band", max_instruments=4)
+    assert summary["files"] == 3 and summary["written"] == 2 and summary["reduced"] == 2
+    assert summary["dropped_parts"] == {"bass": 2, "comping": 2}
+    assert [u.split(":")[0] for u in summary["unreadable"]] == ["train/broken.mid"]
+    assert (tmp_path / "band" / "train" / "rock" / "a.mid").is_file()
+    assert (tmp_path / "band" / "eval" / "b.mid").is_file()
+    assert not (tmp_path / "band" / "train" / "broken.mid").exists()
+
+    with pytest.raises(CorpusError, match="outside"):
+        reduce_corpus(src, src / "band")
+    with pytest.raises(CorpusError, match="not a folder"):
+        reduce_corpus(tmp_path / "missing", tmp_path / "x")
+    with pytest.raises(CorpusError, match="max_instruments"):
+        reduce_band(src / "eval" / "b.mid", tmp_path / "y.mid", max_instruments=0)
+    assert main(["reduce", str(src), str(tmp_path / "band2")]) == 1  # a file was unreadable

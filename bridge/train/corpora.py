@@ -16,7 +16,9 @@ split is a stable hash, of the normalised tune title for folk tunes (so one
 tune printed in two books lands in one split) and of the groove id for MMA.
 
 Run as ``python -m bridge.train.corpora folk OUT`` or
-``python -m bridge.train.corpora mma OUT --count N``.
+``python -m bridge.train.corpora mma OUT --count N``; ``reduce SRC DEST``
+copies a corpus keeping at most four parts a file (drums, bass and comping
+first), the most that the bundled band model takes.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ __all__ = [
     "Progression",
     "Style",
     "StyleCheck",
+    "choose_band_tracks",
     "chord_name",
     "eval_split",
     "export_folk",
@@ -71,6 +74,8 @@ __all__ = [
     "mma_source",
     "parse_tune",
     "plan_groove",
+    "reduce_band",
+    "reduce_corpus",
     "render_groove",
     "split_abc",
     "verify_styles",
@@ -819,6 +824,35 @@ def _midi_file(midi: str | os.PathLike[str]) -> Any:
         raise CorpusError(f"{os.fspath(midi)} is not a readable MIDI file ({exc})") from exc
 
 
+def _track_parts(track: Any) -> list[dict[str, Any]]:
+    """One row per MIDI channel that plays notes in ``track``."""
+    name = ""
+    programs: dict[int, int] = {}
+    notes: Counter[int] = Counter()
+    for msg in track:
+        if msg.type == "track_name":
+            name = str(msg.name).strip()
+        elif msg.type == "program_change":
+            programs.setdefault(msg.channel, msg.program)
+        elif msg.type == "note_on" and msg.velocity > 0:
+            notes[msg.channel] += 1
+    rows = []
+    for channel, count in sorted(notes.items()):
+        is_drum = channel == 9
+        program = programs.get(channel, 0)
+        rows.append(
+            {
+                "name": name,
+                "role": _role(name, program, is_drum),
+                "channel": channel + 1,
+                "program": program,
+                "drum": is_drum,
+                "notes": count,
+            }
+        )
+    return rows
+
+
 def inspect_groove(midi: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The tracks of a rendered groove: name, role, MIDI channel, program and note count.
 
@@ -826,32 +860,106 @@ def inspect_groove(midi: str | os.PathLike[str]) -> list[dict[str, Any]]:
     ``Chord-Piano``, ``Plectrum``, ...) and puts drums on channel 10.
     """
     mf = _midi_file(midi)
-    tracks = []
-    for track in mf.tracks:
-        name = ""
-        programs: dict[int, int] = {}
-        notes: Counter[int] = Counter()
-        for msg in track:
-            if msg.type == "track_name":
-                name = str(msg.name).strip()
-            elif msg.type == "program_change":
-                programs.setdefault(msg.channel, msg.program)
-            elif msg.type == "note_on" and msg.velocity > 0:
-                notes[msg.channel] += 1
-        for channel, count in sorted(notes.items()):
-            is_drum = channel == 9
-            program = programs.get(channel, 0)
-            tracks.append(
-                {
-                    "name": name,
-                    "role": _role(name, program, is_drum),
-                    "channel": channel + 1,
-                    "program": program,
-                    "drum": is_drum,
-                    "notes": count,
-                }
-            )
-    return tracks
+    return [row for track in mf.tracks for row in _track_parts(track)]
+
+
+# The parts a band model needs first, in order; the busiest track of each.
+BAND_ROLES = ("drums", "bass", "comping")
+
+
+def choose_band_tracks(parts: Sequence[dict[str, Any]], max_instruments: int) -> list[int]:
+    """Indices of the note tracks to keep: one drums, one bass and one comping
+    track first (the busiest of each), then the busiest of the rest."""
+    if max_instruments < 1:
+        raise CorpusError(f"max_instruments must be >= 1, got {max_instruments}")
+    order = sorted(range(len(parts)), key=lambda i: (-parts[i]["notes"], i))
+    kept: list[int] = []
+    for role in BAND_ROLES:
+        pick = next((i for i in order if parts[i]["role"] == role and i not in kept), None)
+        if pick is not None and len(kept) < max_instruments:
+            kept.append(pick)
+    for i in order:
+        if len(kept) >= max_instruments:
+            break
+        if i not in kept:
+            kept.append(i)
+    return sorted(kept)
+
+
+def reduce_band(
+    midi: str | os.PathLike[str], out: str | os.PathLike[str], *, max_instruments: int = 4
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Write ``midi`` to ``out`` with at most ``max_instruments`` note tracks.
+
+    Many MMA styles play five or six parts (a second bass, an arpeggio, a
+    sustained pad); a band model that takes four would skip such a file
+    whole. Tracks without notes (tempo, meter, names) are always kept.
+    Returns the kept and the dropped parts. ``out`` is written through a
+    temporary file, so an error never leaves half a file, and ``midi`` is
+    never changed.
+    """
+    import mido
+
+    mf = _midi_file(midi)
+    note_tracks: list[int] = []
+    parts: list[dict[str, Any]] = []
+    for index, track in enumerate(mf.tracks):
+        rows = _track_parts(track)
+        if rows:
+            busiest = max(rows, key=lambda r: r["notes"])
+            note_tracks.append(index)
+            parts.append({**busiest, "notes": sum(r["notes"] for r in rows)})
+    keep = {note_tracks[i] for i in choose_band_tracks(parts, max_instruments)}
+    reduced = mido.MidiFile(type=mf.type, ticks_per_beat=mf.ticks_per_beat)
+    reduced.tracks = [t for i, t in enumerate(mf.tracks) if i in keep or i not in note_tracks]
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".mid", dir=target.parent)
+    os.close(fd)
+    try:
+        reduced.save(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    kept = [p for i, p in zip(note_tracks, parts, strict=True) if i in keep]
+    dropped = [p for i, p in zip(note_tracks, parts, strict=True) if i not in keep]
+    return kept, dropped
+
+
+def reduce_corpus(
+    src: str | os.PathLike[str], dest: str | os.PathLike[str], *, max_instruments: int = 4
+) -> dict[str, Any]:
+    """``reduce_band`` on every MIDI file under ``src``, written to the same
+    relative path under ``dest`` (which must not be ``src``). Unreadable files
+    are listed and skipped."""
+    source, target = Path(src).resolve(), Path(dest).resolve()
+    if not source.is_dir():
+        raise CorpusError(f"{src} is not a folder")
+    if target == source or source in target.parents:
+        raise CorpusError(f"the output folder {dest} must be outside {src}")
+    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
+    reduced = 0
+    dropped_roles: Counter[str] = Counter()
+    unreadable: list[str] = []
+    for path in files:
+        rel = path.relative_to(source)
+        try:
+            _, dropped = reduce_band(path, target / rel, max_instruments=max_instruments)
+        except (CorpusError, OSError, ValueError, EOFError) as exc:
+            unreadable.append(f"{rel.as_posix()}: {exc}")
+            continue
+        if dropped:
+            reduced += 1
+            dropped_roles.update(p["role"] for p in dropped)
+    return {
+        "files": len(files),
+        "written": len(files) - len(unreadable),
+        "reduced": reduced,
+        "dropped_parts": dict(dropped_roles.most_common()),
+        "unreadable": unreadable,
+        "max_instruments": max_instruments,
+    }
 
 
 def _time_signatures(midi: Path) -> list[str]:
@@ -1089,6 +1197,14 @@ def build_parser() -> argparse.ArgumentParser:
     mma.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     mma.add_argument("--mma", default="mma", help="the mma program")
 
+    reduce = sub.add_parser(
+        "reduce",
+        help="copy a corpus keeping at most N parts per file (drums, bass, comping first)",
+    )
+    reduce.add_argument("src", type=Path)
+    reduce.add_argument("dest", type=Path)
+    reduce.add_argument("--max-instruments", type=int, default=4)
+
     styles = sub.add_parser("styles", help="check that every curated MMA groove renders")
     styles.add_argument("--mma", default="mma")
     return parser
@@ -1143,6 +1259,18 @@ def _run_mma(args: argparse.Namespace) -> int:
     return 0 if summary["failed"] == 0 else 1
 
 
+def _run_reduce(args: argparse.Namespace) -> int:
+    summary = reduce_corpus(args.src, args.dest, max_instruments=args.max_instruments)
+    _print_counts("parts dropped by role", summary["dropped_parts"])
+    print(
+        f"{summary['written']} of {summary['files']} files written to {args.dest}, "
+        f"{summary['reduced']} of them with parts dropped"
+    )
+    for line in summary["unreadable"]:
+        print(f"  unreadable: {line}", file=sys.stderr)
+    return 0 if not summary["unreadable"] else 1
+
+
 def _run_styles(args: argparse.Namespace) -> int:
     checks = verify_styles(mma=args.mma)
     for c in checks:
@@ -1156,7 +1284,12 @@ def _run_styles(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    runners = {"folk": _run_folk, "mma": _run_mma, "styles": _run_styles}
+    runners = {
+        "folk": _run_folk,
+        "mma": _run_mma,
+        "reduce": _run_reduce,
+        "styles": _run_styles,
+    }
     try:
         return runners[args.command](args)
     except (BridgeError, OSError) as exc:
