@@ -191,41 +191,32 @@ def pick_track(path: Path, tracks: Sequence[Track], spec: ModelSpec, number: int
     return wanted[0]
 
 
-def _given(**values: Any) -> dict[str, Any]:
-    """Only the options the user gave, so the engine's defaults apply to the rest."""
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def _run(
     engine: Engine,
     spec: ModelSpec,
     config: GenerateConfig,
     files_tracks: Sequence[tuple[Path, list[Track]]],
 ) -> Generation:
-    model, op = spec.name, config.op
-    common = _given(temperature=config.temperature, seed=config.seed)
-    if op == "multitrack":
-        more = _given(n=config.count, similarity=config.similarity)
-        return engine.multitrack(model, files_tracks[0][1], **more, **common)
-    clips = [pick_track(path, tracks, spec, config.track).clip for path, tracks in files_tracks]
-    if op == "sample":
-        return engine.sample(model, **_given(n=config.count, bars=config.bars), **common)
-    if op == "variations":
-        more = _given(n=config.count, similarity=config.similarity)
-        return engine.variations(model, clips[0], **more, **common)
-    if op == "interpolate":
-        more = _given(steps=config.steps, method=config.method)
-        return engine.interpolate(model, clips[0], clips[1], **more, **common)
-    if op == "blend":
-        if config.x is None or config.y is None:
-            raise InvalidRequestError("blend needs --x and --y (each 0..1)")
-        return engine.blend(model, clips, config.x, config.y, **common)
-    if op == "grid":
-        grid = _given(cols=config.cols, rows=config.rows)
-        return engine.blend_grid(model, clips, **grid, **common)
-    if op == "humanize":
-        return engine.humanize(model, clips[0], **common)
-    raise InvalidRequestError(f"unknown operation {op!r}")
+    from bridge.ops import OpOptions, run_operation
+
+    if config.op == "multitrack":
+        tracks = list(files_tracks[0][1])
+    else:
+        tracks = [pick_track(path, tracks, spec, config.track) for path, tracks in files_tracks]
+    options = OpOptions(
+        n=config.count,
+        temperature=config.temperature,
+        seed=config.seed,
+        similarity=config.similarity,
+        bars=config.bars,
+        steps=config.steps,
+        method=config.method,
+        x=config.x,
+        y=config.y,
+        cols=config.cols,
+        rows=config.rows,
+    )
+    return run_operation(engine, spec.name, config.op, tracks, options)
 
 
 def _output_stems(op: str, generation: Generation) -> list[str]:

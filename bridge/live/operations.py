@@ -13,12 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bridge.clips import Clip, Track
 from bridge.errors import InvalidRequestError
 from bridge.live.liveset import ClipInfo, LiveSet, SlotRef
 from bridge.live.transport import LiveError
+from bridge.ops import OpOptions, run_operation
 
 if TYPE_CHECKING:
     from bridge.engine import Engine, Generation
@@ -108,10 +109,6 @@ class Models:
         )
 
 
-def _given(**values: Any) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def _index(value: int | None, what: str) -> int | None:
     if value is None:
         return None
@@ -178,23 +175,18 @@ def _sources(live: LiveSet, request: LiveRequest) -> list[SlotRef]:
 def _run_engine(
     engine: Engine, model: str, request: LiveRequest, clips: Sequence[Clip], drums: Sequence[bool]
 ) -> Generation:
-    op = request.op
-    common = _given(temperature=request.temperature, seed=request.seed)
-    if op == "variations":
-        more = _given(n=request.count, similarity=request.similarity)
-        return engine.variations(model, clips[0], **more, **common)
-    if op == "interpolate":
-        more = _given(steps=request.steps, method=request.method)
-        return engine.interpolate(model, clips[0], clips[1], **more, **common)
-    if op == "blend":
-        if request.x is None or request.y is None:
-            raise InvalidRequestError("blend needs --x and --y (each 0..1)")
-        return engine.blend(model, clips, request.x, request.y, **common)
-    if op == "humanize":
-        return engine.humanize(model, clips[0], **common)
     tracks = [Track(c, d, 0) for c, d in zip(clips, drums, strict=True)]
-    more = _given(n=request.count, similarity=request.similarity)
-    return engine.multitrack(model, tracks, **more, **common)
+    options = OpOptions(
+        n=request.count,
+        temperature=request.temperature,
+        seed=request.seed,
+        similarity=request.similarity,
+        steps=request.steps,
+        method=request.method,
+        x=request.x,
+        y=request.y,
+    )
+    return run_operation(engine, model, request.op, tracks, options)
 
 
 def _clip_name(op: str, clip: Clip, i: int) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from bridge.engine import Engine, Generation
 from bridge.engine.engine import MAX_COUNT
 from bridge.errors import BridgeError
+from bridge.ops import OpOptions, run_operation
 from bridge.osc.protocol import BusyError, CancelledError, Outgoing
 from bridge.osc.request import Request
 from bridge.osc.results import result_messages
@@ -53,62 +54,9 @@ class Job:
 
 def run_job(engine: Engine, job: Job) -> Generation:
     """The engine call for a job."""
-    p = dict(job.params)
-    t = job.tracks
-    if job.op == "sample":
-        return engine.sample(
-            job.model, p["n"], temperature=p["temperature"], bars=p["bars"], seed=p["seed"]
-        )
-    if job.op == "variations":
-        return engine.variations(
-            job.model,
-            t[0].clip,
-            p["n"],
-            similarity=p["similarity"],
-            temperature=p["temperature"],
-            seed=p["seed"],
-            is_drum=t[0].is_drum,
-        )
-    if job.op == "interpolate":
-        return engine.interpolate(
-            job.model,
-            t[0].clip,
-            t[1].clip,
-            p["steps"],
-            temperature=p["temperature"],
-            method=p["method"],
-            seed=p["seed"],
-        )
-    if job.op == "blend":
-        return engine.blend(
-            job.model,
-            [x.clip for x in t],
-            p["x"],
-            p["y"],
-            temperature=p["temperature"],
-            seed=p["seed"],
-        )
-    if job.op == "blend_grid":
-        return engine.blend_grid(
-            job.model,
-            [x.clip for x in t],
-            p["cols"],
-            p["rows"],
-            temperature=p["temperature"],
-            seed=p["seed"],
-        )
-    if job.op == "humanize":
-        return engine.humanize(job.model, t[0].clip, temperature=p["temperature"], seed=p["seed"])
-    if job.op == "multitrack":
-        return engine.multitrack(
-            job.model,
-            t,
-            p["n"],
-            similarity=p["similarity"],
-            temperature=p["temperature"],
-            seed=p["seed"],
-        )
-    raise BridgeError(f"unknown operation {job.op!r}")
+    is_drum = job.tracks[0].is_drum if job.op == "variations" and job.tracks else None
+    options = OpOptions.from_mapping({**dict(job.params), "is_drum": is_drum})
+    return run_operation(engine, job.model, job.op, job.tracks, options)
 
 
 class ModelWorker:

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from bridge.clips import Clip, Track
+from bridge.clips import Track
 from bridge.errors import (
     BridgeError,
     InvalidClipError,
@@ -44,6 +44,7 @@ from bridge.errors import (
     MidiFileError,
     UnsupportedClipError,
 )
+from bridge.ops import OpOptions, run_operation
 from bridge.watch import render
 from bridge.watch.config import WatchConfig
 from bridge.watch.inputs import FAILED_DIR, Candidate, Layout, order_group
@@ -119,10 +120,6 @@ class Job:
     files: tuple[JobFile, ...]
     is_group: bool
     taken_at: float  # monotonic
-
-
-def _given(**values: Any) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value is not None}
 
 
 class Watcher:
@@ -685,27 +682,26 @@ class Watcher:
 
         cfg, engine, spec = self.config, self.engine, self._spec
         assert spec is not None
-        clips: list[Clip] = []
+        tracks: list[Track] = []
         used: list[str] = []
         for f in job.files:
             try:
                 track = pick_track(f.path, f.tracks, spec, cfg.track)
             except BridgeError as exc:
                 raise _InputFailure(exc.message) from exc
-            clips.append(track.clip)
+            tracks.append(track)
             used.append(track.clip.name)
-        common = _given(temperature=cfg.temperature, seed=cfg.seed)
-        model = cfg.model
-        if cfg.op == "variations":
-            more = _given(n=cfg.count, similarity=cfg.similarity)
-            return engine.variations(model, clips[0], **more, **common), used
-        if cfg.op == "humanize":
-            return engine.humanize(model, clips[0], **common), used
-        if cfg.op == "interpolate":
-            more = _given(steps=cfg.steps, method=cfg.method)
-            return engine.interpolate(model, clips[0], clips[1], **more, **common), used
-        assert cfg.op == "blend" and cfg.x is not None and cfg.y is not None
-        return engine.blend(model, clips, cfg.x, cfg.y, **common), used
+        options = OpOptions(
+            n=cfg.count,
+            temperature=cfg.temperature,
+            seed=cfg.seed,
+            similarity=cfg.similarity,
+            steps=cfg.steps,
+            method=cfg.method,
+            x=cfg.x,
+            y=cfg.y,
+        )
+        return run_operation(engine, cfg.model, cfg.op, tracks, options), used
 
     def _report(
         self,
