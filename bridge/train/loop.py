@@ -219,6 +219,26 @@ def _evals_since_best(history: list[dict[str, Any]]) -> int:
     return sum(1 for h in history if "eval_loss" in h and h["step"] > best["step"])
 
 
+def _accuracy_metric(tf: Any, metrics: dict[str, Any]) -> tuple[Any, Any] | None:
+    """The training accuracy as (value, update op).
+
+    Magenta's hierarchical decoder reports its accuracy as the mean of one
+    metric per segment with a no-op update, so the segments' own update ops
+    must run for it to move off zero.
+    """
+    accuracy = metrics.get("metrics/accuracy")
+    if accuracy is None:
+        return None
+    segments = [
+        op
+        for name, (_, op) in sorted(metrics.items())
+        if name.startswith("segment/") and name.endswith("/metrics/accuracy")
+    ]
+    if segments:
+        return accuracy[0], tf.group(*segments)
+    return accuracy[0], accuracy[1]
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, display: TrainDisplay | None = None) -> None:
         self.cfg = cfg
@@ -323,7 +343,7 @@ class Trainer:
             saver = tf.train.Saver(max_to_keep=None)
             init = tf.global_variables_initializer()
             local_init = tf.local_variables_initializer()
-            accuracy = g["metrics"].get("metrics/accuracy")
+            accuracy = _accuracy_metric(tf, g["metrics"])
         sess = tf.Session(graph=graph, config=tf.ConfigProto(allow_soft_placement=True))
         try:
             with graph.as_default():
