@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,6 +133,28 @@ def test_ping_status_models(server: tuple[Server, Collector]) -> None:
         r[0] == "lb-drums_2bar_tiny" for r in rows
     )
     assert replies[-1].address == "/lb/models/end" and replies[-1].args == (8, len(rows))
+
+
+def test_models_whose_files_are_gone_are_not_available(
+    engine: Engine, tiny_checkpoints: dict[str, str], tmp_path: Path
+) -> None:
+    gone = tmp_path / "moved-away"
+    gone.mkdir()
+    profile = Profile(
+        roles={"drums": "lb-drums_2bar_tiny", "melody": "lb-mel_2bar_tiny"},
+        checkpoints={
+            "lb-drums_2bar_tiny": tiny_checkpoints["lb-drums_2bar_tiny"],
+            "lb-mel_2bar_tiny": str(gone),
+        },
+    )
+    srv = Server(engine, profile, max_queue=4)
+    try:
+        available = {r["name"]: r["available"] for r in srv.model_rows()}
+        assert available == {"lb-drums_2bar_tiny": True, "lb-mel_2bar_tiny": False}
+        (gone / "model.ckpt-1.index").write_bytes(b"")
+        assert all(r["available"] for r in srv.model_rows())
+    finally:
+        srv.stop()
 
 
 def test_variations_round_trip(server: tuple[Server, Collector]) -> None:

@@ -23,6 +23,21 @@ def _prefixes_in(directory: Path) -> list[Path]:
     return sorted(p.with_suffix("") for p in directory.rglob("*.index"))
 
 
+def checkpoint_present(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` still names checkpoint files (a directory holding an
+    ``*.index``, a ``.tar``, or a prefix with its ``.index``), without
+    reading them. Cheap enough for a status display."""
+    p = Path(path).expanduser()
+    try:
+        if p.is_dir():
+            return any(p.rglob("*.index"))
+        if p.is_file():
+            return p.suffix == ".tar" or tarfile.is_tarfile(p)
+        return Path(str(p) + ".index").is_file()
+    except OSError:
+        return False
+
+
 def resolve_checkpoint(path: str | os.PathLike[str], unpack_dir: Path | None = None) -> Path:
     """Return the checkpoint prefix for a directory, ``.tar`` or prefix path.
 

@@ -18,6 +18,7 @@ from typing import Any
 from pythonosc.osc_packet import OscPacket, ParseError
 
 from bridge.engine import Engine, Role
+from bridge.engine.checkpoint import checkpoint_present
 from bridge.errors import BridgeError, UnknownModelError
 from bridge.osc.handlers import Handler, all_routes
 from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
@@ -154,7 +155,11 @@ class Server:
                     "role": roles.get(name, spec.role.value),
                     "bars": spec.bars,
                     "loaded": self.engine.is_loaded(name),
-                    "available": name in self.profile.checkpoints,
+                    "available": self.engine.is_loaded(name)
+                    or (
+                        name in self.profile.checkpoints
+                        and checkpoint_present(self.profile.checkpoints[name])
+                    ),
                 }
             )
         return rows
