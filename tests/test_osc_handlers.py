@@ -127,6 +127,10 @@ def test_ping_status_models(server: tuple[Server, Collector]) -> None:
     )
     (status,) = send(srv, "/lb/status", PORT, "abc")
     assert status.address == "/lb/status" and status.args[0] == "abc" and status.args[1] == "cpu"
+    # Ids come back with the type they came with: "007" is not the int 7.
+    assert send(srv, "/lb/ping", PORT, "007")[0].args == ("007", "1")
+    assert send(srv, "/lb/ping", PORT, 7)[0].args == (7, "1")
+    assert send(srv, "/lb/ping", PORT, "-3")[0].args == ("-3", "1")
     replies = send(srv, "/lb/models", PORT, 8)
     rows = [m.args[1:] for m in replies if m.address == "/lb/model"]
     assert rows[0][:3] == ("lb-drums_2bar_tiny", "drums", 2) or any(

@@ -20,6 +20,8 @@ class Request:
     port: int
     id: str
     args: tuple[Any, ...]
+    # The id as it came (an int, or a string such as "007"); None: from ``id``.
+    raw_id: int | str | None = None
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -31,7 +33,10 @@ class Request:
 
     @property
     def id_arg(self) -> int | str:
-        # Echo the id as it came: an int stays an int for Max's [route].
+        # Echo the id as it came: an int stays an int for Max's [route], and
+        # a string stays a string, even one made of digits like "007".
+        if self.raw_id is not None:
+            return self.raw_id
         return int(self.id) if self.id.lstrip("-").isdigit() else self.id
 
     def error(self, code: str, message: str) -> Outgoing:

@@ -208,7 +208,7 @@ class Server:
         rid = args[1]
         if not isinstance(rid, int | str) or isinstance(rid, bool):
             rid = repr(rid)
-        req = Request(address, addr[0], args[0], str(rid), tuple(args[2:]))
+        req = Request(address, addr[0], args[0], str(rid), tuple(args[2:]), raw_id=rid)
         handler = self.routes.get(address)
         try:
             if handler is None:
