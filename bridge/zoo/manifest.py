@@ -29,8 +29,16 @@ __all__ = [
     "parse_manifest",
 ]
 
-# The checkout's models/ folder: the manifest and the bundled model folders.
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+def _models_dir() -> Path:
+    """The manifest and the bundled model folders: the checkout's ``models/``,
+    or, in an installed wheel, the copy packed as ``bridge/models``."""
+    checkout = Path(__file__).resolve().parents[2] / "models"
+    packed = Path(__file__).resolve().parents[1] / "models"
+    return checkout if (checkout / "manifest.toml").is_file() else packed
+
+
+MODELS_DIR = _models_dir()
 DEFAULT_MANIFEST = MODELS_DIR / "manifest.toml"
 
 KINDS = ("official", "bundled")
