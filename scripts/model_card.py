@@ -26,6 +26,12 @@ SHOWN = [
     ("offset_mae_steps_baseline", "  same, quantized input"),
     ("kl_bits", "KL (bits)"),
 ]
+for _group in ("drums", "bass", "other"):
+    SHOWN += [
+        (f"accuracy_{_group}", f"{_group}: reconstruction accuracy of its events"),
+        (f"program_accuracy_{_group}", f"{_group}: instrument (program) decoded right"),
+        (f"instruments_{_group}", f"{_group}: instruments scored"),
+    ]
 
 
 def fmt(v: Any) -> str:

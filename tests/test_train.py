@@ -332,3 +332,52 @@ def test_hierarchical_model_reports_its_training_accuracy(tmp_path: Path) -> Non
     accuracies = [s.accuracy for s in display.steps]
     assert all(a is not None and 0.0 <= a <= 1.0 for a in accuracies)
     assert max(a for a in accuracies if a is not None) > 0.05
+
+
+def test_hierarchical_mask_follows_each_segment_s_own_length() -> None:
+    from bridge.train.evaluate import _mask
+
+    mask = _mask(np.array([[2, 0, 3], [1, 1, 1]]), 12)
+    assert mask.astype(int).tolist() == [
+        [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0],
+        [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0],
+    ]
+    assert _mask(np.array([3, 1]), 4).astype(int).tolist() == [[1, 1, 1, 0], [1, 0, 0, 0]]
+
+
+def test_band_reconstruction_is_scored_per_instrument() -> None:
+    from bridge.convert import tracks_to_sequence
+    from bridge.engine.registry import get_spec
+    from bridge.train.evaluate import instrument_accuracy
+
+    spec = get_spec("lb-band_1bar_small")
+    conv = spec.converter
+    tensors = conv.to_tensors(tracks_to_sequence(band_tracks(2)))
+    outputs = np.stack(tensors.outputs)
+    lengths = np.stack(tensors.lengths)
+    assert outputs.shape == (2, 4 * 64, conv.output_depth) and lengths.shape == (2, 4)
+
+    perfect = instrument_accuracy(spec, outputs, outputs.copy(), lengths)
+    assert perfect == {
+        "accuracy_drums": 1.0,
+        "program_accuracy_drums": 1.0,
+        "instruments_drums": 2.0,
+        "accuracy_bass": 1.0,
+        "program_accuracy_bass": 1.0,
+        "instruments_bass": 2.0,
+        "accuracy_other": 1.0,
+        "program_accuracy_other": 1.0,
+        "instruments_other": 2.0,
+    }
+    # Tracks are sorted by program with drums last: piano (0), bass (33), drums.
+    # Garble every event of the drum segments, keeping their program token.
+    wrong = outputs.copy()
+    drum = slice(2 * 64 + 1, 3 * 64)
+    wrong[:, drum] = np.roll(wrong[:, drum], 1, axis=-1)
+    scored = instrument_accuracy(spec, outputs, wrong, lengths)
+    assert (
+        scored["accuracy_drums"] == pytest.approx(1 / (lengths[:, 2].sum() / 2), rel=1e-6)
+        and scored["program_accuracy_drums"] == 1.0
+    )
+    assert scored["accuracy_bass"] == scored["accuracy_other"] == 1.0
+    assert instrument_accuracy(get_spec(MODEL), outputs, outputs, lengths[:, 0]) == {}

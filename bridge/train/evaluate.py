@@ -157,8 +157,70 @@ def f1(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
 
 
 def _mask(lengths: np.ndarray, steps: int) -> np.ndarray:
-    lens = lengths if lengths.ndim == 1 else lengths.sum(-1)
-    return np.arange(steps)[None, :] < lens[:, None]
+    """[n, steps] booleans: the steps that hold data.
+
+    Hierarchical examples (lengths of shape [n, segments]) are segments of
+    equal size laid end to end, each padded after its own length.
+    """
+    lengths = np.asarray(lengths)
+    if lengths.ndim == 1:
+        return np.arange(steps)[None, :] < lengths[:, None]
+    segment = steps // lengths.shape[1]
+    position = np.arange(steps)
+    inside: np.ndarray = (position % segment)[None, :] < lengths[:, position // segment]
+    return inside
+
+
+INSTRUMENT_GROUPS = ("drums", "bass", "other")
+
+
+def _instrument_group(program_token: int, programs: int) -> str | None:
+    if program_token > programs:
+        return None  # the end token: an unused instrument slot of the bar
+    if program_token == programs:
+        return "drums"  # the extra program token after the 128 General MIDI ones
+    return "bass" if 32 <= program_token <= 39 else "other"
+
+
+def instrument_accuracy(
+    spec: ModelSpec, outputs: np.ndarray, decoded: np.ndarray, lengths: np.ndarray
+) -> dict[str, float]:
+    """Reconstruction per instrument of a multi-instrument performance model.
+
+    Each segment of an example is one instrument of the bar: a program token,
+    its events, an end token (an unused slot holds only the end token). For
+    each group (drums, bass, other: chords,
+    pads, leads) it reports the share of the segments' tokens decoded right
+    and the share of instruments whose program came back right, with the
+    number of instruments scored.
+    """
+    conv = spec.converter
+    events = getattr(conv, "_max_events_per_instrument", None)
+    encoding = getattr(conv, "_performance_encoding", None)
+    if events is None or encoding is None or np.asarray(lengths).ndim != 2:
+        return {}
+    n, steps = outputs.shape[:2]
+    segments = steps // events
+    true = outputs.argmax(-1).reshape(n, segments, events)
+    pred = decoded.argmax(-1).reshape(n, segments, events)
+    lens = np.asarray(lengths).reshape(n, segments)
+    inside = np.arange(events)[None, None, :] < lens[..., None]
+    first = encoding.num_classes
+    programs = 128
+    out: dict[str, float] = {}
+    for group in INSTRUMENT_GROUPS:
+        chosen = np.zeros((n, segments), bool)
+        for i in range(n):
+            for k in range(segments):
+                if lens[i, k] > 0:
+                    chosen[i, k] = _instrument_group(int(true[i, k, 0]) - first, programs) == group
+        if not chosen.any():
+            continue
+        steps_in = inside & chosen[..., None]
+        out[f"accuracy_{group}"] = float((pred == true)[steps_in].mean())
+        out[f"program_accuracy_{group}"] = float((pred[..., 0] == true[..., 0])[chosen].mean())
+        out[f"instruments_{group}"] = float(chosen.sum())
+    return out
 
 
 def evaluate_reconstruction(
@@ -198,6 +260,7 @@ def evaluate_reconstruction(
         out.update(f1(pred_hits[mask], true_hits[mask]))
     if spec.role is Role.GROOVE:
         out.update(groove_errors(examples, decoded, mask))
+    out.update(instrument_accuracy(spec, examples.outputs, decoded, np.asarray(examples.lengths)))
     return out
 
 
