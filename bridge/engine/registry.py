@@ -202,10 +202,12 @@ def band_config(instruments: int = 4, events: int = 64, rnn: int = 256, z_size: 
 
     Magenta's hier-multiperf configs take up to 8 instruments of 64 events
     with 1024-unit encoders; a band of three or four needs a quarter of that.
-    They also use the plain VAE loss (KL weight 1, no free bits), which on a
-    small budget collapses the posterior (under 3 bits of KL after 250
-    steps, so the decoder ignores z). Like Magenta's drum and GrooVAE
-    configs, this one lets z carry 64 bits free and weighs the rest at 0.2.
+    Their config defaults to the plain VAE loss (KL weight 1, no free bits),
+    which on a small budget collapses the posterior (under 3 bits of KL after
+    250 steps, so the decoder ignores z); Magenta's published multitrack
+    checkpoints were trained with free bits instead (``model_fb256``,
+    ``model_chords_fb64``). This one lets z carry 64 bits free and weighs
+    the rest at 0.2, like Magenta's drum and GrooVAE configs.
     """
     from bridge.engine.tfcompat import magenta_configs
 
