@@ -381,3 +381,32 @@ def test_band_reconstruction_is_scored_per_instrument() -> None:
     )
     assert scored["accuracy_bass"] == scored["accuracy_other"] == 1.0
     assert instrument_accuracy(get_spec(MODEL), outputs, outputs, lengths[:, 0]) == {}
+
+
+def test_hparam_overrides_are_recorded_and_applied_where_the_run_is_read(tmp_path: Path) -> None:
+    from bridge.engine.registry import get_spec
+    from bridge.train.commands import hparam_setting
+    from bridge.train.loop import train
+    from bridge.train.rundir import read_run, register_run, run_spec
+
+    midi = make_folder(tmp_path / "midi", files=2)
+    cfg = config(
+        tmp_path, midi, steps=2, eval_every=2, hparams={"free_bits": "7", "max_beta": "0.5"}
+    )
+    assert train(cfg).status == "completed"
+    run = read_run(tmp_path / "run")
+    assert run["hparam_overrides"] == {"free_bits": "7", "max_beta": "0.5"}
+    assert run["hparams"]["free_bits"] == 7 and run["hparams"]["max_beta"] == 0.5
+    assert run_spec(run).config.hparams.free_bits == 7
+    assert get_spec(register_run(tmp_path / "run")).config.hparams.max_beta == 0.5
+    assert get_spec(MODEL).config.hparams.free_bits == 48  # the registered config is untouched
+
+    with pytest.raises(TrainingError, match="unknown hparam 'free_bit'"):
+        train(config(tmp_path, midi, out=tmp_path / "bad", hparams={"free_bit": "7"}))
+    with pytest.raises(TrainingError, match="free_bits"):
+        train(config(tmp_path, midi, out=tmp_path / "bad", hparams={"free_bits": "many"}))
+    assert hparam_setting(" free_bits = 128 ") == ("free_bits", "128")
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError, match="NAME=VALUE"):
+        hparam_setting("free_bits")

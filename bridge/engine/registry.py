@@ -197,6 +197,32 @@ def small_config(base: str, **hparams: Any) -> Any:
     return configs.update_config(cfg, {"hparams": merged})
 
 
+def with_hparams(spec: ModelSpec, overrides: dict[str, str]) -> ModelSpec:
+    """``spec`` with some hparams changed, given as text (``{"free_bits": "128"}``).
+
+    Values are parsed to each hparam's type; an unknown name or a value of
+    the wrong type raises ``ValueError`` naming it. The name stays the same:
+    a run records its overrides, and reading the run applies them again.
+    """
+    from dataclasses import replace
+
+    if not overrides:
+        return spec
+    hparams = copy.deepcopy(spec.config.hparams)
+    known = hparams.values()
+    for key in overrides:
+        if key not in known:
+            raise ValueError(
+                f"unknown hparam {key!r} for {spec.name}; known: {', '.join(sorted(known))}"
+            )
+    try:
+        hparams.parse(",".join(f"{k}={v}" for k, v in overrides.items()))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"bad hparam value for {spec.name}: {exc}") from None
+    # Magenta's Config is a namedtuple.
+    return replace(spec, config=copy.deepcopy(spec.config)._replace(hparams=hparams))
+
+
 def band_config(instruments: int = 4, events: int = 64, rnn: int = 256, z_size: int = 128) -> Any:
     """A 1-bar multi-instrument performance model for a band (drums, bass, chords).
 

@@ -64,10 +64,27 @@ def add_train_parser(sub: Any) -> None:
         help="add transpositions (+-3 semitones) of the training files (pitched models)",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--hparam",
+        action="append",
+        default=[],
+        type=hparam_setting,
+        metavar="NAME=VALUE",
+        help="change one hparam of the model's config (repeatable), e.g. free_bits=128; "
+        "the run records it, so generate, serve and export read the run the same way",
+    )
     p.add_argument("--cache", type=Path, help="tensor cache directory (default: RUN_DIR/cache)")
     p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
     p.add_argument("--plain", action="store_true", help="plain log lines instead of a live view")
     p.set_defaults(handler=train_command)
+
+
+def hparam_setting(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` from the command line."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value.strip()
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -93,6 +110,7 @@ def train_command(args: argparse.Namespace) -> int:
         device=args.device,
         cache_dir=args.cache,
         eval_dir=args.eval_dir,
+        hparams=dict(args.hparam),
     )
     # Magenta's TF1 layers warn about their own deprecations on every build.
     warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
@@ -146,16 +164,15 @@ def add_export_parser(sub: Any) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from bridge.engine.registry import get_spec
     from bridge.train.export import export_run, sample_stats
-    from bridge.train.rundir import checkpoint_bytes, read_run, write_json
+    from bridge.train.rundir import checkpoint_bytes, read_run, run_spec, write_json
 
     warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
     prefix = export_run(args.run_dir, args.dest, step=args.step)
     console = Console()
     console.print(f"exported {prefix} ({checkpoint_bytes(prefix) / 1e6:.1f} MB)")
     run = read_run(args.dest)
-    spec = get_spec(run["model"])
+    spec = run_spec(run)
     if args.eval_dir is not None:
         run["heldout"] = evaluate_dir(spec, prefix, args.eval_dir, args.eval_examples)
         write_json(args.dest / "run.json", run)

@@ -17,10 +17,17 @@ import numpy as np
 
 from bridge.engine.checkpoint import resolve_checkpoint
 from bridge.engine.model import LoadedModel
-from bridge.engine.registry import ModelSpec, Role, get_spec
+from bridge.engine.registry import ModelSpec, Role
 from bridge.errors import TrainingError
 from bridge.train.evaluate import build_loss_graph, hits_from_outputs
-from bridge.train.rundir import METRICS_FILE, RUN_FILE, checkpoint_bytes, read_run, write_json
+from bridge.train.rundir import (
+    METRICS_FILE,
+    RUN_FILE,
+    checkpoint_bytes,
+    read_run,
+    run_spec,
+    write_json,
+)
 
 EXPORT_NAME = "model.ckpt"
 
@@ -28,7 +35,7 @@ EXPORT_NAME = "model.ckpt"
 def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
     """Write ``run_dir``'s newest (or ``step``'s) weights to ``dest``; returns the prefix."""
     run = read_run(run_dir)
-    spec = get_spec(run["model"])
+    spec = run_spec(run)
     if step is None:
         prefix = resolve_checkpoint(run_dir)
     else:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bridge.engine.checkpoint import resolve_checkpoint, tf_reason, training_graph
-from bridge.engine.registry import ModelSpec, get_spec
+from bridge.engine.registry import ModelSpec, get_spec, with_hparams
 from bridge.engine.tfcompat import choose_device, tf1
 from bridge.errors import CheckpointError, TrainingError
 from bridge.train.data import Dataset, Examples, build_dataset, report_rows
@@ -61,6 +61,8 @@ class TrainConfig:
     cache_dir: Path | None = None
     # Held-out files from another folder instead of a split of midi_dir.
     eval_dir: Path | None = None
+    # Hparams of the model's config to change, as text: {"free_bits": "128"}.
+    hparams: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -243,7 +245,10 @@ class Trainer:
     def __init__(self, cfg: TrainConfig, display: TrainDisplay | None = None) -> None:
         self.cfg = cfg
         self.display: TrainDisplay = display or SilentDisplay()
-        self.spec = get_spec(cfg.model)
+        try:
+            self.spec = with_hparams(get_spec(cfg.model), cfg.hparams)
+        except ValueError as exc:
+            raise TrainingError(f"--hparam: {exc}") from None
         self.stop = threading.Event()
 
     # -- the whole run --------------------------------------------------------
@@ -311,6 +316,8 @@ class Trainer:
                 "bars": self.spec.bars,
                 "description": self.spec.description,
                 "hparams": hparams_dict(self.spec.config.hparams),
+                # Applied again wherever the run is read as a model.
+                "hparam_overrides": dict(cfg.hparams),
                 "train": {
                     k: (str(v) if isinstance(v, Path) else v)
                     for k, v in asdict(cfg).items()

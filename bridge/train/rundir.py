@@ -12,9 +12,12 @@ import os
 import platform
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bridge.errors import CheckpointError
+from bridge.errors import CheckpointError, TrainingError
+
+if TYPE_CHECKING:
+    from bridge.engine.registry import ModelSpec
 
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
@@ -100,6 +103,17 @@ def prune_checkpoints(
 _RUN_NAMES: set[str] = set()  # names that register_run gave
 
 
+def run_spec(run: dict[str, Any]) -> ModelSpec:
+    """The spec a run (its ``run.json``) was trained with: its registered
+    config with the hparams it changed (``train --hparam``)."""
+    from bridge.engine.registry import get_spec, with_hparams
+
+    try:
+        return with_hparams(get_spec(run["model"]), dict(run.get("hparam_overrides") or {}))
+    except ValueError as exc:
+        raise TrainingError(f"run.json: {exc}") from None
+
+
 def register_run(path: str | os.PathLike[str]) -> str:
     """Register a run directory as a model named after it; returns the name.
 
@@ -108,11 +122,11 @@ def register_run(path: str | os.PathLike[str]) -> str:
     """
     from dataclasses import replace
 
-    from bridge.engine.registry import REGISTRY, get_spec
+    from bridge.engine.registry import REGISTRY
 
     run_dir = Path(path).expanduser().resolve()
     run = read_run(run_dir)
-    base = get_spec(run["model"])
+    base = run_spec(run)
     name = run_dir.name
     if name in REGISTRY and name not in _RUN_NAMES:
         name = f"run:{name}"  # never shadow a registered config
