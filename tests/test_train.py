@@ -410,3 +410,30 @@ def test_hparam_overrides_are_recorded_and_applied_where_the_run_is_read(tmp_pat
 
     with pytest.raises(argparse.ArgumentTypeError, match="NAME=VALUE"):
         hparam_setting("free_bits")
+
+
+def test_band_samples_are_described_by_instrument_group(tmp_path: Path) -> None:
+    from bridge.convert import tracks_to_sequence
+    from bridge.engine.checkpoint import make_random_checkpoint, resolve_checkpoint
+    from bridge.engine.registry import get_spec
+    from bridge.train.export import band_groups, sample_stats
+
+    assert band_groups(tracks_to_sequence(band_tracks(1))) == {"drums", "bass", "other"}
+    assert band_groups(tracks_to_sequence(band_tracks(1)[:1])) == {"drums"}
+
+    spec = get_spec("lb-multitrack_1bar_tiny")
+    make_random_checkpoint(spec.config, tmp_path / "ckpt")
+    stats = sample_stats(spec, resolve_checkpoint(tmp_path / "ckpt"), count=8)
+    assert stats["samples"] == 8
+    for key in (
+        "share_with_3_or_more_instruments",
+        "share_with_drums",
+        "share_with_bass",
+        "share_with_other",
+        "share_with_drums_bass_and_other",
+    ):
+        assert 0.0 <= stats[key] <= 1.0, key
+    assert stats["share_with_drums_bass_and_other"] <= min(
+        stats["share_with_drums"], stats["share_with_bass"], stats["share_with_other"]
+    )
+    assert stats["notes_per_sample"] >= 0 and stats["instruments_per_sample"] >= 0

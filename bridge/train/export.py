@@ -96,9 +96,29 @@ def sample_stats(
             ]
             stats["instruments_per_sample"] = float(np.mean(counts))
             stats["share_with_3_or_more_instruments"] = float(np.mean([c >= 3 for c in counts]))
+            groups = [band_groups(s) for s in sequences]
+            for group in ("drums", "bass", "other"):
+                stats[f"share_with_{group}"] = float(np.mean([group in g for g in groups]))
+            stats["share_with_drums_bass_and_other"] = float(
+                np.mean([len(g) == 3 for g in groups])
+            )
+            stats["notes_per_sample"] = float(np.mean([len(s.notes) for s in sequences]))
         return stats
     finally:
         model.close()
+
+
+def band_groups(sequence: Any) -> set[str]:
+    """Which of drums, bass (programs 32 to 39) and other instruments play."""
+    groups = set()
+    for n in sequence.notes:
+        if n.is_drum:
+            groups.add("drums")
+        elif 32 <= n.program <= 39:
+            groups.add("bass")
+        else:
+            groups.add("other")
+    return groups
 
 
 def card_metrics(run_dir: Path) -> dict[str, Any]:
