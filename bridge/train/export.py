@@ -89,6 +89,17 @@ def sample_stats(
             kick_or_snare = bars[..., :2].any(axis=(2, 3))  # classes 0 kick, 1 snare
             stats["bars_with_kick_or_snare"] = float(kick_or_snare.mean())
             stats["hits_per_bar"] = float(bars.sum(axis=(2, 3)).mean())
+        if spec.role is Role.MELODY:
+            melodies = model.from_tensors(samples)
+            notes = [len(s.notes) for s in melodies]
+            spans = [
+                max(n.pitch for n in s.notes) - min(n.pitch for n in s.notes)
+                for s in melodies
+                if s.notes
+            ]
+            stats["share_with_notes"] = float(np.mean([c > 0 for c in notes]))
+            stats["notes_per_bar"] = float(np.mean(notes)) / max(1, spec.bars)
+            stats["pitch_span_semitones"] = float(np.mean(spans)) if spans else 0.0
         if spec.role.is_multitrack:
             sequences = model.from_tensors(samples)
             counts = [
@@ -99,9 +110,7 @@ def sample_stats(
             groups = [band_groups(s) for s in sequences]
             for group in ("drums", "bass", "other"):
                 stats[f"share_with_{group}"] = float(np.mean([group in g for g in groups]))
-            stats["share_with_drums_bass_and_other"] = float(
-                np.mean([len(g) == 3 for g in groups])
-            )
+            stats["share_with_drums_bass_and_other"] = float(np.mean([len(g) == 3 for g in groups]))
             stats["notes_per_sample"] = float(np.mean([len(s.notes) for s in sequences]))
         return stats
     finally:
