@@ -208,7 +208,9 @@ def test_fine_tune_starts_from_source_weights(tmp_path: Path) -> None:
         config(tmp_path / "t", midi, eval_dir=held, steps=1, eval_every=100, init_from=source)
     )
     assert tuned.history[0]["step"] == 0
-    assert tuned.history[0]["eval_loss"] == pytest.approx(expected, rel=1e-5)
+    # oneDNN may sum in another order under load: equal to round-off, and far
+    # closer than a model with other weights (checked next).
+    assert tuned.history[0]["eval_loss"] == pytest.approx(expected, rel=1e-4)
     assert scratch.history[0]["eval_loss"] != pytest.approx(expected, rel=1e-3)
     run = json.loads((tmp_path / "t" / "run" / "run.json").read_text())
     assert run["init_from"] == str(source)
