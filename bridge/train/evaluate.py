@@ -174,12 +174,13 @@ def _mask(lengths: np.ndarray, steps: int) -> np.ndarray:
 INSTRUMENT_GROUPS = ("drums", "bass", "other")
 
 
-def _instrument_group(program_token: int, programs: int) -> str | None:
-    if program_token > programs:
-        return None  # the end token: an unused instrument slot of the bar
-    if program_token == programs:
-        return "drums"  # the extra program token after the 128 General MIDI ones
-    return "bass" if 32 <= program_token <= 39 else "other"
+def _instrument_groups(program: np.ndarray, programs: int = 128) -> np.ndarray:
+    """Each segment's group from its program token (minus the event classes):
+    the extra token after the 128 General MIDI programs is drums, and above
+    it the end token of an unused slot ("")."""
+    bass = (program >= 32) & (program <= 39)
+    named = np.where(program == programs, "drums", np.where(bass, "bass", "other"))
+    return np.where(program > programs, "", named)
 
 
 def instrument_accuracy(
@@ -205,15 +206,10 @@ def instrument_accuracy(
     pred = decoded.argmax(-1).reshape(n, segments, events)
     lens = np.asarray(lengths).reshape(n, segments)
     inside = np.arange(events)[None, None, :] < lens[..., None]
-    first = encoding.num_classes
-    programs = 128
+    groups = np.where(lens > 0, _instrument_groups(true[..., 0] - encoding.num_classes), "")
     out: dict[str, float] = {}
     for group in INSTRUMENT_GROUPS:
-        chosen = np.zeros((n, segments), bool)
-        for i in range(n):
-            for k in range(segments):
-                if lens[i, k] > 0:
-                    chosen[i, k] = _instrument_group(int(true[i, k, 0]) - first, programs) == group
+        chosen = groups == group
         if not chosen.any():
             continue
         steps_in = inside & chosen[..., None]
