@@ -21,9 +21,12 @@ SHOWN = [
     ("hit_precision", "hit precision"),
     ("hit_recall", "hit recall"),
     ("velocity_mae", "velocity error at hits (MIDI units)"),
-    ("velocity_mae_baseline", "  same, quantized input at one velocity"),
+    ("velocity_mae_baseline", "  same, quantized input at one velocity (the median)"),
+    ("velocity_mae_table", "  same, mean velocity of each drum and 16th position"),
     ("offset_mae_steps", "timing error at hits (16th steps)"),
     ("offset_mae_steps_baseline", "  same, quantized input"),
+    ("offset_mae_steps_table", "  same, mean offset of each drum and 16th position"),
+    ("groove_hits_scored", "hits scored (played by both output and performance)"),
     ("kl_bits", "KL (bits)"),
 ]
 for _group in ("drums", "bass", "other"):

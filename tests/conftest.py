@@ -35,6 +35,7 @@ TINY_MODELS = (
     "lb-mel_2bar_tiny",
     "lb-groove_2bar_tiny",
     "lb-multitrack_1bar_tiny",
+    "lb-groove_2bar_hits_tiny",
 )
 
 

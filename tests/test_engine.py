@@ -130,6 +130,32 @@ def test_humanize_changes_timing_or_velocity_only_around_the_grid(engine: Engine
         engine.humanize(DRUMS, clip)
 
 
+def test_humanize_with_hits_model_keeps_every_note(engine: Engine) -> None:
+    # Random weights: only the hits the decoder reads decide which notes come out.
+    clip = beat(4)
+    gen = engine.humanize("lb-groove_2bar_hits_tiny", clip, seed=2)
+    out = gen.clips[0]
+    assert out.length == clip.length
+    played = sorted((round(n.start_time * 4), n.pitch) for n in out.notes)
+    assert played == sorted((round(n.start_time * 4), n.pitch) for n in clip.notes)
+    assert all(abs(n.start_time - round(n.start_time * 4) / 4) <= 0.125 + 1e-6 for n in out.notes)
+
+
+def test_keep_hits_replaces_only_the_hit_columns() -> None:
+    from bridge.engine.engine import keep_hits
+
+    rng = np.random.default_rng(0)
+    tensors = rng.random((1, 4, 27)).astype(np.float32)
+    hits = np.zeros((3, 9), bool)
+    hits[0, 0] = hits[2, 8] = True
+    kept = keep_hits(tensors, hits)
+    assert kept[0, :3, :9].tolist() == hits.astype(np.float32).tolist()
+    assert not kept[0, 3, :9].any()  # past the control: no hits
+    np.testing.assert_array_equal(kept[..., 9:], tensors[..., 9:])
+    other = rng.random((1, 4, 10))  # not three values per drum: unchanged
+    assert keep_hits(other, hits) is other
+
+
 def test_multitrack_as_many_tracks_out_as_in(engine: Engine) -> None:
     scene = [
         Track(tune(4, 72), False, 0),

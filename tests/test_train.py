@@ -439,3 +439,47 @@ def test_band_samples_are_described_by_instrument_group(tmp_path: Path) -> None:
         stats["share_with_drums"], stats["share_with_bass"], stats["share_with_other"]
     )
     assert stats["notes_per_sample"] >= 0 and stats["instruments_per_sample"] >= 0
+
+
+def test_groove_errors_against_one_velocity_and_a_position_table() -> None:
+    from bridge.train.data import Examples
+    from bridge.train.evaluate import groove_errors
+
+    # One example, kick (drum 0) on every beat: loud on 1, soft elsewhere,
+    # and late by a quarter of a step on beat 3.
+    out = np.zeros((1, 32, 27), np.float32)
+    for step in range(0, 32, 4):
+        out[0, step, 0] = 1.0
+        out[0, step, 9] = 0.9 if step % 16 == 0 else 0.2
+        out[0, step, 18] = 0.5 if step % 16 == 8 else 0.0
+    ex = Examples(out.copy(), out, np.zeros((1, 32, 0)), np.array([32]))
+    mask = np.ones((1, 32), bool)
+    exact = groove_errors(ex, out, mask)
+    assert exact["velocity_mae"] == 0 and exact["offset_mae_steps"] == 0
+    assert exact["groove_hits_scored"] == 8
+    # The per-position table fits this pattern exactly; one velocity cannot.
+    assert exact["velocity_mae_table"] == pytest.approx(0, abs=1e-5)
+    assert exact["offset_mae_steps_table"] == pytest.approx(0, abs=1e-6)
+    # The median (0.2) is the constant with the least absolute error: 2 of 8 hits are off by 0.7.
+    assert exact["velocity_mae_baseline"] == pytest.approx(0.7 * 2 / 8 * 127, rel=1e-5)
+    assert exact["offset_mae_steps_baseline"] == pytest.approx(0.5 * 2 / 8 / 2, rel=1e-5)
+    flat = out.copy()
+    flat[0, :, 9:18] = 0.2 * (flat[0, :, :9] > 0)
+    assert groove_errors(ex, flat, mask)["velocity_mae"] == pytest.approx(
+        exact["velocity_mae_baseline"], rel=1e-5
+    )
+
+
+def test_groove_model_with_hits_as_controls_trains_and_is_scored(tmp_path: Path) -> None:
+    from bridge.train.loop import train
+
+    midi = make_folder(tmp_path / "midi", files=2)
+    result = train(
+        config(
+            tmp_path, midi, model="lb-groove_2bar_hits_tiny", eval_dir=midi, steps=4, eval_every=4
+        )
+    )
+    assert result.status == "completed"
+    final = result.history[-1]
+    for key in ("hit_f1", "velocity_mae", "velocity_mae_baseline", "velocity_mae_table"):
+        assert math.isfinite(final[key]), key

@@ -50,6 +50,23 @@ class Generation:
         return [out[0].clip for out in self.outputs]
 
 
+def keep_hits(tensors: np.ndarray, hits: np.ndarray) -> np.ndarray:
+    """GrooVAE output whose hits are exactly the control's: the clip's notes.
+
+    A decoder that reads the hits as controls plays them back almost always;
+    this makes it always, so humanize changes how notes are played and never
+    which. Tensors of another layout (one drum per step) are left alone.
+    """
+    drums = hits.shape[-1]
+    if tensors.shape[-1] != 3 * drums:
+        return tensors
+    out = tensors.copy()
+    steps = min(out.shape[1], len(hits))
+    out[:, :steps, :drums] = hits[:steps] > 0.5
+    out[:, steps:, :drums] = 0
+    return out
+
+
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidRequestError(f"{name} must be a number, got {value!r}")
@@ -232,6 +249,8 @@ class Engine:
                 tensors = loaded.decode_tensors(
                     z[i : i + 1], temperature=temperature, controls=ctl, seed=seed + i
                 )
+                if ctl is not None and loaded.spec.role is Role.GROOVE:
+                    tensors = keep_hits(tensors, ctl)
                 seqs += loaded.from_tensors(tensors, ctl)
         else:
             tensors = loaded.decode_tensors(z, temperature=temperature, seed=seed)
