@@ -350,7 +350,7 @@ def test_hierarchical_mask_follows_each_segment_s_own_length() -> None:
 def test_band_reconstruction_is_scored_per_instrument() -> None:
     from bridge.convert import tracks_to_sequence
     from bridge.engine.registry import get_spec
-    from bridge.train.evaluate import instrument_accuracy
+    from bridge.train.evaluate import band_note_f1, instrument_accuracy
 
     spec = get_spec("lb-band_1bar_small")
     conv = spec.converter
@@ -383,6 +383,16 @@ def test_band_reconstruction_is_scored_per_instrument() -> None:
     )
     assert scored["accuracy_bass"] == scored["accuracy_other"] == 1.0
     assert instrument_accuracy(get_spec(MODEL), outputs, outputs, lengths[:, 0]) == {}
+
+    # Notes back from the tensors: all match, except the garbled drums.
+    assert band_note_f1(spec, outputs, outputs.copy()) == {
+        "note_f1_drums": 1.0,
+        "note_f1_bass": 1.0,
+        "note_f1_other": 1.0,
+    }
+    notes = band_note_f1(spec, outputs, wrong)
+    assert notes["note_f1_drums"] < 0.5 and notes["note_f1_bass"] == notes["note_f1_other"] == 1.0
+    assert band_note_f1(get_spec(MODEL), outputs, outputs) == {}
 
 
 def test_hparam_overrides_are_recorded_and_applied_where_the_run_is_read(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from bridge.engine.checkpoint import resolve_checkpoint
 from bridge.engine.model import LoadedModel
 from bridge.engine.registry import ModelSpec, Role
 from bridge.errors import TrainingError
-from bridge.train.evaluate import build_loss_graph, hits_from_outputs
+from bridge.train.evaluate import build_loss_graph, hits_from_outputs, note_group
 from bridge.train.rundir import (
     METRICS_FILE,
     RUN_FILE,
@@ -119,15 +119,7 @@ def sample_stats(
 
 def band_groups(sequence: Any) -> set[str]:
     """Which of drums, bass (programs 32 to 39) and other instruments play."""
-    groups = set()
-    for n in sequence.notes:
-        if n.is_drum:
-            groups.add("drums")
-        elif 32 <= n.program <= 39:
-            groups.add("bass")
-        else:
-            groups.add("other")
-    return groups
+    return {note_group(n) for n in sequence.notes}
 
 
 def card_metrics(run_dir: Path) -> dict[str, Any]:
