@@ -31,6 +31,7 @@ SHOWN = [
 ]
 for _group in ("drums", "bass", "other"):
     SHOWN += [
+        (f"note_f1_{_group}", f"{_group}: note F1 (pitch and onset to the 16th)"),
         (f"accuracy_{_group}", f"{_group}: reconstruction accuracy of its events"),
         (f"program_accuracy_{_group}", f"{_group}: instrument (program) decoded right"),
         (f"instruments_{_group}", f"{_group}: instruments scored"),
