@@ -130,15 +130,32 @@ def test_humanize_changes_timing_or_velocity_only_around_the_grid(engine: Engine
         engine.humanize(DRUMS, clip)
 
 
+HITS = "lb-groove_2bar_hits_tiny"
+
+
 def test_humanize_with_hits_model_keeps_every_note(engine: Engine) -> None:
     # Random weights: only the hits the decoder reads decide which notes come out.
     clip = beat(4)
-    gen = engine.humanize("lb-groove_2bar_hits_tiny", clip, seed=2)
+    gen = engine.humanize(HITS, clip, seed=2)
     out = gen.clips[0]
     assert out.length == clip.length
     played = sorted((round(n.start_time * 4), n.pitch) for n in out.notes)
     assert played == sorted((round(n.start_time * 4), n.pitch) for n in clip.notes)
     assert all(abs(n.start_time - round(n.start_time * 4) / 4) <= 0.125 + 1e-6 for n in out.notes)
+
+    # Temperature draws other takes of the same notes; a seed repeats one.
+    def take(seed: int, temperature: float) -> list[tuple[float, int]]:
+        gen = engine.humanize(HITS, clip, temperature=temperature, seed=seed)
+        return sorted((n.start_time, n.velocity) for n in gen.clips[0].notes)
+
+    assert take(5, 1.0) == take(5, 1.0)
+    assert take(5, 1.0) != take(6, 1.0)
+
+    def spread(temperature: float) -> float:
+        a, b = np.array(take(5, temperature)), np.array(take(6, temperature))
+        return float(np.abs(a - b)[:, 1].mean())
+
+    assert spread(0.01) < spread(1.0) / 4
 
 
 def test_keep_hits_replaces_only_the_hit_columns() -> None:

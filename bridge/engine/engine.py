@@ -217,9 +217,17 @@ class Engine:
         self, adapter: Adapter, loaded: LoadedModel, windows: list[list[Track]], seed: int
     ) -> tuple[np.ndarray, list[WindowTensors | None]]:
         """``mu`` of every window; a silent window gets the prior's mean (zeros)."""
+        mu, _, encoded = self._posterior(adapter, loaded, windows, seed)
+        return mu, encoded
+
+    def _posterior(
+        self, adapter: Adapter, loaded: LoadedModel, windows: list[list[Track]], seed: int
+    ) -> tuple[np.ndarray, np.ndarray, list[WindowTensors | None]]:
+        """``mu`` and ``sigma`` of every window (a silent one gets the prior's)."""
         encoded = [adapter.encode_window(w) for w in windows]
         present = [e for e in encoded if e is not None]
         mu = np.zeros([len(windows), loaded.z_size], np.float32)
+        sigma = np.ones([len(windows), loaded.z_size], np.float32)
         if present:
             enc = loaded.encode_tensors(
                 [e.inputs for e in present],
@@ -229,7 +237,8 @@ class Engine:
             )
             idx = [i for i, e in enumerate(encoded) if e is not None]
             mu[idx] = enc.mu
-        return mu, encoded
+            sigma[idx] = enc.sigma
+        return mu, sigma, encoded
 
     def _decode(
         self,
@@ -637,7 +646,16 @@ class Engine:
         temperature: float = 0.3,
         seed: int | None = None,
     ) -> Generation:
-        """A GrooVAE performance of a drum clip: velocities and microtiming."""
+        """A GrooVAE performance of a drum clip: velocities and microtiming.
+
+        A model that decodes from z alone (Magenta's ``groovae_2bar_humanize``)
+        samples its hits at ``temperature``, so it may add or drop notes. A
+        model that reads the hits (``lb-groove_2bar_hits_*``) plays exactly
+        the clip's notes; there ``temperature`` scales a draw from the
+        encoder's posterior, ``z = mu + temperature * sigma * noise``: the
+        lowest temperature gives nearly the most likely playing every time,
+        higher ones other takes of the same notes.
+        """
         _check_temperature(temperature)
         spec = self.registry.get(model)
         self._require(spec, (Role.GROOVE,), "humanize")
@@ -647,9 +665,13 @@ class Engine:
         ) -> list[list[Track]]:
             tracks = [Track(clip, True, 0)]
             windows = self._windows(adapter, tracks, "clip")
-            mu, enc = self._encode(adapter, loaded, windows, seed)
+            mu, sigma, enc = self._posterior(adapter, loaded, windows, seed)
             controls = [e.controls if e is not None and spec.has_controls else None for e in enc]
-            decoded = self._decode(adapter, loaded, mu, windows, temperature, seed, controls)
+            z = mu
+            if spec.has_controls:
+                noise = np.random.default_rng(seed).standard_normal(mu.shape)
+                z = (mu + temperature * sigma * noise).astype(np.float32)
+            decoded = self._decode(adapter, loaded, z, windows, temperature, seed, controls)
             wins = [
                 d if e is not None else w for d, e, w in zip(decoded, enc, windows, strict=True)
             ]
