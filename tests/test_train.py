@@ -284,6 +284,7 @@ def test_train_command_export_and_run_dir_as_model(tmp_path: Path) -> None:
     # Export: the weights without Adam's slots, a third of the size, still a model.
     shipped = tmp_path / "shipped"
     assert main(["export", str(run), str(shipped), "--samples"]) == 0
+    assert str(tmp_path) not in (shipped / "checkpoint").read_text()  # movable
     assert checkpoint_bytes(shipped / "model.ckpt") < checkpoint_bytes(run / "model.ckpt-2") / 2
     card = json.loads((shipped / "run.json").read_text())
     assert card["model"] == MODEL and 0 <= card["samples"]["bars_with_kick_or_snare"] <= 1
@@ -493,3 +494,12 @@ def test_groove_model_with_hits_as_controls_trains_and_is_scored(tmp_path: Path)
     final = result.history[-1]
     for key in ("hit_f1", "velocity_mae", "velocity_mae_baseline", "velocity_mae_table"):
         assert math.isfinite(final[key]), key
+
+
+def test_sample_stats_skip_a_model_that_needs_controls(tmp_path: Path) -> None:
+    from bridge.engine.registry import get_spec
+    from bridge.train.export import sample_stats
+
+    # Said before any weights are read: the prefix need not exist.
+    stats = sample_stats(get_spec("lb-groove_2bar_hits_tiny"), tmp_path / "model.ckpt")
+    assert "hits" in stats["skipped"]

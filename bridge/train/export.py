@@ -52,6 +52,11 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
         out = Path(g.saver.save(g.sess, str(dest / EXPORT_NAME), write_meta_graph=False))
     finally:
         g.sess.close()
+    # TF writes the path it was given; a model folder must still load after
+    # it is moved (into models/, a wheel, another machine).
+    (dest / "checkpoint").write_text(
+        f'model_checkpoint_path: "{EXPORT_NAME}"\nall_model_checkpoint_paths: "{EXPORT_NAME}"\n'
+    )
     for name in (RUN_FILE, METRICS_FILE):
         if (run_dir / name).is_file():
             shutil.copy2(run_dir / name, dest / name)
@@ -69,7 +74,14 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
 def sample_stats(
     spec: ModelSpec, prefix: Path, *, count: int = 256, temperature: float = 0.5, seed: int = 0
 ) -> dict[str, Any]:
-    """What random samples look like: for drums, bars with a kick or a snare."""
+    """What random samples look like: for drums, bars with a kick or a snare.
+
+    A model conditioned on chords or hits has no unconditional samples; its
+    stats say so instead of failing the export.
+    """
+    if spec.has_controls:
+        what = "chords" if spec.chord_conditioned else "an input's hits"
+        return {"skipped": f"{spec.name} decodes only under {what}; no free samples"}
     model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64)
     try:
         z = None
