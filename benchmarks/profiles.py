@@ -22,7 +22,7 @@ from typing import Any
 DEFAULT_ROLES: dict[str, tuple[str, str]] = {
     "drums": ("lb-drums", "lb-drums_2bar_small"),
     "melody": ("lb-melody", "lb-mel_2bar_small"),
-    "groove": ("lb-groove", "lb-groove_2bar_small"),
+    "groove": ("lb-groove", "lb-groove_2bar_hits_small"),
     "multitrack": ("lb-multitrack", "lb-multitrack_1bar_tiny"),
 }
 

@@ -67,7 +67,7 @@ def test_shipped_manifest_lists_official_and_bundled_models() -> None:
             assert f.url(manifest.base_url).startswith("https://storage.googleapis.com/")
     planned = {
         "lb-drums": ("lb-drums_2bar_small", "drums"),
-        "lb-groove": ("lb-groove_2bar_small", "groove"),
+        "lb-groove": ("lb-groove_2bar_hits_small", "groove"),
         "lb-melody": ("lb-mel_2bar_small", "melody"),
         "lb-multitrack": ("lb-band_1bar_small", "multitrack"),
     }
