@@ -156,6 +156,9 @@ def test_humanize_with_hits_model_keeps_every_note(engine: Engine) -> None:
         return float(np.abs(a - b)[:, 1].mean())
 
     assert spread(0.01) < spread(1.0) / 4
+    # Variations of a groove on this model vary the playing, not the notes.
+    for var in engine.variations(HITS, clip, 2, seed=3).clips:
+        assert sorted((round(n.start_time * 4), n.pitch) for n in var.notes) == played
 
 
 def test_keep_hits_replaces_only_the_hit_columns() -> None:
