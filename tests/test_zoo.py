@@ -626,6 +626,12 @@ def test_cli_fetch_info_and_list(
     text = info.getvalue()
     assert f"not published; {_sha(drums_tar)} as downloaded" in text
     assert f"{url}/t.tar" in text and "fetched" in text
+    assert "generate sample --model" in text  # a drums model samples
+
+    # A groove model is shown playing a beat: it cannot sample without one.
+    info = io.StringIO()
+    show_info("lb-groove", ZooOptions(cache=tmp_path / "c"), Console(file=info, width=200))
+    assert "generate humanize BEAT.mid --model lb-groove_2bar_hits_small" in info.getvalue()
 
     assert main(["models", "list", "--zoo-only", *common]) == 0
     assert "fetched" in capsys.readouterr().out

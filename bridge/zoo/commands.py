@@ -181,9 +181,12 @@ def show_info(name: str, options: ZooOptions, console: Console) -> None:
             grid.add_row("  size", size_text or "unknown")
             grid.add_row("  sha256", _sha_text(zf.sha256, seen.get("sha256")))
     if state.present and config:
+        # An operation the model can run: a groove model plays a beat, it
+        # does not sample one (a hits-reading one cannot).
+        op = "humanize BEAT.mid" if entry.role == "groove" else "sample"
         grid.add_row(
             "use",
-            f"latent-bridge generate sample --model {config} --checkpoint {state.path} --out DIR",
+            f"latent-bridge generate {op} --model {config} --checkpoint {state.path} --out DIR",
         )
     elif not entry.is_bundled:
         grid.add_row("get it", f"latent-bridge models fetch {entry.name}")
