@@ -89,7 +89,9 @@ def build_loss_graph(spec: ModelSpec, batch_size: int, seed: int) -> LossGraph:
         scalars["eval_loss"] = comparable_loss(tf, model, scalars)
         values = {k: v[0] for k, v in metric_map.items()}
         updates = [v[1] for v in metric_map.values()]
-        saver = tf.train.Saver()
+        # Relative paths in the checkpoint file: an exported folder still
+        # loads after it is moved (into models/, a wheel, another machine).
+        saver = tf.train.Saver(save_relative_paths=True)
         local_init = tf.local_variables_initializer()
         sess = tf.Session(graph=graph)
     return LossGraph(graph, sess, ph, scalars, values, updates, local_init, saver, batch_size)

@@ -52,11 +52,6 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
         out = Path(g.saver.save(g.sess, str(dest / EXPORT_NAME), write_meta_graph=False))
     finally:
         g.sess.close()
-    # TF writes the path it was given; a model folder must still load after
-    # it is moved (into models/, a wheel, another machine).
-    (dest / "checkpoint").write_text(
-        f'model_checkpoint_path: "{EXPORT_NAME}"\nall_model_checkpoint_paths: "{EXPORT_NAME}"\n'
-    )
     for name in (RUN_FILE, METRICS_FILE):
         if (run_dir / name).is_file():
             shutil.copy2(run_dir / name, dest / name)
