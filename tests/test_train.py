@@ -270,6 +270,7 @@ def test_train_command_export_and_run_dir_as_model(tmp_path: Path) -> None:
     run = tmp_path / "run"
     train_args = f"train {midi} --model {MODEL} --out {run} --steps 2 --batch-size 4"
     assert main([*train_args.split(), "--eval-every", "100", "--plain", "--device", "cpu"]) == 0
+    assert str(tmp_path) not in (run / "checkpoint").read_text()  # movable
 
     def variations(model: Path, out: Path) -> list[bytes]:
         args = f"generate variations {midi / 'b' / 'groove_0.mid'} --model {model}"

@@ -491,8 +491,9 @@ class Trainer:
             max_bytes=max_bytes,
             protect=protect,
         )
+        # Names relative to the run directory: it still resumes after a move.
         tf.train.update_checkpoint_state(
-            str(cfg.out), str(prefix), all_model_checkpoint_paths=[str(p) for p in kept]
+            str(cfg.out), prefix.name, all_model_checkpoint_paths=[p.name for p in kept]
         )
         return prefix
 
