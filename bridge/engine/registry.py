@@ -85,11 +85,11 @@ class ModelSpec:
 
 
 def role_of(config: Any) -> Role:
-    kind = type(config.data_converter).__name__
-    try:
-        return _ROLE_BY_CONVERTER[kind]
-    except KeyError:
-        raise ValueError(f"no role known for data converter {kind}") from None
+    kind = type(config.data_converter)
+    for cls in kind.__mro__:  # a subclass of a Magenta converter plays its role
+        if cls.__name__ in _ROLE_BY_CONVERTER:
+            return _ROLE_BY_CONVERTER[cls.__name__]
+    raise ValueError(f"no role known for data converter {kind.__name__}")
 
 
 def window_bars(config: Any) -> int:
@@ -235,14 +235,18 @@ def band_config(instruments: int = 4, events: int = 64, rnn: int = 128, z_size: 
     250 steps, so the decoder ignores z); Magenta's published multitrack
     checkpoints were trained with free bits instead (``model_fb256``,
     ``model_chords_fb64``). This one lets z carry 64 bits free and weighs
-    the rest at 0.2, like Magenta's drum and GrooVAE configs.
+    the rest at 0.2, like Magenta's drum and GrooVAE configs. Its tracks
+    come in a fixed order, drums then bass then the rest
+    (:mod:`bridge.engine.band`), so that each slot learns one part.
     """
     from bridge.engine.tfcompat import magenta_configs
 
     configs = magenta_configs()
     from magenta.common import merge_hparams
     from magenta.contrib import training as contrib_training
-    from magenta.models.music_vae import MusicVAE, data_hierarchical, lstm_models
+    from magenta.models.music_vae import MusicVAE, lstm_models
+
+    from bridge.engine.band import BandPerformanceConverter
 
     hparams = merge_hparams(
         lstm_models.get_default_hparams(),
@@ -269,7 +273,7 @@ def band_config(instruments: int = 4, events: int = 64, rnn: int = 128, z_size: 
         ),
         hparams=hparams,
         note_sequence_augmenter=None,
-        data_converter=data_hierarchical.MultiInstrumentPerformanceConverter(
+        data_converter=BandPerformanceConverter(
             num_velocity_bins=8,
             hop_size_bars=1,
             max_num_instruments=instruments,
