@@ -46,7 +46,9 @@ def main(folder: Path) -> None:
     run = json.loads((folder / "run.json").read_text())
     held = run.get("heldout", {})
     train = run.get("train", {})
-    print(f"- config: `{run['model']}`; training steps: {run.get('step')}")
+    changed = run.get("hparam_overrides") or {}
+    hparams = " with " + ", ".join(f"`{k}={v}`" for k, v in changed.items()) if changed else ""
+    print(f"- config: `{run['model']}`{hparams}; training steps: {run.get('step')}")
     rate = train.get("learning_rate") or "the config's (1e-3, decaying)"
     print(f"- batch size {train.get('batch_size')}, learning rate {rate}")
     data = run.get("data", {})
