@@ -68,6 +68,12 @@ def main(folder: Path) -> None:
         print("\nRandom samples:\n\n| metric | value |\n|---|---:|")
         for k, v in samples.items():
             print(f"| {k} | {fmt(v)} |")
+    variations = run.get("variations")
+    if variations:
+        print("\nVariations of the held-out bars (the multitrack operation):\n")
+        print("| metric | value |\n|---|---:|")
+        for k, v in variations.items():
+            print(f"| {k} | {fmt(v)} |")
 
 
 if __name__ == "__main__":

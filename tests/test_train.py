@@ -480,6 +480,48 @@ def test_band_samples_are_described_by_instrument_group(tmp_path: Path) -> None:
     assert stats["notes_per_sample"] >= 0 and stats["instruments_per_sample"] >= 0
 
 
+def test_band_variations_of_held_out_bars_are_scored_by_instrument(tmp_path: Path) -> None:
+    from bridge.convert import tracks_to_sequence
+    from bridge.engine.checkpoint import make_random_checkpoint, resolve_checkpoint
+    from bridge.engine.registry import get_spec
+    from bridge.train.data import Examples
+    from bridge.train.export import variation_stats
+
+    spec = get_spec("lb-multitrack_1bar_tiny")
+    conv = spec.converter
+    full = conv.to_tensors(tracks_to_sequence(band_tracks(2)))
+    two_parts = conv.to_tensors(tracks_to_sequence(band_tracks(1)[:2]))  # drums and bass
+    tensors = [*zip(full.inputs, full.outputs, full.controls, full.lengths, strict=True)]
+    tensors += [
+        *zip(
+            two_parts.inputs,
+            two_parts.outputs,
+            two_parts.controls,
+            two_parts.lengths,
+            strict=True,
+        )
+    ]
+    examples = Examples(*(np.stack(col) for col in zip(*tensors, strict=True)))
+    make_random_checkpoint(spec.config, tmp_path / "ckpt")
+    prefix = resolve_checkpoint(tmp_path / "ckpt")
+
+    stats = variation_stats(spec, prefix, examples, seed=3)
+    assert stats["bars"] == 3 and stats["inputs_with_3_or_more_instruments"] == 2
+    assert stats["instruments_per_input"] == pytest.approx((3 + 3 + 2) / 3)
+    for key in (
+        "share_keeping_every_input_group",
+        "share_with_3_or_more_instruments_of_those",
+        "share_keeping_drums",
+        "share_keeping_bass",
+        "share_keeping_other",
+    ):
+        assert 0.0 <= stats[key] <= 1.0, key
+    assert stats["share_keeping_every_input_group"] <= stats["share_keeping_drums"]
+    assert variation_stats(spec, prefix, examples, seed=3) == stats  # a seed repeats it
+    # Other roles are not scored.
+    assert variation_stats(get_spec(MODEL), prefix, examples) == {}
+
+
 def test_groove_errors_against_one_velocity_and_a_position_table() -> None:
     from bridge.train.data import Examples
     from bridge.train.evaluate import groove_errors

@@ -152,7 +152,12 @@ def add_export_parser(sub: Any) -> None:
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     p.add_argument("dest", type=Path, metavar="DEST")
     p.add_argument("--step", type=int, help="export this step's checkpoint")
-    p.add_argument("--samples", action="store_true", help="score 256 samples at temperature 0.5")
+    p.add_argument(
+        "--samples",
+        action="store_true",
+        help="score 256 samples at temperature 0.5 (and, for a multitrack model with "
+        "--eval-dir, variations of the held-out bars)",
+    )
     p.add_argument(
         "--eval-dir",
         type=Path,
@@ -164,7 +169,7 @@ def add_export_parser(sub: Any) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from bridge.train.export import export_run, sample_stats
+    from bridge.train.export import export_run, sample_stats, variation_stats
     from bridge.train.rundir import checkpoint_bytes, read_run, run_spec, write_json
 
     warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
@@ -173,19 +178,25 @@ def export_command(args: argparse.Namespace) -> int:
     console.print(f"exported {prefix} ({checkpoint_bytes(prefix) / 1e6:.1f} MB)")
     run = read_run(args.dest)
     spec = run_spec(run)
+    examples = None
     if args.eval_dir is not None:
-        run["heldout"] = evaluate_dir(spec, prefix, args.eval_dir, args.eval_examples)
+        run["heldout"], examples = evaluate_dir(spec, prefix, args.eval_dir, args.eval_examples)
         write_json(args.dest / "run.json", run)
         console.print(run["heldout"])
     if args.samples:
         run["samples"] = sample_stats(spec, prefix)
         write_json(args.dest / "run.json", run)
         console.print(run["samples"])
+        if examples is not None and spec.role.is_multitrack:
+            run["variations"] = variation_stats(spec, prefix, examples)
+            write_json(args.dest / "run.json", run)
+            console.print(run["variations"])
     return 0
 
 
-def evaluate_dir(spec: Any, prefix: Path, folder: Path, limit: int) -> dict[str, Any]:
-    """Held-out metrics of a checkpoint on every MIDI file in ``folder``."""
+def evaluate_dir(spec: Any, prefix: Path, folder: Path, limit: int) -> tuple[dict[str, Any], Any]:
+    """Held-out metrics of a checkpoint on every MIDI file in ``folder``,
+    with the examples scored (None when the folder gave none)."""
     import tempfile
 
     from bridge.train.data import build_dataset
@@ -196,7 +207,7 @@ def evaluate_dir(spec: Any, prefix: Path, folder: Path, limit: int) -> dict[str,
         data = build_dataset(folder, spec, Path(cache), eval_fraction=0.0)
     examples = _eval_subset(data.train, limit, 0)
     if not len(examples):
-        return {"files": len(data.files), "examples": 0}
+        return {"files": len(data.files), "examples": 0}, None
     found: dict[str, Any] = {
         "folder": str(folder),
         "files": sum(1 for f in data.files if f.examples),
@@ -204,4 +215,4 @@ def evaluate_dir(spec: Any, prefix: Path, folder: Path, limit: int) -> dict[str,
     }
     found.update(evaluate_losses(spec, prefix, examples, batch_size=64))
     found.update(evaluate_reconstruction(spec, prefix, examples, batch_size=64))
-    return found
+    return found, examples

@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from bridge.engine.checkpoint import resolve_checkpoint
+from bridge.engine.latent import vary
 from bridge.engine.model import LoadedModel
 from bridge.engine.registry import ModelSpec, Role
 from bridge.errors import TrainingError
+from bridge.train.data import Examples
 from bridge.train.evaluate import build_loss_graph, hits_from_outputs, note_group
 from bridge.train.rundir import (
     METRICS_FILE,
@@ -122,6 +124,71 @@ def sample_stats(
         return stats
     finally:
         model.close()
+
+
+def variation_stats(
+    spec: ModelSpec,
+    prefix: Path,
+    examples: Examples,
+    *,
+    similarity: float = 0.8,
+    temperature: float = 0.5,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """What the multitrack operation makes of held-out bars.
+
+    Each bar's posterior mean is moved ``1 - similarity`` toward a random
+    latent and decoded at ``temperature`` (the operation's defaults), as a
+    scene sent from the DAW is. Reports the share of outputs that keep every
+    instrument group (drums, bass, other) of their input and, among inputs
+    with three or more instruments, the share of outputs with three or more.
+    Only multi-instrument models are scored.
+    """
+    if not spec.role.is_multitrack or not len(examples):
+        return {}
+    model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64)
+    try:
+        encoded = model.encode_tensors(
+            list(examples.inputs), list(examples.lengths), list(examples.controls), seed=seed
+        )
+        rng = np.random.default_rng(seed)
+        z = np.asarray(
+            [vary(m, rng.standard_normal(model.z_size), similarity) for m in encoded.mu],
+            np.float32,
+        )
+        decoded = model.decode_tensors(
+            z, temperature=temperature, seed=seed, length=model.max_seq_len
+        )
+        inputs = model.from_tensors(examples.outputs)
+        outputs = model.from_tensors(decoded)
+    finally:
+        model.close()
+
+    def instruments(seq: Any) -> int:
+        return len({(n.instrument, n.program, n.is_drum) for n in seq.notes})
+
+    rich = [i for i, s in enumerate(inputs) if instruments(s) >= 3]
+    kept = [band_groups(i) <= band_groups(o) for i, o in zip(inputs, outputs, strict=True)]
+    stats: dict[str, Any] = {
+        "bars": len(inputs),
+        "similarity": similarity,
+        "temperature": temperature,
+        "share_keeping_every_input_group": float(np.mean(kept)),
+        "instruments_per_output": float(np.mean([instruments(o) for o in outputs])),
+        "instruments_per_input": float(np.mean([instruments(i) for i in inputs])),
+        "inputs_with_3_or_more_instruments": len(rich),
+    }
+    if rich:
+        stats["share_with_3_or_more_instruments_of_those"] = float(
+            np.mean([instruments(outputs[i]) >= 3 for i in rich])
+        )
+    for group in ("drums", "bass", "other"):
+        having = [i for i, s in enumerate(inputs) if group in band_groups(s)]
+        if having:
+            stats[f"share_keeping_{group}"] = float(
+                np.mean([group in band_groups(outputs[i]) for i in having])
+            )
+    return stats
 
 
 def band_groups(sequence: Any) -> set[str]:
