@@ -308,3 +308,25 @@ def test_scene_with_a_silent_track(engine: Engine) -> None:
     scene = [Track(tune(4, 72), False, 0), Track(Clip((), 4.0, name="empty"), False, 33)]
     gen = engine.multitrack(MULTI, scene, 1, seed=2)
     assert [t.program for t in gen.outputs[0]] == [0, 33]
+
+
+def test_every_bar_of_a_scene_encodes_even_where_training_would_skip_it() -> None:
+    """Training keeps bars of two or more parts that fit 62 events a part;
+    a scene's bar with one part, or busy hi-hats, must still be varied, not
+    handed back unchanged as if it were silent."""
+    from bridge.convert import tracks_to_sequence
+    from bridge.engine.adapters import Adapter
+
+    spec = get_spec(MULTI)
+    hats = Clip([Note(42, i / 8, 0.1, 40 + 10 * (i % 8)) for i in range(32)], 4.0)
+    bass = Clip([Note(36, 0, 1), Note(43, 2, 1)], 4.0)
+    lone = [Track(hats, True, 0)]
+    busy = [Track(hats, True, 0), Track(bass, False, 33)]
+    for scene in (lone, busy):
+        assert not spec.converter.to_tensors(tracks_to_sequence(scene)).inputs  # training's view
+        window = Adapter(spec).encode_window(scene)
+        assert window is not None
+        first = spec.converter._performance_encoding.num_classes
+        slots = window.inputs.reshape(-1, 64, window.inputs.shape[-1])
+        heads = [int(np.argmax(slot[0])) - first for slot in slots[: len(scene)]]
+        assert sorted(heads) == sorted(128 if t.is_drum else t.program for t in scene)

@@ -56,6 +56,15 @@ def inference_converter(converter: Any, bars: int) -> Any:
     if type(conv).__name__ == "GrooveConverter":
         # Take the whole window as one tensor; encode_window pads silent bars.
         conv._split_bars = None
+    if any(c.__name__ == "MultiInstrumentPerformanceConverter" for c in type(conv).__mro__):
+        # Training keeps only bars that fit; a scene's bar must always encode.
+        # One playing part is enough, and a part with more events than a
+        # slot holds (busy hi-hats) is encoded from its first events rather
+        # than the whole bar being refused. The engine checks the part count,
+        # so no part is ever dropped here.
+        conv._min_num_instruments = 1
+        conv._min_total_events = 1
+        conv._drop_tracks_and_truncate = True
     if type(conv).__name__ == "TrioConverter":
         conv._gap_bars = bars  # any note in the window counts as covering it
         for sub in ("_melody_converter", "_drums_converter"):
