@@ -111,9 +111,7 @@ def sample_stats(
             stats["pitch_span_semitones"] = float(np.mean(spans)) if spans else 0.0
         if spec.role.is_multitrack:
             sequences = model.from_tensors(samples)
-            counts = [
-                len({(n.instrument, n.program, n.is_drum) for n in s.notes}) for s in sequences
-            ]
+            counts = [instrument_count(s) for s in sequences]
             stats["instruments_per_sample"] = float(np.mean(counts))
             stats["share_with_3_or_more_instruments"] = float(np.mean([c >= 3 for c in counts]))
             groups = [band_groups(s) for s in sequences]
@@ -164,9 +162,7 @@ def variation_stats(
     finally:
         model.close()
 
-    def instruments(seq: Any) -> int:
-        return len({(n.instrument, n.program, n.is_drum) for n in seq.notes})
-
+    instruments = instrument_count
     rich = [i for i, s in enumerate(inputs) if instruments(s) >= 3]
     kept = [band_groups(i) <= band_groups(o) for i, o in zip(inputs, outputs, strict=True)]
     stats: dict[str, Any] = {
@@ -189,6 +185,11 @@ def variation_stats(
                 np.mean([group in band_groups(outputs[i]) for i in having])
             )
     return stats
+
+
+def instrument_count(sequence: Any) -> int:
+    """How many instruments (instrument, program, drums or not) play notes."""
+    return len({(n.instrument, n.program, n.is_drum) for n in sequence.notes})
 
 
 def band_groups(sequence: Any) -> set[str]:
