@@ -162,21 +162,20 @@ def variation_stats(
     finally:
         model.close()
 
-    instruments = instrument_count
-    rich = [i for i, s in enumerate(inputs) if instruments(s) >= 3]
+    rich = [i for i, s in enumerate(inputs) if instrument_count(s) >= 3]
     kept = [band_groups(i) <= band_groups(o) for i, o in zip(inputs, outputs, strict=True)]
     stats: dict[str, Any] = {
         "bars": len(inputs),
         "similarity": similarity,
         "temperature": temperature,
         "share_keeping_every_input_group": float(np.mean(kept)),
-        "instruments_per_output": float(np.mean([instruments(o) for o in outputs])),
-        "instruments_per_input": float(np.mean([instruments(i) for i in inputs])),
+        "instruments_per_output": float(np.mean([instrument_count(o) for o in outputs])),
+        "instruments_per_input": float(np.mean([instrument_count(i) for i in inputs])),
         "inputs_with_3_or_more_instruments": len(rich),
     }
     if rich:
         stats["share_with_3_or_more_instruments_of_those"] = float(
-            np.mean([instruments(outputs[i]) >= 3 for i in rich])
+            np.mean([instrument_count(outputs[i]) >= 3 for i in rich])
         )
     for group in ("drums", "bass", "other"):
         having = [i for i, s in enumerate(inputs) if group in band_groups(s)]
