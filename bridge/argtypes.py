@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+# Steps that fit an input clip's latent to the clip (Engine, --refine-steps).
+REFINE_STEPS = 20
+MAX_REFINE_STEPS = 500
 
 
 def _number(text: str, kind: type[int] | type[float]) -> float:
@@ -32,3 +37,23 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, got {value}")
     return value
+
+
+def refine_steps(text: str) -> int:
+    value = int(_number(text, int))
+    if not 0 <= value <= MAX_REFINE_STEPS:
+        raise argparse.ArgumentTypeError(f"must be 0 to {MAX_REFINE_STEPS}, got {value}")
+    return value
+
+
+def add_refine_option(parser: Any) -> None:
+    """``--refine-steps`` for every command that runs the engine."""
+    parser.add_argument(
+        "--refine-steps",
+        type=refine_steps,
+        default=REFINE_STEPS,
+        metavar="N",
+        help="steps that fit each input clip's latent to the clip, so that it decodes "
+        f"to the clip itself (0: the encoder's guess alone; default: {REFINE_STEPS}; "
+        "groove models are never refined)",
+    )

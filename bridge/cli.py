@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridge.argtypes import REFINE_STEPS, add_refine_option
 from bridge.argtypes import positive_int as _positive_int
 from bridge.clips import Track
 from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnsupportedClipError
@@ -71,6 +72,7 @@ class GenerateConfig:
     temperature: float | None = None
     device: str = "auto"
     batch_size: int = 8
+    refine_steps: int = REFINE_STEPS
     count: int | None = None
     bars: int | None = None
     similarity: float | None = None
@@ -123,6 +125,7 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
         device=config.device,
         batch_size=config.batch_size,
         checkpoints={config.model: str(checkpoint)},
+        refine_steps=config.refine_steps,
     )
     try:
         # Resolved before the registry loads TensorFlow, so "cpu" can hide the GPUs.
@@ -285,6 +288,7 @@ def watch(
     *,
     device: str = "auto",
     batch_size: int = 8,
+    refine_steps: int = REFINE_STEPS,
     once: bool = False,
     quiet: bool = False,
 ) -> Snapshot:
@@ -304,7 +308,10 @@ def watch(
 
     live = not quiet and sys.stdout.isatty()
     engine = Engine(
-        device=device, batch_size=batch_size, checkpoints={config.model: str(checkpoint)}
+        device=device,
+        batch_size=batch_size,
+        checkpoints={config.model: str(checkpoint)},
+        refine_steps=refine_steps,
     )
     abandoned = False
     try:
@@ -415,6 +422,7 @@ def _common_options() -> argparse.ArgumentParser:
     group.add_argument(
         "--batch-size", type=_positive_int, default=8, metavar="N", help="default: 8"
     )
+    add_refine_option(group)
     return common
 
 
@@ -620,6 +628,7 @@ def _add_serve(sub: Any) -> None:
     )
     p.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
     p.add_argument("--batch-size", type=_positive_int, default=8)
+    add_refine_option(p)
     p.add_argument("--max-queue", type=_positive_int, default=16, help="requests waiting per model")
     p.add_argument("--log", type=Path, default=Path("latent-bridge-server.log"), help="log file")
     p.add_argument("--quiet", action="store_true", help="no live view in the terminal")
@@ -655,6 +664,7 @@ def _serve_command(args: argparse.Namespace) -> int:
         checkpoints=parse_pairs(args.checkpoint, "--checkpoint"),
         max_queue=args.max_queue,
         batch_size=args.batch_size,
+        refine_steps=args.refine_steps,
         log_file=args.log,
         live=not args.quiet,
         preload=args.preload,
@@ -681,6 +691,7 @@ def config_from_args(args: argparse.Namespace) -> GenerateConfig:
         temperature=args.temperature,
         device=args.device,
         batch_size=args.batch_size,
+        refine_steps=args.refine_steps,
         count=getattr(args, "count", None),
         bars=getattr(args, "bars", None),
         similarity=getattr(args, "similarity", None),
@@ -755,6 +766,7 @@ def _watch_command(args: argparse.Namespace) -> int:
         watch_config_from_args(args),
         device=args.device,
         batch_size=args.batch_size,
+        refine_steps=args.refine_steps,
         once=args.once,
         quiet=args.quiet,
     )

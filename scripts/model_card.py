@@ -57,12 +57,33 @@ def main(folder: Path) -> None:
         f"{data.get('train_files')} files"
     )
     print(f"- checkpoint size: {run.get('size_bytes', 0) / 1e6:.1f} MB\n")
+    hp = run.get("hparams") or {}
+    # Magenta evaluates a scheduled-sampling config with the decoder reading
+    # its own samples at every step (the end of the schedule), not the target.
+    scheduled = hp.get("sampling_schedule") not in (None, "constant") or (
+        hp.get("sampling_schedule") == "constant" and float(hp.get("sampling_rate") or 0) > 0
+    )
+    labels = dict(SHOWN)
+    if scheduled:
+        labels["teacher_forced_accuracy"] = "step accuracy, decoder reading its own samples"
     if held:
         print(f"Held-out: {held.get('examples')} examples from {held.get('files')} files.\n")
         print("| metric | value |\n|---|---:|")
-        for key, label in SHOWN:
+        for key, label in labels.items():
             if key in held:
                 print(f"| {label} | {fmt(held[key])} |")
+        if "refine_steps" in held:
+            steps = int(held["refine_steps"])
+            print(
+                f"\nThe same, each latent refined {steps} steps as `serve`, `generate` and "
+                f"`watch` encode a clip (`--refine-steps`; teacher-forced loss "
+                f"{held['refined_loss_before']:.2f} at the encoder's mean, "
+                f"{held['refined_loss_after']:.2f} after):\n"
+            )
+            print("| metric | value |\n|---|---:|")
+            for key, label in labels.items():
+                if f"refined_{key}" in held:
+                    print(f"| {label} | {fmt(held[f'refined_{key}'])} |")
     samples = run.get("samples")
     if samples:
         print("\nRandom samples:\n\n| metric | value |\n|---|---:|")

@@ -246,3 +246,24 @@ def test_multitrack_keeps_every_track(checkpoints: dict[str, str], tmp_path: Pat
         # read_midi drops instruments without notes; those present keep their programs
         got = {(t.is_drum, t.program) for t in read_midi(out / name)}
         assert got <= {(False, 0), (False, 33), (True, 0)}
+
+
+def test_refine_steps_reach_every_command_that_runs_the_engine(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bridge.cli import build_parser, config_from_args
+
+    parser = build_parser()
+    given = ["generate", "variations", "a.mid", "--model", DRUMS, "--out", "o"]
+    assert config_from_args(parser.parse_args(given)).refine_steps == 20  # the default
+    given += ["--refine-steps", "0"]
+    assert config_from_args(parser.parse_args(given)).refine_steps == 0
+    assert parser.parse_args(["serve", "--refine-steps", "5"]).refine_steps == 5
+    watch = ["watch", "in", "--out", "o", "--op", "variations", "--refine-steps", "7"]
+    assert parser.parse_args(watch).refine_steps == 7
+    live = ["live", "variations", "--refine-steps", "3"]
+    assert parser.parse_args(live).refine_steps == 3
+    sample = ["generate", "sample", "--model", DRUMS, "--out", "x", "--refine-steps"]
+    assert main([*sample, "-1"]) == 2
+    assert main([*sample, "lots"]) == 2
+    assert "--refine-steps" in capsys.readouterr().err

@@ -330,3 +330,65 @@ def test_every_bar_of_a_scene_encodes_even_where_training_would_skip_it() -> Non
         slots = window.inputs.reshape(-1, 64, window.inputs.shape[-1])
         heads = [int(np.argmax(slot[0])) - first for slot in slots[: len(scene)]]
         assert sorted(heads) == sorted(128 if t.is_drum else t.program for t in scene)
+
+
+def _windows_of(engine: Engine, name: str, clip_tracks: list[Track]) -> list[object]:
+    adapter = engine.adapter(name)
+    return [adapter.encode_window(w) for w in engine._windows(adapter, clip_tracks, "clip")]
+
+
+@pytest.mark.parametrize("name", [DRUMS, MEL, MULTI])
+def test_refine_fits_each_latent_to_its_own_clip(engine: Engine, name: str) -> None:
+    """Refinement lowers every window's reconstruction loss, leaves the latent
+    alone at 0 steps, and treats each window on its own: a window's refined
+    latent does not depend on which other windows share its batch."""
+    spec = get_spec(name)
+    if name == MULTI:
+        tracks = [Track(beat(4), True, 0), Track(tune(16.0, 40), False, 33)]
+    elif name == DRUMS:
+        tracks = [Track(beat(6), True, 0)]
+    else:
+        tracks = [Track(tune(24.0), False, 0)]
+    loaded = engine.model(name)
+    windows = [w for w in _windows_of(engine, name, tracks) if w is not None]
+    assert len(windows) >= 3 and spec.bars * 16 >= 16
+    enc = loaded.encode_tensors(
+        [w.inputs for w in windows],
+        [w.length for w in windows],
+        None,
+        seed=0,  # type: ignore[attr-defined]
+    )
+    targets = [w.outputs for w in windows]  # type: ignore[attr-defined]
+    lengths = [w.length for w in windows]  # type: ignore[attr-defined]
+    same = loaded.refine(enc.mu, targets, lengths, steps=0)
+    assert np.array_equal(same.z, enc.mu)
+    refined = loaded.refine(enc.mu, targets, lengths, steps=15)
+    assert refined.z.shape == enc.mu.shape
+    assert np.all(refined.loss_after < refined.loss_before)
+    assert not np.allclose(refined.z, enc.mu)
+    # More windows than the batch of 4, then the first window alone (padded).
+    alone = loaded.refine(enc.mu[:1], targets[:1], lengths[:1], steps=15)
+    np.testing.assert_allclose(alone.z[0], refined.z[0], rtol=1e-4, atol=1e-4)
+
+
+def test_engine_refines_clips_except_for_humanizing(
+    engine: Engine, tiny_checkpoints: dict[str, str]
+) -> None:
+    plain = Engine(device="cpu", batch_size=4, checkpoints=tiny_checkpoints, refine_steps=0)
+    try:
+        assert engine.refine_steps > 0
+        clip = beat(2)
+        windows = [[Track(clip, True, 0)]]
+        refined, _ = engine._encode(engine.adapter(DRUMS), engine.model(DRUMS), windows, 5)
+        guessed, _ = plain._encode(plain.adapter(DRUMS), plain.model(DRUMS), windows, 5)
+        assert not np.allclose(refined, guessed)
+        # Humanizing must not pull the playing back onto the quantized input.
+        for model in (GROOVE, HITS):
+            assert (
+                engine.humanize(model, clip, seed=3).clips
+                == plain.humanize(model, clip, seed=3).clips
+            )
+    finally:
+        plain.close()
+    with pytest.raises(InvalidRequestError, match="refine steps"):
+        Engine(refine_steps=-1)

@@ -78,6 +78,9 @@ class WindowTensors:
     inputs: np.ndarray
     controls: np.ndarray
     length: Any
+    # The window as the decoder writes it (for drums a one-hot of the drum
+    # classes, where the encoder may read a piano roll).
+    outputs: np.ndarray
 
 
 class Adapter:
@@ -158,14 +161,16 @@ class Adapter:
         if not out.inputs:
             return None
         inputs, controls, length = out.inputs[0], out.controls[0], out.lengths[0]
+        outputs = out.outputs[0]
         if self.role is Role.GROOVE:
             # GrooVAE's converter stops at the last bar with a hit; the rest of
             # the window is silence, which is all-zero rows in its encoding.
             steps = self.spec.bars * 16
             inputs = _pad_rows(inputs, steps)
             controls = _pad_rows(controls, steps)
+            outputs = _pad_rows(outputs, steps)
             length = steps
-        return WindowTensors(np.asarray(inputs), np.asarray(controls), length)
+        return WindowTensors(np.asarray(inputs), np.asarray(controls), length, np.asarray(outputs))
 
 
 def _pad_rows(arr: Any, rows: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from bridge.argtypes import MAX_REFINE_STEPS, REFINE_STEPS
 from bridge.clips import Clip, Track
 from bridge.convert import carry_note_fields, sequence_to_tracks, split_windows, stitch_windows
 from bridge.engine import latent
@@ -94,8 +95,14 @@ class Engine:
         device: str = "auto",
         batch_size: int = 8,
         checkpoints: dict[str, str] | None = None,
+        refine_steps: int = REFINE_STEPS,
     ) -> None:
+        if not 0 <= refine_steps <= MAX_REFINE_STEPS:
+            raise InvalidRequestError(
+                f"refine steps must be 0 to {MAX_REFINE_STEPS}, got {refine_steps}"
+            )
         self.registry = registry
+        self.refine_steps = refine_steps
         self.requested_device = device
         self._device: str | None = None
         self.batch_size = batch_size
@@ -223,7 +230,14 @@ class Engine:
     def _posterior(
         self, adapter: Adapter, loaded: LoadedModel, windows: list[list[Track]], seed: int
     ) -> tuple[np.ndarray, np.ndarray, list[WindowTensors | None]]:
-        """``mu`` and ``sigma`` of every window (a silent one gets the prior's)."""
+        """``mu`` and ``sigma`` of every window (a silent one gets the prior's).
+
+        Where the model's target is the window itself, ``mu`` is then refined
+        (``refine_steps`` steps, see :meth:`LoadedModel.refine`) so that it
+        decodes to the window rather than to something near it. GrooVAE is
+        never refined: humanizing must not pull the performance back onto the
+        quantized input.
+        """
         encoded = [adapter.encode_window(w) for w in windows]
         present = [e for e in encoded if e is not None]
         mu = np.zeros([len(windows), loaded.z_size], np.float32)
@@ -238,6 +252,17 @@ class Engine:
             idx = [i for i, e in enumerate(encoded) if e is not None]
             mu[idx] = enc.mu
             sigma[idx] = enc.sigma
+            own = [(i, e) for i, e in enumerate(encoded) if e is not None]
+            if own and self.refine_steps and adapter.role is not Role.GROOVE:
+                rows = [i for i, _ in own]
+                refined = loaded.refine(
+                    mu[rows],
+                    [e.outputs for _, e in own],
+                    [e.length for _, e in own],
+                    [e.controls for _, e in own],
+                    steps=self.refine_steps,
+                )
+                mu[rows] = refined.z
         return mu, sigma, encoded
 
     def _decode(

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from bridge.argtypes import REFINE_STEPS
 from bridge.engine.checkpoint import resolve_checkpoint, restore_error
 from bridge.engine.registry import ModelSpec
 from bridge.engine.tfcompat import SamplingSeeds, tf1
@@ -31,6 +32,19 @@ class Encoded:
     z: np.ndarray
     mu: np.ndarray
     sigma: np.ndarray
+
+
+@dataclass(frozen=True)
+class Refined:
+    """Refined latents, with each one's reconstruction loss (nats) before and after."""
+
+    z: np.ndarray
+    loss_before: np.ndarray
+    loss_after: np.ndarray
+
+
+# Adam's step size in latent refinement (see LoadedModel.refine).
+REFINE_RATE = 0.1
 
 
 def session_config(device: str) -> Any:
@@ -104,6 +118,8 @@ class LoadedModel:
                     self._mu = q_z.loc
                     self._sigma = q_z.scale.diag
                     self._z = q_z.sample()
+            if hp.z_size:
+                self._build_refinement(tf, model, conv)
             var_map: Any = None
             if self.spec.var_name_substitutions:
                 var_map = {}
@@ -115,6 +131,28 @@ class LoadedModel:
             self._saver = tf.train.Saver(var_map)
             self._local_init = tf.local_variables_initializer()
             self.sess = tf.Session(graph=self.graph, config=session_config(self.device))
+
+    def _build_refinement(self, tf: Any, model: Any, conv: Any) -> None:
+        """The decoder's teacher-forced loss of given targets under a given z,
+        and its gradient with respect to z (see :meth:`refine`)."""
+        n = self.batch_size
+        self._targets = tf.placeholder(tf.float32, shape=[n, None, conv.output_depth])
+        # Teacher forcing: the decoder reads the previous target step.
+        previous = tf.pad(self._targets[:, :-1], [(0, 0), (1, 0), (0, 0)])
+        controls = self._controls if conv.control_depth else None
+        # Magenta decoders built for evaluation with a scheduled-sampling
+        # config (the drum configs) feed back their own random samples; the
+        # loss of a given clip must read the clip.
+        for decoder in _decoders(model.decoder):
+            if hasattr(decoder, "_sampling_probability"):
+                decoder._sampling_probability = tf.constant(0.0)
+        # The same weights as the sampler's: every variable already exists.
+        with tf.variable_scope(tf.get_variable_scope(), reuse=True):
+            loss = model.decoder.reconstruction_loss(
+                previous, self._targets, self._lengths, self._z_input, controls
+            )[0]
+        self._target_loss = loss
+        self._target_grad = tf.gradients(tf.reduce_sum(loss), self._z_input)[0]
 
     def _restore(self, tf: Any, prefix: Path) -> None:
         try:
@@ -184,6 +222,71 @@ class LoadedModel:
             sigmas.append(sigma[: hi - lo])
         return Encoded(np.concatenate(zs), np.concatenate(mus), np.concatenate(sigmas))
 
+    def refine(
+        self,
+        z: np.ndarray,
+        targets: list[np.ndarray],
+        lengths: list[Any],
+        controls: list[np.ndarray] | None = None,
+        *,
+        steps: int = REFINE_STEPS,
+        rate: float = REFINE_RATE,
+    ) -> Refined:
+        """Move each latent so that the decoder reproduces its target better.
+
+        The encoder is trained to amortize inference over a whole dataset, so
+        on a musician's own clip its posterior mean decodes to something close
+        to, not the same as, the clip. Here each z starts at that mean and takes
+        ``steps`` Adam steps on the decoder's teacher-forced loss of the clip's
+        own tensors (semi-amortized inference). The network is unchanged; only
+        the latent a clip is given moves. Only models whose output tensors are
+        the input clip itself (not GrooVAE, whose target is a performance the
+        input lacks) can be refined: the caller passes the converter outputs.
+        """
+        z = np.asarray(z, np.float32)
+        count = len(z)
+        if steps <= 0 or not count:
+            return Refined(z.copy(), np.zeros(count, np.float32), np.zeros(count, np.float32))
+        conv = self.converter
+        max_len = max(len(t) for t in targets)
+        tgt = np.zeros([count, max_len, conv.output_depth], np.float32)
+        ctl = np.zeros([count, max_len, conv.control_depth], np.float32)
+        for i, t in enumerate(targets):
+            tgt[i, : len(t)] = t
+            if controls is not None and conv.control_depth:
+                ctl[i, : len(controls[i])] = controls[i]
+        lens = np.asarray(lengths, np.int32)
+        out = z.copy()
+        before = np.zeros(count, np.float32)
+        after = np.zeros(count, np.float32)
+        for lo, hi in self._batches(count):
+            pad = self.batch_size - (hi - lo)
+            feed = {
+                self._targets: _pad(tgt[lo:hi], pad),
+                self._controls: _pad(ctl[lo:hi], pad),
+                self._lengths: _pad(lens[lo:hi], pad),
+            }
+            cur = _pad(out[lo:hi], pad)
+            first = np.zeros_like(cur)
+            second = np.zeros_like(cur)
+            for step in range(1, steps + 1):
+                feed[self._z_input] = cur
+                with self._lock:
+                    loss, grad = self.sess.run([self._target_loss, self._target_grad], feed)
+                if step == 1:
+                    before[lo:hi] = loss[: hi - lo]
+                # Adam (Kingma and Ba), one independent problem per row.
+                first = 0.9 * first + 0.1 * grad
+                second = 0.999 * second + 0.001 * grad * grad
+                m_hat = first / (1 - 0.9**step)
+                v_hat = second / (1 - 0.999**step)
+                cur = cur - rate * m_hat / (np.sqrt(v_hat) + 1e-8)
+            feed[self._z_input] = cur
+            with self._lock:
+                after[lo:hi] = self.sess.run(self._target_loss, feed)[: hi - lo]
+            out[lo:hi] = cur[: hi - lo]
+        return Refined(out, before, after)
+
     def decode_tensors(
         self,
         z: np.ndarray | None,
@@ -221,6 +324,17 @@ class LoadedModel:
             tiled = np.tile(np.expand_dims(controls, 0), [len(samples), 1, 1])
             return list(self.converter.from_tensors(samples, tiled))
         return list(self.converter.from_tensors(samples))
+
+
+def _decoders(decoder: Any) -> list[Any]:
+    """A decoder and the decoders it wraps (hierarchical and multi-part ones)."""
+    found = [decoder]
+    for name in ("_core_decoder", "_core_decoders"):
+        inner = getattr(decoder, name, None)
+        for d in inner if isinstance(inner, (list, tuple)) else [inner]:
+            if d is not None:
+                found += _decoders(d)
+    return found
 
 
 def _pad(arr: np.ndarray, pad: int) -> np.ndarray:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridge.argtypes import REFINE_STEPS, add_refine_option
 from bridge.argtypes import positive_float as _positive_float
 from bridge.argtypes import positive_int as _positive_int
 from bridge.cli import (
@@ -65,12 +66,16 @@ class ModelSetup:
     checkpoints: dict[str, str]
     device: str = "auto"
     batch_size: int = 8
+    refine_steps: int = REFINE_STEPS
 
     def engine(self) -> Engine:
         from bridge.engine import Engine
 
         return Engine(
-            device=self.device, batch_size=self.batch_size, checkpoints=dict(self.checkpoints)
+            device=self.device,
+            batch_size=self.batch_size,
+            checkpoints=dict(self.checkpoints),
+            refine_steps=self.refine_steps,
         )
 
 
@@ -81,6 +86,7 @@ def model_setup(
     *,
     device: str = "auto",
     batch_size: int = 8,
+    refine_steps: int = REFINE_STEPS,
 ) -> ModelSetup:
     """Models from ``--model [ROLE=]NAME``, ``--checkpoint [NAME=]PATH`` and a profile.
 
@@ -126,7 +132,7 @@ def model_setup(
                 f"model {name!r} has no checkpoint: add --checkpoint {name}=PATH"
             )
         found[name] = str(_existing_checkpoint(Path(given)))
-    return ModelSetup(Models(dict(profiled.roles)), found, device, batch_size)
+    return ModelSetup(Models(dict(profiled.roles)), found, device, batch_size, refine_steps)
 
 
 def live(
@@ -186,6 +192,7 @@ def _shared_options() -> argparse.ArgumentParser:
     models.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
     models.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     models.add_argument("--batch-size", type=_positive_int, default=8, metavar="N")
+    add_refine_option(models)
     link = shared.add_argument_group("AbletonOSC")
     link.add_argument(
         "--host", default=DEFAULT_HOST, help=f"Live's computer (default: {DEFAULT_HOST})"
@@ -333,6 +340,7 @@ def _live_command(args: argparse.Namespace) -> int:
             args.profile,
             device=args.device,
             batch_size=args.batch_size,
+            refine_steps=args.refine_steps,
         )
 
     if args.op == "watch":

@@ -16,6 +16,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
+from bridge.argtypes import REFINE_STEPS
 from bridge.errors import BridgeError
 from bridge.osc.server import DEFAULT_HOST, DEFAULT_PORT, Profile, Server
 
@@ -35,6 +36,7 @@ class ServeConfig:
     checkpoints: dict[str, str] = field(default_factory=dict)
     max_queue: int = 16
     batch_size: int = 8
+    refine_steps: int = REFINE_STEPS
     log_file: Path = Path("latent-bridge-server.log")
     live: bool = True
     preload: bool = False
@@ -157,7 +159,9 @@ def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:
     log.setLevel(logging.INFO)
     console = Console()
     profile = load_profile(config)
-    engine = Engine(device=config.device, batch_size=config.batch_size)
+    engine = Engine(
+        device=config.device, batch_size=config.batch_size, refine_steps=config.refine_steps
+    )
     server = Server(engine, profile, host=config.host, port=config.port, max_queue=config.max_queue)
     console.print(f"device: {engine.device}")
     if not profile.models():

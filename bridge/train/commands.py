@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bridge.argtypes import REFINE_STEPS, refine_steps
+
 
 def add_train_parser(sub: Any) -> None:
     p = sub.add_parser(
@@ -165,6 +167,14 @@ def add_export_parser(sub: Any) -> None:
         help="score the exported model on the MIDI files of DIR (held-out data)",
     )
     p.add_argument("--eval-examples", type=int, default=2048, help="held-out examples scored")
+    p.add_argument(
+        "--refine-steps",
+        type=refine_steps,
+        default=REFINE_STEPS,
+        metavar="N",
+        help="with --eval-dir, also score decode(encode(x)) with each latent refined this "
+        f"many steps, as serve and generate encode a clip (default: {REFINE_STEPS}; 0: not)",
+    )
     p.set_defaults(handler=export_command)
 
 
@@ -180,7 +190,9 @@ def export_command(args: argparse.Namespace) -> int:
     spec = run_spec(run)
     examples = None
     if args.eval_dir is not None:
-        run["heldout"], examples = evaluate_dir(spec, prefix, args.eval_dir, args.eval_examples)
+        run["heldout"], examples = evaluate_dir(
+            spec, prefix, args.eval_dir, args.eval_examples, args.refine_steps
+        )
         write_json(args.dest / "run.json", run)
         console.print(run["heldout"])
     if args.samples:
@@ -188,15 +200,20 @@ def export_command(args: argparse.Namespace) -> int:
         write_json(args.dest / "run.json", run)
         console.print(run["samples"])
         if examples is not None and spec.role.is_multitrack:
-            run["variations"] = variation_stats(spec, prefix, examples)
+            run["variations"] = variation_stats(
+                spec, prefix, examples, refine_steps=args.refine_steps
+            )
             write_json(args.dest / "run.json", run)
             console.print(run["variations"])
     return 0
 
 
-def evaluate_dir(spec: Any, prefix: Path, folder: Path, limit: int) -> tuple[dict[str, Any], Any]:
+def evaluate_dir(
+    spec: Any, prefix: Path, folder: Path, limit: int, refine_steps: int = 0
+) -> tuple[dict[str, Any], Any]:
     """Held-out metrics of a checkpoint on every MIDI file in ``folder``,
-    with the examples scored (None when the folder gave none)."""
+    with the examples scored (None when the folder gave none). With
+    ``refine_steps``, also the reconstruction from refined latents."""
     import tempfile
 
     from bridge.train.data import build_dataset
@@ -214,5 +231,7 @@ def evaluate_dir(spec: Any, prefix: Path, folder: Path, limit: int) -> tuple[dic
         "examples": len(examples),
     }
     found.update(evaluate_losses(spec, prefix, examples, batch_size=64))
-    found.update(evaluate_reconstruction(spec, prefix, examples, batch_size=64))
+    found.update(
+        evaluate_reconstruction(spec, prefix, examples, batch_size=64, refine_steps=refine_steps)
+    )
     return found, examples

@@ -262,9 +262,21 @@ def band_note_f1(spec: ModelSpec, outputs: np.ndarray, decoded: np.ndarray) -> d
 
 
 def evaluate_reconstruction(
-    spec: ModelSpec, prefix: Path, examples: Examples, *, batch_size: int = 64, seed: int = 0
+    spec: ModelSpec,
+    prefix: Path,
+    examples: Examples,
+    *,
+    batch_size: int = 64,
+    seed: int = 0,
+    refine_steps: int = 0,
 ) -> dict[str, float]:
-    """decode(encode(x)) against x, decoding greedily from the posterior mean."""
+    """decode(encode(x)) against x, decoding greedily from the posterior mean.
+
+    With ``refine_steps``, the same again from latents refined as the engine
+    refines a clip's (:meth:`LoadedModel.refine`), reported under keys that
+    start with ``refined_``; GrooVAE, whose target is not its input, is not
+    refined.
+    """
     if not spec.is_conditional or not len(examples):
         return {}
     # GrooVAE with hits as controls decodes each example under its own hits;
@@ -273,42 +285,70 @@ def evaluate_reconstruction(
     model = LoadedModel(
         spec.with_checkpoint(str(prefix)), batch_size=1 if per_example else batch_size
     )
+    refinable = refine_steps > 0 and spec.role is not Role.GROOVE
     try:
-        steps = examples.outputs.shape[1]
         lengths = list(examples.lengths)
         encoded = model.encode_tensors(
             list(examples.inputs), lengths, list(examples.controls), seed=seed
         )
-        if per_example:
-            decoded = np.concatenate(
-                [
-                    _fit(
-                        model.decode_tensors(
-                            encoded.mu[i : i + 1],
-                            length=steps,
-                            temperature=GREEDY_TEMPERATURE,
-                            controls=examples.controls[i],
-                            seed=seed,
-                        ),
-                        steps,
-                    )
-                    for i in range(len(examples))
-                ]
+        out = reconstruction_scores(
+            spec, examples, _decode_greedy(spec, model, encoded.mu, examples, per_example, seed)
+        )
+        if refinable:
+            controls = list(examples.controls) if spec.converter.control_depth else None
+            refined = model.refine(
+                encoded.mu, list(examples.outputs), lengths, controls, steps=refine_steps
             )
-        else:
-            controls = examples.controls[0] if spec.converter.control_depth else None
-            if controls is not None and spec.role is not Role.MELODY:
-                controls = None  # per-example chords need one decode each; skip
-            decoded = model.decode_tensors(
-                encoded.mu,
-                length=steps,
-                temperature=GREEDY_TEMPERATURE,
-                controls=controls,
-                seed=seed,
-            )
+            decoded = _decode_greedy(spec, model, refined.z, examples, per_example, seed)
+            out["refine_steps"] = float(refine_steps)
+            out["refined_loss_before"] = float(refined.loss_before.mean())
+            out["refined_loss_after"] = float(refined.loss_after.mean())
+            for k, v in reconstruction_scores(spec, examples, decoded).items():
+                out[f"refined_{k}"] = v
     finally:
         model.close()
-    decoded = _fit(decoded, steps)
+    return out
+
+
+def _decode_greedy(
+    spec: ModelSpec,
+    model: LoadedModel,
+    z: np.ndarray,
+    examples: Examples,
+    per_example: bool,
+    seed: int,
+) -> np.ndarray:
+    steps = examples.outputs.shape[1]
+    if per_example:
+        return np.concatenate(
+            [
+                _fit(
+                    model.decode_tensors(
+                        z[i : i + 1],
+                        length=steps,
+                        temperature=GREEDY_TEMPERATURE,
+                        controls=examples.controls[i],
+                        seed=seed,
+                    ),
+                    steps,
+                )
+                for i in range(len(examples))
+            ]
+        )
+    controls = examples.controls[0] if spec.converter.control_depth else None
+    if controls is not None and spec.role is not Role.MELODY:
+        controls = None  # per-example chords need one decode each; skip
+    decoded = model.decode_tensors(
+        z, length=steps, temperature=GREEDY_TEMPERATURE, controls=controls, seed=seed
+    )
+    return _fit(decoded, steps)
+
+
+def reconstruction_scores(
+    spec: ModelSpec, examples: Examples, decoded: np.ndarray
+) -> dict[str, float]:
+    """How well ``decoded`` (one greedy decode per example) matches the examples."""
+    steps = examples.outputs.shape[1]
     mask = _mask(np.asarray(examples.lengths), steps)
     out: dict[str, float] = {}
     if spec.role is not Role.GROOVE:

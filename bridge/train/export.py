@@ -132,10 +132,12 @@ def variation_stats(
     similarity: float = 0.8,
     temperature: float = 0.5,
     seed: int = 0,
+    refine_steps: int = 0,
 ) -> dict[str, Any]:
     """What the multitrack operation makes of held-out bars.
 
-    Each bar's posterior mean is moved ``1 - similarity`` toward a random
+    Each bar's posterior mean (refined ``refine_steps`` steps, as the engine
+    refines a scene's) is moved ``1 - similarity`` toward a random
     latent and decoded at ``temperature`` (the operation's defaults), as a
     scene sent from the DAW is. Reports the share of outputs that keep every
     instrument group (drums, bass, other) of their input and, among inputs
@@ -149,9 +151,12 @@ def variation_stats(
         encoded = model.encode_tensors(
             list(examples.inputs), list(examples.lengths), list(examples.controls), seed=seed
         )
+        mu = model.refine(
+            encoded.mu, list(examples.outputs), list(examples.lengths), steps=refine_steps
+        ).z
         rng = np.random.default_rng(seed)
         z = np.asarray(
-            [vary(m, rng.standard_normal(model.z_size), similarity) for m in encoded.mu],
+            [vary(m, rng.standard_normal(model.z_size), similarity) for m in mu],
             np.float32,
         )
         decoded = model.decode_tensors(
@@ -166,6 +171,7 @@ def variation_stats(
     kept = [band_groups(i) <= band_groups(o) for i, o in zip(inputs, outputs, strict=True)]
     stats: dict[str, Any] = {
         "bars": len(inputs),
+        "refine_steps": refine_steps,
         "similarity": similarity,
         "temperature": temperature,
         "share_keeping_every_input_group": float(np.mean(kept)),

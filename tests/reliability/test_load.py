@@ -83,12 +83,13 @@ def test_eight_clients_lose_nothing(
         with OscClient(port=srv.port, timeout=120) as c:
             for j in range(3):  # load and warm up
                 one_request(c, 99, j)
-            single = []
-            for j in range(6):
+            single: dict[int, list[float]] = {0: [], 1: [], 2: []}
+            for j in range(9):
                 t = time.perf_counter()
                 one_request(c, 98, j)
-                single.append(time.perf_counter() - t)
-        alone = statistics.median(single)
+                single[j % 3].append(time.perf_counter() - t)
+        # The slowest kind of request (variations: encode, refine, decode).
+        alone = max(statistics.median(v) for v in single.values())
 
         def client(k: int) -> tuple[list[float], list[str]]:
             times: list[float] = []

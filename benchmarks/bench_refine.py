@@ -1,0 +1,248 @@
+"""What latent refinement costs and buys: the same requests with 0 and N steps.
+
+The engine fits each input window's latent to the window (``--refine-steps``,
+default 20) before it varies, interpolates or blends it. This runs the same
+requests on two engines that differ only in that setting, interleaved call by
+call, on the default models (``--profile`` as ``serve`` reads it):
+
+- drums:      variations 4 of a 2-bar beat (1 window) and of an 8-bar one (4
+              windows), interpolate 5 steps
+- melody:     variations 4 of a 2-bar line, interpolate 5 steps
+- multitrack: multitrack 4 of a 4-bar, 3-part scene (4 windows)
+
+For each it reports p50/p95 ms with and without refinement and their ratio,
+and how faithfully the input comes back: the note F1 (step and pitch; for a
+scene, also the part) of a variation at similarity 1 and temperature 0.01
+against the input, which is what a musician hears at the "keep it" end of the
+similarity knob and at both ends of an interpolation.
+
+    uv run python benchmarks/bench_refine.py [--repeats 10] [--steps 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench_engine import drum_clip, melody_clip, scene_tracks
+from profiles import load_profile, machine, machine_line, summary
+from rich.console import Console
+from rich.table import Table
+
+
+def long_clip(make: Callable[[int], Any], windows: int) -> Any:
+    """``windows`` 2-bar clips of ``make`` one after another."""
+    from dataclasses import replace
+
+    from bridge.clips import Clip
+
+    notes = []
+    for w in range(windows):
+        notes += [replace(n, start_time=n.start_time + 8.0 * w) for n in make(w).notes]
+    return Clip(notes, 8.0 * windows, name="long")
+
+
+def long_scene(bars: int) -> list[Any]:
+    from dataclasses import replace
+
+    from bridge.clips import Clip, Track
+
+    out = []
+    for t in scene_tracks():
+        walk = 2 if t.program == 33 else 0  # the bass walks up a step each bar
+        notes = [
+            replace(n, start_time=n.start_time + 4.0 * b, pitch=n.pitch + walk * b)
+            for b in range(bars)
+            for n in t.clip.notes
+        ]
+        out.append(Track(Clip(notes, 4.0 * bars, name=t.clip.name), t.is_drum, t.program))
+    return out
+
+
+def note_f1(inputs: list[Any], outputs: list[Any]) -> float:
+    """F1 of (part, 16th step, pitch) between input and output clips."""
+
+    def notes(clips: list[Any]) -> set[tuple[int, int, int]]:
+        return {(i, round(n.start_time * 4), n.pitch) for i, c in enumerate(clips) for n in c.notes}
+
+    a, b = notes(inputs), notes(outputs)
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
+
+
+def requests(role: str, model: str) -> list[tuple[str, Callable[[Any, int], Any], Any]]:
+    """(name, call taking an engine and a seed, the input clips) for a role."""
+    from bridge.clips import Track
+
+    out: list[tuple[str, Callable[[Any, int], Any], Any]] = []
+    if role in ("drums", "melody"):
+        drum = role == "drums"
+        make = drum_clip if drum else melody_clip
+        short = make(0)
+        out.append(
+            (
+                "variations 2 bars",
+                lambda e, s: e.variations(model, short, 4, seed=s, is_drum=drum),
+                [Track(short, drum, 0)],
+            )
+        )
+        if drum:
+            longer = long_clip(make, 4)
+            out.append(
+                (
+                    "variations 8 bars",
+                    lambda e, s: e.variations(model, longer, 4, seed=s, is_drum=drum),
+                    [Track(longer, drum, 0)],
+                )
+            )
+        other = make(1)
+        out.append(
+            (
+                "interpolate 5",
+                lambda e, s: e.interpolate(model, short, other, 5, seed=s),
+                None,
+            )
+        )
+    if role == "multitrack":
+        scene = long_scene(4)
+        out.append(("multitrack 4 bars", lambda e, s: e.multitrack(model, scene, 4, seed=s), scene))
+    return out
+
+
+def fidelity(engine: Any, role: str, model: str, tracks: list[Any]) -> float:
+    """Note F1 of a variation at similarity 1, temperature 0.01, against the input."""
+    if role == "multitrack":
+        gen = engine.multitrack(model, tracks, 1, similarity=1.0, temperature=0.01, seed=0)
+        return note_f1([t.clip for t in tracks], [t.clip for t in gen.outputs[0]])
+    gen = engine.variations(
+        model,
+        tracks[0].clip,
+        1,
+        similarity=1.0,
+        temperature=0.01,
+        seed=0,
+        is_drum=tracks[0].is_drum,
+    )
+    return note_f1([tracks[0].clip], [gen.clips[0]])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--repeats", type=int, default=10, help="timed calls per request and side")
+    ap.add_argument("--steps", type=int, default=20, help="refinement steps of the second engine")
+    ap.add_argument("--profile", type=Path, help="TOML profile (default: the bundled models)")
+    ap.add_argument("--roles", default="drums,melody,multitrack", help="comma separated")
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "refine.json")
+    args = ap.parse_args(argv)
+    if args.repeats < 1 or args.steps < 1:
+        ap.error("--repeats and --steps must be at least 1")
+    roles = [r for r in args.roles.split(",") if r]
+
+    console = Console() if sys.stdout.isatty() else Console(width=150)
+    console.print("importing TensorFlow and Magenta ...")
+    from bridge.engine import Engine
+
+    info = machine()
+    scratch = tempfile.TemporaryDirectory(prefix="bench-refine-")
+    profile = load_profile(args.profile, Path(scratch.name), roles, console.print)
+    for line in profile.describe():
+        console.print(f"  {line}")
+    plain = Engine(device="cpu", batch_size=8, checkpoints=profile.checkpoints, refine_steps=0)
+    fitted = Engine(
+        device="cpu", batch_size=8, checkpoints=profile.checkpoints, refine_steps=args.steps
+    )
+    rows: list[dict[str, Any]] = []
+    try:
+        for role in roles:
+            if role not in profile.roles:
+                console.print(f"{role}: not in the profile, skipped")
+                continue
+            model = profile.roles[role]
+            for name, call, tracks in requests(role, model):
+                call(plain, 0)  # warm-up (and model load) on each side
+                call(fitted, 0)
+                p_ms, f_ms = [], []
+                for i in range(args.repeats):
+                    t = time.perf_counter()
+                    call(plain, 1 + i)
+                    p_ms.append((time.perf_counter() - t) * 1000)
+                    t = time.perf_counter()
+                    call(fitted, 1 + i)
+                    f_ms.append((time.perf_counter() - t) * 1000)
+                row: dict[str, Any] = {
+                    "role": role,
+                    "model": model,
+                    "weights": profile.sources.get(model, "?"),
+                    "request": name,
+                    "refine_0": summary(p_ms),
+                    f"refine_{args.steps}": summary(f_ms),
+                }
+                if tracks is not None:
+                    row["note_f1_refine_0"] = fidelity(plain, role, model, tracks)
+                    row[f"note_f1_refine_{args.steps}"] = fidelity(fitted, role, model, tracks)
+                rows.append(row)
+                console.print(
+                    f"  {role:<10} {name:<18} p50 {row['refine_0']['p50_ms']:8.1f} ms vs "
+                    f"{row[f'refine_{args.steps}']['p50_ms']:8.1f} ms"
+                )
+    finally:
+        plain.close()
+        fitted.close()
+        scratch.cleanup()
+
+    n = args.steps
+    table = Table(
+        title=f"latent refinement: 0 vs {n} steps ({args.repeats} calls each, interleaved, CPU)"
+    )
+    for col in (
+        "role",
+        "model",
+        "request",
+        "p50 0",
+        "p95 0",
+        f"p50 {n}",
+        f"p95 {n}",
+        "ratio p50",
+        "note F1 0",
+        f"note F1 {n}",
+    ):
+        table.add_column(col, justify="left" if col in ("role", "model", "request") else "right")
+    for r in rows:
+        a, b = r["refine_0"], r[f"refine_{n}"]
+        table.add_row(
+            r["role"],
+            r["model"] + (" (random)" if r["weights"] == "random weights" else ""),
+            r["request"],
+            f"{a['p50_ms']:.0f}",
+            f"{a['p95_ms']:.0f}",
+            f"{b['p50_ms']:.0f}",
+            f"{b['p95_ms']:.0f}",
+            f"{b['p50_ms'] / a['p50_ms']:.2f}x",
+            f"{r['note_f1_refine_0']:.3f}" if "note_f1_refine_0" in r else "",
+            f"{r[f'note_f1_refine_{n}']:.3f}" if f"note_f1_refine_{n}" in r else "",
+        )
+    console.print(table)
+    console.print(f"machine: {machine_line(info)}")
+    report = {
+        "benchmark": "latent refinement: latency and fidelity with 0 and N steps",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": info,
+        "profile": profile.to_json(),
+        "settings": {"repeats": args.repeats, "steps": n, "device": "cpu", "batch_size": 8},
+        "results": rows,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    console.print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
