@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-# Steps that fit an input clip's latent to the clip (Engine, --refine-steps).
+# Steps that fit an input clip's latent to the clip (Engine, --refine-steps),
+# by default for models whose window decodes in at most this many steps.
 REFINE_STEPS = 20
+REFINE_MAX_DEFAULT_LENGTH = 64
 MAX_REFINE_STEPS = 500
 
 
@@ -51,9 +53,9 @@ def add_refine_option(parser: Any) -> None:
     parser.add_argument(
         "--refine-steps",
         type=refine_steps,
-        default=REFINE_STEPS,
         metavar="N",
         help="steps that fit each input clip's latent to the clip, so that it decodes "
-        f"to the clip itself (0: the encoder's guess alone; default: {REFINE_STEPS}; "
-        "groove models are never refined)",
+        f"to the clip itself (0: the encoder's guess alone; default: {REFINE_STEPS} for "
+        "2- and 4-bar drum and melody models, 0 for 16-bar and multi-instrument ones, "
+        "where a step costs far more; groove models are never refined)",
     )

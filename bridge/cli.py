@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bridge.argtypes import REFINE_STEPS, add_refine_option
+from bridge.argtypes import add_refine_option
 from bridge.argtypes import positive_int as _positive_int
 from bridge.clips import Track
 from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnsupportedClipError
@@ -72,7 +72,7 @@ class GenerateConfig:
     temperature: float | None = None
     device: str = "auto"
     batch_size: int = 8
-    refine_steps: int = REFINE_STEPS
+    refine_steps: int | None = None
     count: int | None = None
     bars: int | None = None
     similarity: float | None = None
@@ -288,7 +288,7 @@ def watch(
     *,
     device: str = "auto",
     batch_size: int = 8,
-    refine_steps: int = REFINE_STEPS,
+    refine_steps: int | None = None,
     once: bool = False,
     quiet: bool = False,
 ) -> Snapshot:

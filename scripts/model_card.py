@@ -75,8 +75,8 @@ def main(folder: Path) -> None:
         if "refine_steps" in held:
             steps = int(held["refine_steps"])
             print(
-                f"\nThe same, each latent refined {steps} steps as `serve`, `generate` and "
-                f"`watch` encode a clip (`--refine-steps`; teacher-forced loss "
+                f"\nThe same, each latent first refined {steps} steps to fit its example "
+                f"(`--refine-steps {steps}`; teacher-forced loss "
                 f"{held['refined_loss_before']:.2f} at the encoder's mean, "
                 f"{held['refined_loss_after']:.2f} after):\n"
             )

@@ -255,7 +255,7 @@ def test_refine_steps_reach_every_command_that_runs_the_engine(
 
     parser = build_parser()
     given = ["generate", "variations", "a.mid", "--model", DRUMS, "--out", "o"]
-    assert config_from_args(parser.parse_args(given)).refine_steps == 20  # the default
+    assert config_from_args(parser.parse_args(given)).refine_steps is None  # the model's default
     given += ["--refine-steps", "0"]
     assert config_from_args(parser.parse_args(given)).refine_steps == 0
     assert parser.parse_args(["serve", "--refine-steps", "5"]).refine_steps == 5

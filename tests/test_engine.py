@@ -337,11 +337,20 @@ def _windows_of(engine: Engine, name: str, clip_tracks: list[Track]) -> list[obj
     return [adapter.encode_window(w) for w in engine._windows(adapter, clip_tracks, "clip")]
 
 
+@pytest.fixture(scope="module")
+def refining(tiny_checkpoints: dict[str, str]):  # type: ignore[no-untyped-def]
+    """An engine told to refine every model (the multitrack one is off by default)."""
+    eng = Engine(device="cpu", batch_size=4, checkpoints=tiny_checkpoints, refine_steps=20)
+    yield eng
+    eng.close()
+
+
 @pytest.mark.parametrize("name", [DRUMS, MEL, MULTI])
-def test_refine_fits_each_latent_to_its_own_clip(engine: Engine, name: str) -> None:
+def test_refine_fits_each_latent_to_its_own_clip(refining: Engine, name: str) -> None:
     """Refinement lowers every window's reconstruction loss, leaves the latent
     alone at 0 steps, and treats each window on its own: a window's refined
     latent does not depend on which other windows share its batch."""
+    engine = refining
     spec = get_spec(name)
     if name == MULTI:
         tracks = [Track(beat(4), True, 0), Track(tune(16.0, 40), False, 33)]
@@ -372,11 +381,17 @@ def test_refine_fits_each_latent_to_its_own_clip(engine: Engine, name: str) -> N
 
 
 def test_engine_refines_clips_except_for_humanizing(
-    engine: Engine, tiny_checkpoints: dict[str, str]
+    engine: Engine, refining: Engine, tiny_checkpoints: dict[str, str]
 ) -> None:
     plain = Engine(device="cpu", batch_size=4, checkpoints=tiny_checkpoints, refine_steps=0)
     try:
-        assert engine.refine_steps > 0
+        # By default: the 2-bar drum and melody models, not a multi-instrument
+        # bar (256 decoder steps) nor groove; told to, every model but groove.
+        steps = {m: engine.refine_steps_for(get_spec(m)) for m in (DRUMS, MEL, MULTI, GROOVE)}
+        assert steps == {DRUMS: 20, MEL: 20, MULTI: 0, GROOVE: 0}
+        assert refining.refine_steps_for(get_spec(MULTI)) == 20
+        assert refining.refine_steps_for(get_spec(GROOVE)) == 0
+        assert not engine.model(MULTI).can_refine and engine.model(DRUMS).can_refine
         clip = beat(2)
         windows = [[Track(clip, True, 0)]]
         refined, _ = engine._encode(engine.adapter(DRUMS), engine.model(DRUMS), windows, 5)
@@ -385,7 +400,7 @@ def test_engine_refines_clips_except_for_humanizing(
         # Humanizing must not pull the playing back onto the quantized input.
         for model in (GROOVE, HITS):
             assert (
-                engine.humanize(model, clip, seed=3).clips
+                refining.humanize(model, clip, seed=3).clips
                 == plain.humanize(model, clip, seed=3).clips
             )
     finally:

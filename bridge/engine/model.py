@@ -60,7 +60,9 @@ def session_config(device: str) -> Any:
 class LoadedModel:
     """A model in memory, ready to encode, decode and sample tensors."""
 
-    def __init__(self, spec: ModelSpec, *, batch_size: int = 8, device: str = "cpu") -> None:
+    def __init__(
+        self, spec: ModelSpec, *, batch_size: int = 8, device: str = "cpu", refine: bool = True
+    ) -> None:
         if spec.checkpoint is None:
             raise CheckpointError(
                 f"model {spec.name!r} has no checkpoint; give one with --checkpoint"
@@ -73,6 +75,8 @@ class LoadedModel:
         self.config.data_converter.set_mode("infer")
         self.config.hparams.batch_size = batch_size
         self.converter = self.config.data_converter
+        # The graph of :meth:`refine`, built only for a model that will refine.
+        self.can_refine = refine and bool(self.config.hparams.z_size)
         self._lock = threading.Lock()
         unpack = Path(tempfile.mkdtemp(prefix="latent-bridge-"))
         try:
@@ -118,7 +122,7 @@ class LoadedModel:
                     self._mu = q_z.loc
                     self._sigma = q_z.scale.diag
                     self._z = q_z.sample()
-            if hp.z_size:
+            if self.can_refine:
                 self._build_refinement(tf, model, conv)
             var_map: Any = None
             if self.spec.var_name_substitutions:
@@ -247,6 +251,8 @@ class LoadedModel:
         count = len(z)
         if steps <= 0 or not count:
             return Refined(z.copy(), np.zeros(count, np.float32), np.zeros(count, np.float32))
+        if not self.can_refine:
+            raise InvalidRequestError(f"model {self.spec.name!r} was loaded without refinement")
         conv = self.converter
         max_len = max(len(t) for t in targets)
         tgt = np.zeros([count, max_len, conv.output_depth], np.float32)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bridge.argtypes import REFINE_STEPS, add_refine_option
+from bridge.argtypes import add_refine_option
 from bridge.argtypes import positive_float as _positive_float
 from bridge.argtypes import positive_int as _positive_int
 from bridge.cli import (
@@ -66,7 +66,7 @@ class ModelSetup:
     checkpoints: dict[str, str]
     device: str = "auto"
     batch_size: int = 8
-    refine_steps: int = REFINE_STEPS
+    refine_steps: int | None = None
 
     def engine(self) -> Engine:
         from bridge.engine import Engine
@@ -86,7 +86,7 @@ def model_setup(
     *,
     device: str = "auto",
     batch_size: int = 8,
-    refine_steps: int = REFINE_STEPS,
+    refine_steps: int | None = None,
 ) -> ModelSetup:
     """Models from ``--model [ROLE=]NAME``, ``--checkpoint [NAME=]PATH`` and a profile.
 

@@ -16,7 +16,6 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
-from bridge.argtypes import REFINE_STEPS
 from bridge.errors import BridgeError
 from bridge.osc.server import DEFAULT_HOST, DEFAULT_PORT, Profile, Server
 
@@ -36,7 +35,7 @@ class ServeConfig:
     checkpoints: dict[str, str] = field(default_factory=dict)
     max_queue: int = 16
     batch_size: int = 8
-    refine_steps: int = REFINE_STEPS
+    refine_steps: int | None = None
     log_file: Path = Path("latent-bridge-server.log")
     live: bool = True
     preload: bool = False

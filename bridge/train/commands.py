@@ -170,10 +170,10 @@ def add_export_parser(sub: Any) -> None:
     p.add_argument(
         "--refine-steps",
         type=refine_steps,
-        default=REFINE_STEPS,
         metavar="N",
         help="with --eval-dir, also score decode(encode(x)) with each latent refined this "
-        f"many steps, as serve and generate encode a clip (default: {REFINE_STEPS}; 0: not)",
+        "many steps (default: as serve and generate refine this model's clips: "
+        f"{REFINE_STEPS} steps for 2- and 4-bar drum and melody models, else none)",
     )
     p.set_defaults(handler=export_command)
 
@@ -183,15 +183,18 @@ def export_command(args: argparse.Namespace) -> int:
     from bridge.train.rundir import checkpoint_bytes, read_run, run_spec, write_json
 
     warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
+    from bridge.engine.engine import default_refine_steps
+
     prefix = export_run(args.run_dir, args.dest, step=args.step)
     console = Console()
     console.print(f"exported {prefix} ({checkpoint_bytes(prefix) / 1e6:.1f} MB)")
     run = read_run(args.dest)
     spec = run_spec(run)
+    steps = default_refine_steps(spec) if args.refine_steps is None else args.refine_steps
     examples = None
     if args.eval_dir is not None:
         run["heldout"], examples = evaluate_dir(
-            spec, prefix, args.eval_dir, args.eval_examples, args.refine_steps
+            spec, prefix, args.eval_dir, args.eval_examples, steps
         )
         write_json(args.dest / "run.json", run)
         console.print(run["heldout"])
@@ -200,9 +203,7 @@ def export_command(args: argparse.Namespace) -> int:
         write_json(args.dest / "run.json", run)
         console.print(run["samples"])
         if examples is not None and spec.role.is_multitrack:
-            run["variations"] = variation_stats(
-                spec, prefix, examples, refine_steps=args.refine_steps
-            )
+            run["variations"] = variation_stats(spec, prefix, examples, refine_steps=steps)
             write_json(args.dest / "run.json", run)
             console.print(run["variations"])
     return 0

@@ -282,10 +282,12 @@ def evaluate_reconstruction(
     # GrooVAE with hits as controls decodes each example under its own hits;
     # Magenta's sampler shares one control sequence across a batch.
     per_example = spec.role is Role.GROOVE and spec.has_controls
-    model = LoadedModel(
-        spec.with_checkpoint(str(prefix)), batch_size=1 if per_example else batch_size
-    )
     refinable = refine_steps > 0 and spec.role is not Role.GROOVE
+    model = LoadedModel(
+        spec.with_checkpoint(str(prefix)),
+        batch_size=1 if per_example else batch_size,
+        refine=refinable,
+    )
     try:
         lengths = list(examples.lengths)
         encoded = model.encode_tensors(

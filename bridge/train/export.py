@@ -79,7 +79,7 @@ def sample_stats(
     if spec.has_controls:
         what = "chords" if spec.chord_conditioned else "an input's hits"
         return {"skipped": f"{spec.name} decodes only under {what}; no free samples"}
-    model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64)
+    model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64, refine=False)
     try:
         z = None
         if model.z_size:
@@ -146,7 +146,9 @@ def variation_stats(
     """
     if not spec.role.is_multitrack or not len(examples):
         return {}
-    model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64)
+    model = LoadedModel(
+        spec.with_checkpoint(str(prefix)), batch_size=64, refine=refine_steps > 0
+    )
     try:
         encoded = model.encode_tensors(
             list(examples.inputs), list(examples.lengths), list(examples.controls), seed=seed
