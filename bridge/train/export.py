@@ -146,9 +146,7 @@ def variation_stats(
     """
     if not spec.role.is_multitrack or not len(examples):
         return {}
-    model = LoadedModel(
-        spec.with_checkpoint(str(prefix)), batch_size=64, refine=refine_steps > 0
-    )
+    model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64, refine=refine_steps > 0)
     try:
         encoded = model.encode_tensors(
             list(examples.inputs), list(examples.lengths), list(examples.controls), seed=seed
