@@ -1,9 +1,10 @@
 """What latent refinement costs and buys: the same requests with 0 and N steps.
 
 The engine fits each input window's latent to the window (``--refine-steps``,
-default 20) before it varies, interpolates or blends it. This runs the same
-requests on two engines that differ only in that setting, interleaved call by
-call, on the default models (``--profile`` as ``serve`` reads it):
+10 steps by default for 2-bar drum and melody models) before it varies,
+interpolates or blends it. This runs the same requests on two engines that
+differ only in that setting, interleaved call by call, on the default
+models (``--profile`` as ``serve`` reads it):
 
 - drums:      variations 4 of a 2-bar beat (1 window) and of an 8-bar one (4
               windows), interpolate 5 steps
@@ -16,7 +17,7 @@ scene, also the part) of a variation at similarity 1 and temperature 0.01
 against the input, which is what a musician hears at the "keep it" end of the
 similarity knob and at both ends of an interpolation.
 
-    uv run python benchmarks/bench_refine.py [--repeats 10] [--steps 20]
+    uv run python benchmarks/bench_refine.py [--repeats 10] [--steps 10]
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from bench_engine import drum_clip, melody_clip, scene_tracks
 from profiles import load_profile, machine, machine_line, summary
 from rich.console import Console
 from rich.table import Table
+
+from bridge.argtypes import REFINE_STEPS
 
 
 def long_clip(make: Callable[[int], Any], windows: int) -> Any:
@@ -136,7 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--repeats", type=int, default=10, help="timed calls per request and side")
-    ap.add_argument("--steps", type=int, default=20, help="refinement steps of the second engine")
+    ap.add_argument(
+        "--steps",
+        type=int,
+        default=REFINE_STEPS,
+        help=f"refinement steps of the second engine (default {REFINE_STEPS}, the engine's)",
+    )
     ap.add_argument("--profile", type=Path, help="TOML profile (default: the bundled models)")
     ap.add_argument("--roles", default="drums,melody,multitrack", help="comma separated")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "refine.json")

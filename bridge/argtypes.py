@@ -7,7 +7,7 @@ from typing import Any
 
 # Steps that fit an input clip's latent to the clip (Engine, --refine-steps),
 # by default for models whose window decodes in at most this many steps.
-REFINE_STEPS = 20
+REFINE_STEPS = 10
 REFINE_MAX_DEFAULT_LENGTH = 64
 MAX_REFINE_STEPS = 500
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bridge.argtypes import REFINE_STEPS
 from bridge.clips import Clip, Note, TimeSignature, Track
 from bridge.engine import Engine, get_spec, latent
 from bridge.engine.checkpoint import make_random_checkpoint, resolve_checkpoint
@@ -388,7 +389,7 @@ def test_engine_refines_clips_except_for_humanizing(
         # By default: the 2-bar drum and melody models, not a multi-instrument
         # bar (256 decoder steps) nor groove; told to, every model but groove.
         steps = {m: engine.refine_steps_for(get_spec(m)) for m in (DRUMS, MEL, MULTI, GROOVE)}
-        assert steps == {DRUMS: 20, MEL: 20, MULTI: 0, GROOVE: 0}
+        assert steps == {DRUMS: REFINE_STEPS, MEL: REFINE_STEPS, MULTI: 0, GROOVE: 0}
         assert refining.refine_steps_for(get_spec(MULTI)) == 20
         assert refining.refine_steps_for(get_spec(GROOVE)) == 0
         assert not engine.model(MULTI).can_refine and engine.model(DRUMS).can_refine

@@ -44,7 +44,7 @@ class Refined:
 
 
 # Adam's step size in latent refinement (see LoadedModel.refine).
-REFINE_RATE = 0.1
+REFINE_RATE = 0.2
 
 
 def session_config(device: str) -> Any:
