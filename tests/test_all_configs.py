@@ -24,7 +24,8 @@ MAGENTA = [s for s in REGISTRY if not s.name.startswith("lb-")]
 @pytest.mark.parametrize("spec", MAGENTA, ids=[s.name for s in MAGENTA])
 def test_config_runs_its_operations(spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ckpt = make_random_checkpoint(spec.config, tmp_path / "ckpt")
-    engine = Engine(device="cpu", batch_size=2, checkpoints={spec.name: str(ckpt)})
+    # Two refinement steps for every model, also those refined only on request.
+    engine = Engine(device="cpu", batch_size=2, checkpoints={spec.name: str(ckpt)}, refine_steps=2)
     try:
         tracks = _input_tracks(Adapter(spec))
         if spec.role.is_multitrack:
