@@ -292,6 +292,7 @@ class Engine:
                     [e.length for _, e in own],
                     [e.controls for _, e in own],
                     steps=steps,
+                    final_loss=False,
                 )
                 mu[rows] = refined.z
         return mu, sigma, encoded

@@ -235,6 +235,7 @@ class LoadedModel:
         *,
         steps: int = REFINE_STEPS,
         rate: float = REFINE_RATE,
+        final_loss: bool = True,
     ) -> Refined:
         """Move each latent so that the decoder reproduces its target better.
 
@@ -246,6 +247,8 @@ class LoadedModel:
         the latent a clip is given moves. Only models whose output tensors are
         the input clip itself (not GrooVAE, whose target is a performance the
         input lacks) can be refined: the caller passes the converter outputs.
+        ``final_loss=False`` skips the one extra decoder pass that scores the
+        refined latents (``loss_after`` is then zeros).
         """
         z = np.asarray(z, np.float32)
         count = len(z)
@@ -287,9 +290,10 @@ class LoadedModel:
                 m_hat = first / (1 - 0.9**step)
                 v_hat = second / (1 - 0.999**step)
                 cur = cur - rate * m_hat / (np.sqrt(v_hat) + 1e-8)
-            feed[self._z_input] = cur
-            with self._lock:
-                after[lo:hi] = self.sess.run(self._target_loss, feed)[: hi - lo]
+            if final_loss:
+                feed[self._z_input] = cur
+                with self._lock:
+                    after[lo:hi] = self.sess.run(self._target_loss, feed)[: hi - lo]
             out[lo:hi] = cur[: hi - lo]
         return Refined(out, before, after)
 
