@@ -408,3 +408,17 @@ def test_engine_refines_clips_except_for_humanizing(
         plain.close()
     with pytest.raises(InvalidRequestError, match="refine steps"):
         Engine(refine_steps=-1)
+
+
+def test_inference_never_drops_notes_of_the_clip() -> None:
+    """Magenta's tap config drops random input notes as training augmentation
+    (with numpy's global generator); a clip must encode the same every time."""
+    from bridge.engine.adapters import Adapter
+
+    adapter = Adapter(get_spec("groovae_2bar_tap_fixed_velocity_note_dropout"))
+    window = [Track(beat(2), True, 0)]
+    first = adapter.encode_window(window)
+    assert first is not None
+    for _ in range(5):
+        again = adapter.encode_window(window)
+        assert again is not None and np.array_equal(again.inputs, first.inputs)

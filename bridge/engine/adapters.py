@@ -56,6 +56,9 @@ def inference_converter(converter: Any, bars: int) -> Any:
     if type(conv).__name__ == "GrooveConverter":
         # Take the whole window as one tensor; encode_window pads silent bars.
         conv._split_bars = None
+        # Note dropout is training augmentation: at inference it would drop
+        # random notes of the musician's clip, unseeded.
+        conv._note_dropout = False
     if any(c.__name__ == "MultiInstrumentPerformanceConverter" for c in type(conv).__mro__):
         # Training keeps only bars that fit; a scene's bar must always encode.
         # One playing part is enough, and a part with more events than a
