@@ -17,7 +17,7 @@ from pathlib import Path
 from bridge.clips import Track
 from bridge.convert import read_midi
 from bridge.engine import Engine
-from bridge.zoo import resolve_model
+from bridge.train.rundir import resolve_model_ref
 
 
 def playing(tracks: list[Track], bar: int) -> int:
@@ -28,11 +28,11 @@ def playing(tracks: list[Track], bar: int) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
-    ap.add_argument("--model", default="lb-multitrack")
+    ap.add_argument("--model", default="lb-multitrack", help="a zoo name or a model directory")
     ap.add_argument("--files", type=int, default=0, help="at most N files (0: all)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    config, path = resolve_model(args.model)
+    config, path = resolve_model_ref(args.model, None)
     engine = Engine(checkpoints={config: str(path)}, device="cpu")
     files = sorted(args.folder.rglob("*.mid"))
     if args.files:
