@@ -186,6 +186,20 @@ class LoadedModel:
             self.sess.run(self._seeds.reset)
             return self.sess.run(fetches, feed)
 
+    def _packed(
+        self, tensors: list[np.ndarray], depth: int, controls: list[np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Variable-length tensors (and their controls) zero-padded into two arrays."""
+        width = self.converter.control_depth
+        max_len = max(len(t) for t in tensors)
+        arr = np.zeros([len(tensors), max_len, depth], np.float32)
+        ctl = np.zeros([len(tensors), max_len, width], np.float32)
+        for i, t in enumerate(tensors):
+            arr[i, : len(t)] = t
+            if controls is not None and width:
+                ctl[i, : len(controls[i])] = controls[i]
+        return arr, ctl
+
     def _batches(self, total: int) -> list[tuple[int, int]]:
         return [(i, min(i + self.batch_size, total)) for i in range(0, total, self.batch_size)]
 
@@ -202,15 +216,8 @@ class LoadedModel:
             raise InvalidRequestError(
                 f"model {self.spec.name!r} has no latent space to encode into"
             )
-        conv = self.converter
         count = len(inputs)
-        max_len = max(len(t) for t in inputs)
-        in_arr = np.zeros([count, max_len, conv.input_depth], np.float32)
-        ctl_arr = np.zeros([count, max_len, conv.control_depth], np.float32)
-        for i, t in enumerate(inputs):
-            in_arr[i, : len(t)] = t
-            if controls is not None and conv.control_depth:
-                ctl_arr[i, : len(controls[i])] = controls[i]
+        in_arr, ctl_arr = self._packed(inputs, self.converter.input_depth, controls)
         len_arr = np.asarray(lengths, np.int32)
         zs, mus, sigmas = [], [], []
         for b, (lo, hi) in enumerate(self._batches(count)):
@@ -256,14 +263,7 @@ class LoadedModel:
             return Refined(z.copy(), np.zeros(count, np.float32), np.zeros(count, np.float32))
         if not self.can_refine:
             raise InvalidRequestError(f"model {self.spec.name!r} was loaded without refinement")
-        conv = self.converter
-        max_len = max(len(t) for t in targets)
-        tgt = np.zeros([count, max_len, conv.output_depth], np.float32)
-        ctl = np.zeros([count, max_len, conv.control_depth], np.float32)
-        for i, t in enumerate(targets):
-            tgt[i, : len(t)] = t
-            if controls is not None and conv.control_depth:
-                ctl[i, : len(controls[i])] = controls[i]
+        tgt, ctl = self._packed(targets, self.converter.output_depth, controls)
         lens = np.asarray(lengths, np.int32)
         out = z.copy()
         before = np.zeros(count, np.float32)
