@@ -25,7 +25,7 @@ from bridge.argtypes import add_refine_option
 from bridge.argtypes import positive_int as _positive_int
 from bridge.clips import Track
 from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnsupportedClipError
-from bridge.train.commands import add_export_parser, add_train_parser
+from bridge.train.commands import add_export_parser, add_fit_prior_parser, add_train_parser
 from bridge.train.rundir import DEFAULT_MODELS
 from bridge.zoo.commands import add_models_parser
 
@@ -596,6 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(sub)
     add_train_parser(sub)  # bridge/train/commands.py
     add_export_parser(sub)
+    add_fit_prior_parser(sub)
     # Imported here: bridge/live/command.py reuses this module's option helpers.
     from bridge.live.command import add_live_parser
 

@@ -85,7 +85,23 @@ def main(folder: Path) -> None:
                 if f"refined_{key}" in held:
                     print(f"| {label} | {fmt(held[f'refined_{key}'])} |")
     samples = run.get("samples")
-    if samples:
+    standard = run.get("samples_standard_prior")
+    music = run.get("heldout_music") or {}
+    prior = run.get("prior")
+    if samples and standard:
+        print(
+            f"\nRandom samples ({samples['samples']} at temperature {samples['temperature']}), "
+            f"latents drawn from the fitted prior (fitted to {prior['windows']} training "
+            "windows; the latents of windows left out of the fit are "
+            f"{prior['held_out_gain_nats_per_dim']:+.2f} nats a dimension more likely under "
+            "it than under N(0, I)) and from N(0, I) as Magenta draws them, against the "
+            f"held-out music itself ({music.get('windows', 0)} windows):\n"
+        )
+        print("| metric | fitted prior | N(0, I) | held-out music |\n|---|---:|---:|---:|")
+        for k, v in samples.items():
+            if k not in ("samples", "temperature", "prior"):
+                print(f"| {k} | {fmt(v)} | {fmt(standard.get(k))} | {fmt(music.get(k, '-'))} |")
+    elif samples:
         print("\nRandom samples:\n\n| metric | value |\n|---|---:|")
         for k, v in samples.items():
             print(f"| {k} | {fmt(v)} |")

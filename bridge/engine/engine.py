@@ -112,6 +112,7 @@ class Engine:
         batch_size: int = 8,
         checkpoints: dict[str, str] | None = None,
         refine_steps: int | None = None,
+        fitted_prior: bool = True,
     ) -> None:
         if refine_steps is not None and not 0 <= refine_steps <= MAX_REFINE_STEPS:
             raise InvalidRequestError(
@@ -119,6 +120,9 @@ class Engine:
             )
         self.registry = registry
         self.refine_steps = refine_steps
+        # Draw random latents from a model's fitted prior where it has one
+        # (bridge.engine.prior); False draws from N(0, I) as Magenta does.
+        self.fitted_prior = fitted_prior
         self.requested_device = device
         self._device: str | None = None
         self.batch_size = batch_size
@@ -379,6 +383,9 @@ class Engine:
                     z.append(latent.slerp(z[-1], rng.standard_normal(loaded.z_size), 0.35))
                 walks.append(z)
             flat = np.asarray([z for walk in walks for z in walk], np.float32)
+            if loaded.z_size:
+                # The walk is made in the noise's space, then mapped to the prior.
+                flat = loaded.draw_latents(flat, fitted=self.fitted_prior)
             template = [Track(Clip((), spec.beats), is_drum=spec.role in (Role.DRUMS, Role.GROOVE))]
             if loaded.z_size:
                 tensors = loaded.decode_tensors(flat, temperature=temperature, seed=seed)
@@ -426,15 +433,11 @@ class Engine:
         ) -> list[list[Track]]:
             windows = self._windows(adapter, tracks, "clip")
             mu, enc = self._encode(adapter, loaded, windows, seed)
-            rng = np.random.default_rng(seed)
-            zs = np.asarray(
-                [
-                    latent.vary(m, rng.standard_normal(loaded.z_size), similarity)
-                    for _ in range(n)
-                    for m in mu
-                ],
-                np.float32,
-            )
+            noise = np.random.default_rng(seed).standard_normal((n * len(mu), loaded.z_size))
+            # Similarity 0 is a random latent: a sample of the model's prior.
+            targets = loaded.draw_latents(noise, fitted=self.fitted_prior)
+            pairs = zip(np.tile(mu, (n, 1)), targets, strict=True)
+            zs = np.asarray([latent.vary(m, t, similarity) for m, t in pairs], np.float32)
             templates = [w for _ in range(n) for w in windows]
             controls = [
                 e.controls if e is not None and spec.has_controls else None for e in enc

@@ -22,6 +22,7 @@ import numpy as np
 
 from bridge.argtypes import REFINE_STEPS
 from bridge.engine.checkpoint import resolve_checkpoint, restore_error
+from bridge.engine.prior import prior_for
 from bridge.engine.registry import ModelSpec
 from bridge.engine.tfcompat import SamplingSeeds, tf1
 from bridge.errors import CheckpointError, InvalidRequestError
@@ -81,6 +82,8 @@ class LoadedModel:
         unpack = Path(tempfile.mkdtemp(prefix="latent-bridge-"))
         try:
             prefix = resolve_checkpoint(spec.checkpoint, unpack_dir=unpack)
+            # Where samples' latents come from (see bridge.engine.prior).
+            self.prior, self.prior_status = prior_for(spec.checkpoint, prefix, self.z_size)
             self._build(tf)
             self._restore(tf, prefix)
         finally:
@@ -177,6 +180,13 @@ class LoadedModel:
 
     def close(self) -> None:
         self.sess.close()
+
+    def draw_latents(self, noise: np.ndarray, *, fitted: bool = True) -> np.ndarray:
+        """Latents for standard normal ``noise`` ``[n, z]``: through the fitted
+        prior when the model has one and ``fitted``, else the noise itself."""
+        if fitted and self.prior is not None:
+            return self.prior.draw(noise)
+        return np.asarray(noise, np.float32)
 
     # -- running ------------------------------------------------------------
     def _run(self, fetches: Any, feed: dict[Any, Any], seed: int) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ import numpy as np
 from bridge.engine.checkpoint import resolve_checkpoint
 from bridge.engine.latent import vary
 from bridge.engine.model import LoadedModel
+from bridge.engine.prior import PRIOR_FILE, LatentPrior, fit_prior
 from bridge.engine.registry import ModelSpec, Role
-from bridge.errors import TrainingError
+from bridge.errors import InvalidRequestError, TrainingError
 from bridge.train.data import Examples
 from bridge.train.evaluate import build_loss_graph, hits_from_outputs, note_group
 from bridge.train.rundir import (
@@ -57,6 +59,11 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
     for name in (RUN_FILE, METRICS_FILE):
         if (run_dir / name).is_file():
             shutil.copy2(run_dir / name, dest / name)
+    if spec.is_conditional and (run_dir / PRIOR_FILE).is_file():
+        # The run's prior goes along when it was fitted for these weights.
+        prior = LatentPrior.load(run_dir / PRIOR_FILE, int(spec.config.hparams.z_size))
+        if prior.checkpoint == prefix.name:
+            replace(prior, checkpoint=out.name).save(dest / PRIOR_FILE)
     exported = read_run(dest)
     exported["exported_from"] = {"run": str(run_dir), "checkpoint": prefix.name}
     suffix = prefix.name.rsplit("-", 1)[-1]
@@ -68,10 +75,46 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
     return out
 
 
+# Posterior means a prior is fitted to, at most (a random subset beyond).
+PRIOR_FIT_LIMIT = 20000
+
+
+def fit_latent_prior(
+    spec: ModelSpec, prefix: Path, examples: Examples, *, seed: int = 0
+) -> LatentPrior:
+    """Fit the latent prior of checkpoint ``prefix`` to the encoder's means of
+    ``examples`` (the model's training windows; see bridge.engine.prior)."""
+    if not spec.is_conditional:
+        raise TrainingError(f"{spec.name} has no latent space; there is no prior to fit")
+    if len(examples) > PRIOR_FIT_LIMIT:
+        pick = np.sort(np.random.default_rng(seed).permutation(len(examples))[:PRIOR_FIT_LIMIT])
+        examples = examples.take(pick)
+    model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64, refine=False)
+    try:
+        mu = model.encode_tensors(
+            list(examples.inputs), list(examples.lengths), list(examples.controls), seed=seed
+        ).mu
+    finally:
+        model.close()
+    try:
+        return fit_prior(mu, prefix.name, seed=seed)
+    except InvalidRequestError as exc:
+        raise TrainingError(exc.message) from exc
+
+
 def sample_stats(
-    spec: ModelSpec, prefix: Path, *, count: int = 256, temperature: float = 0.5, seed: int = 0
+    spec: ModelSpec,
+    prefix: Path,
+    *,
+    count: int = 1024,
+    temperature: float = 0.5,
+    seed: int = 0,
+    prior: LatentPrior | None = None,
 ) -> dict[str, Any]:
     """What random samples look like: for drums, bars with a kick or a snare.
+
+    Latents come from ``prior`` (the standard normal when None), drawn from
+    the same noise either way, so two priors compare sample for sample.
 
     A model conditioned on chords or hits has no unconditional samples; its
     stats say so instead of failing the export.
@@ -88,40 +131,69 @@ def sample_stats(
                 .standard_normal((count, model.z_size))
                 .astype(np.float32)
             )
+            if prior is not None:
+                z = prior.draw(z)
         samples = model.decode_tensors(
             z, count=count, temperature=temperature, seed=seed, length=model.max_seq_len
         )
         stats: dict[str, Any] = {"samples": count, "temperature": temperature}
-        hits = hits_from_outputs(spec, samples)
-        if hits is not None and spec.role is Role.DRUMS:
-            bars = hits.reshape(count, -1, 16, hits.shape[-1])  # 16 steps a bar
-            kick_or_snare = bars[..., :2].any(axis=(2, 3))  # classes 0 kick, 1 snare
-            stats["bars_with_kick_or_snare"] = float(kick_or_snare.mean())
-            stats["hits_per_bar"] = float(bars.sum(axis=(2, 3)).mean())
-        if spec.role is Role.MELODY:
-            melodies = model.from_tensors(samples)
-            notes = [len(s.notes) for s in melodies]
-            spans = [
-                max(n.pitch for n in s.notes) - min(n.pitch for n in s.notes)
-                for s in melodies
-                if s.notes
-            ]
-            stats["share_with_notes"] = float(np.mean([c > 0 for c in notes]))
-            stats["notes_per_bar"] = float(np.mean(notes)) / max(1, spec.bars)
-            stats["pitch_span_semitones"] = float(np.mean(spans)) if spans else 0.0
-        if spec.role.is_multitrack:
-            sequences = model.from_tensors(samples)
-            counts = [instrument_count(s) for s in sequences]
-            stats["instruments_per_sample"] = float(np.mean(counts))
-            stats["share_with_3_or_more_instruments"] = float(np.mean([c >= 3 for c in counts]))
-            groups = [band_groups(s) for s in sequences]
-            for group in ("drums", "bass", "other"):
-                stats[f"share_with_{group}"] = float(np.mean([group in g for g in groups]))
-            stats["share_with_drums_bass_and_other"] = float(np.mean([len(g) == 3 for g in groups]))
-            stats["notes_per_sample"] = float(np.mean([len(s.notes) for s in sequences]))
+        stats["prior"] = "standard normal" if prior is None else "fitted"
+        stats.update(music_stats(spec, model, samples))
         return stats
     finally:
         model.close()
+
+
+def heldout_music_stats(spec: ModelSpec, prefix: Path, examples: Examples) -> dict[str, Any]:
+    """:func:`music_stats` of the held-out examples themselves: what samples aim at."""
+    if spec.has_controls:
+        return {}
+    model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64, refine=False)
+    try:
+        stats: dict[str, Any] = {"windows": len(examples)}
+        stats.update(music_stats(spec, model, examples.outputs))
+        return stats
+    finally:
+        model.close()
+
+
+def music_stats(spec: ModelSpec, model: LoadedModel, tensors: np.ndarray) -> dict[str, Any]:
+    """What a batch of output tensors sounds like, in numbers a musician checks.
+
+    Drums: bars with a kick or a snare, hits a bar. Melody: share with notes,
+    notes a bar, pitch span. Multitrack: instruments and instrument groups.
+    Scored on samples and on held-out music alike, so the two compare.
+    """
+    count = len(tensors)
+    stats: dict[str, Any] = {}
+    hits = hits_from_outputs(spec, tensors)
+    if hits is not None and spec.role is Role.DRUMS:
+        bars = hits.reshape(count, -1, 16, hits.shape[-1])  # 16 steps a bar
+        kick_or_snare = bars[..., :2].any(axis=(2, 3))  # classes 0 kick, 1 snare
+        stats["bars_with_kick_or_snare"] = float(kick_or_snare.mean())
+        stats["hits_per_bar"] = float(bars.sum(axis=(2, 3)).mean())
+    if spec.role is Role.MELODY:
+        melodies = model.from_tensors(tensors)
+        notes = [len(s.notes) for s in melodies]
+        spans = [
+            max(n.pitch for n in s.notes) - min(n.pitch for n in s.notes)
+            for s in melodies
+            if s.notes
+        ]
+        stats["share_with_notes"] = float(np.mean([c > 0 for c in notes]))
+        stats["notes_per_bar"] = float(np.mean(notes)) / max(1, spec.bars)
+        stats["pitch_span_semitones"] = float(np.mean(spans)) if spans else 0.0
+    if spec.role.is_multitrack:
+        sequences = model.from_tensors(tensors)
+        counts = [instrument_count(s) for s in sequences]
+        stats["instruments_per_sample"] = float(np.mean(counts))
+        stats["share_with_3_or_more_instruments"] = float(np.mean([c >= 3 for c in counts]))
+        groups = [band_groups(s) for s in sequences]
+        for group in ("drums", "bass", "other"):
+            stats[f"share_with_{group}"] = float(np.mean([group in g for g in groups]))
+        stats["share_with_drums_bass_and_other"] = float(np.mean([len(g) == 3 for g in groups]))
+        stats["notes_per_sample"] = float(np.mean([len(s.notes) for s in sequences]))
+    return stats
 
 
 def variation_stats(

@@ -20,11 +20,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from bridge.engine.checkpoint import resolve_checkpoint, tf_reason, training_graph
-from bridge.engine.registry import ModelSpec, get_spec, with_hparams
+from bridge.engine.prior import PRIOR_FILE
+from bridge.engine.registry import ModelSpec, Role, get_spec, with_hparams
 from bridge.engine.tfcompat import choose_device, tf1
-from bridge.errors import CheckpointError, TrainingError
+from bridge.errors import BridgeError, CheckpointError, TrainingError
 from bridge.train.data import Dataset, Examples, build_dataset, report_rows
 from bridge.train.evaluate import evaluate_losses, evaluate_reconstruction
+from bridge.train.export import fit_latent_prior
 from bridge.train.rundir import (
     DATA_FILE,
     METRICS_FILE,
@@ -539,8 +541,30 @@ class Trainer:
         self._write_metrics(history, final)
         run = read_run(self.cfg.out)
         run.update({"step": step, "status": status, "metrics": final, "best": _best(history)})
+        prior = self._fit_prior(step, dataset)
+        if prior is not None:
+            run["prior"] = prior
         write_json(self.cfg.out / RUN_FILE, run)
         return TrainResult(self.cfg.out, status, step, final, dataset.summary(), speed, history)
+
+    def _fit_prior(self, step: int, dataset: Dataset) -> dict[str, Any] | None:
+        """Fit the latent prior samples are drawn from to the final checkpoint
+        (see bridge.engine.prior); a failure is reported, not raised."""
+        if not self.spec.is_conditional or self.spec.role is Role.GROOVE:
+            return None
+        prefix = self.cfg.out / f"{CHECKPOINT_NAME}-{step}"
+        try:
+            prior = fit_latent_prior(self.spec, prefix, dataset.train, seed=self.cfg.seed)
+        except BridgeError as exc:
+            self.display.message(f"no latent prior fitted: {exc.message}")
+            return None
+        prior.save(self.cfg.out / PRIOR_FILE)
+        self.display.message(
+            f"latent prior fitted to {prior.windows} training windows "
+            f"(shrinkage {prior.shrinkage:g}, held-out gain {prior.held_out_gain:+.3f} nats a "
+            "dimension over N(0, I))"
+        )
+        return prior.summary()
 
 
 def train(cfg: TrainConfig, display: TrainDisplay | None = None) -> TrainResult:

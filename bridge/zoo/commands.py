@@ -180,6 +180,10 @@ def show_info(name: str, options: ZooOptions, console: Console) -> None:
                 size_text = f"{seen['size']} bytes (as downloaded)"
             grid.add_row("  size", size_text or "unknown")
             grid.add_row("  sha256", _sha_text(zf.sha256, seen.get("sha256")))
+    if state.present and state.path.is_dir():
+        from bridge.engine.prior import describe_prior
+
+        grid.add_row("latent prior", describe_prior(state.path))
     if state.present and config:
         # An operation the model can run: a groove model plays a beat, it
         # does not sample one (a hits-reading one cannot).
