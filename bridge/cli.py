@@ -133,13 +133,18 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
         echo(f"device: {device}")
         spec = engine.registry.get(config.model)
         generation = _run(engine, spec, config, files_tracks)
+        # How latents were made, for a report that says how to get the same files.
+        how = {
+            "refine_steps": engine.refine_steps_for(spec),
+            "latent_prior": engine.model(config.model).prior_status,
+        }
     finally:
         engine.close()
 
     files = _write_outputs(config.out, config.op, generation)
     for path in files:
         echo(str(path))
-    report = _write_report(config, generation, files, checkpoint, device)
+    report = _write_report(config, generation, files, checkpoint, device, how)
     echo(f"seed: {generation.seed}")
     echo(f"report: {report}")
     return GenerateResult(generation.seed, device, tuple(files), report)
@@ -261,6 +266,7 @@ def _write_report(
     files: Sequence[Path],
     checkpoint: Path,
     device: str,
+    how: dict[str, Any],
 ) -> Path:
     params = dict(generation.params)
     if config.track is not None:
@@ -275,6 +281,7 @@ def _write_report(
         "inputs": [str(p) for p in config.inputs],
         "checkpoint": str(checkpoint),
         "device": device,
+        **how,
     }
     text = json.dumps(report, indent=2) + "\n"
     return _write_new(config.out, "report", ".json", text.encode())

@@ -76,6 +76,9 @@ def test_sample_writes_files_and_report(
     assert report["params"]["n"] == 3
     assert report["files"] == midi_files(out)
     assert report["seconds"] >= 0
+    # The tiny random checkpoint has no fitted prior; the report says so.
+    assert report["latent_prior"].startswith("standard normal")
+    assert report["refine_steps"] == 10
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "device: cpu"
     assert str(out / "sample_01.mid") in printed
