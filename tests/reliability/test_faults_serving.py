@@ -112,3 +112,22 @@ def test_model_files_removed_while_serving(served: tuple[Server, dict[str, Path]
         status = c.call("status").replies[0].args
         assert status[2] == 1  # models_loaded
     assert not [e for e in srv.stats.errors if e[2] == "internal"]
+
+
+def test_corrupt_latent_prior_errors_clearly_and_deleting_it_recovers(
+    served: tuple[Server, dict[str, Path]],
+) -> None:
+    from bridge.engine.prior import PRIOR_FILE
+
+    srv, dirs = served
+    prior = dirs[DRUMS] / PRIOR_FILE
+    prior.write_bytes(os.urandom(2000))
+    with OscClient(port=srv.port, timeout=120) as c:
+        with pytest.raises(RemoteError) as err:
+            drums_work(c)
+        assert err.value.code == "checkpoint"
+        assert "latent prior" in err.value.message and PRIOR_FILE in err.value.message
+        humanize(c)  # the other model serves on
+        assert c.call("ping").replies
+        prior.unlink()  # as the message says: delete it to sample from N(0, I)
+        drums_work(c)
