@@ -172,8 +172,12 @@ def test_fit_prior_command_and_training_write_a_prior_samples_use(tmp_path: Path
 
     # Export takes the prior along, renamed for the exported weights.
     shipped = tmp_path / "shipped"
-    assert main(["export", str(run), str(shipped)]) == 0
+    assert main(["export", str(run), str(shipped), "--samples"]) == 0
     assert LatentPrior.load(shipped / PRIOR_FILE, 16).checkpoint == "model.ckpt"
+    # ... and scores samples as the exported model will draw them, beside N(0, I).
+    card = json.loads((shipped / "run.json").read_text())
+    assert card["samples"]["prior"] == "fitted"
+    assert card["samples_standard_prior"]["prior"] == "standard normal"
 
     # Clear errors: a folder with no usable music, a config name, a broken file.
     empty = tmp_path / "empty"

@@ -12,8 +12,8 @@ The fix is ex-post density estimation (Ghosh et al., "From Variational to
 Deterministic Autoencoders", 2020): encode the training windows, fit a
 Gaussian to their posterior means, and draw new latents from it. The
 covariance is shrunk toward its diagonal by the amount that best predicts
-held-out means, so a folder of 15 MIDI files gets a diagonal fit and a large
-corpus a full one. The weights do not change; the fit is a small file beside
+held-out means, so a few dozen windows get a nearly diagonal fit and a
+corpus of thousands a full one. The weights do not change; the fit is a small file beside
 the checkpoint (``latent_prior.npz``) that names the checkpoint it was fitted
 for.
 """
@@ -112,7 +112,15 @@ class LatentPrior:
                 str(meta["checkpoint"]),
                 float(meta.get("held_out_gain", 0.0)),
             )
-        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as exc:
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            zipfile.BadZipFile,
+            EOFError,
+        ) as exc:
             raise CheckpointError(
                 f"cannot read latent prior {path}: {type(exc).__name__}: {exc}; delete it "
                 "to sample from the standard normal, or fit it again with fit-prior"

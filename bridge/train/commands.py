@@ -186,7 +186,7 @@ def add_export_parser(sub: Any) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from bridge.engine.prior import PRIOR_FILE
+    from bridge.engine.prior import PRIOR_FILE, prior_for
     from bridge.train.export import export_run, heldout_music_stats, sample_stats, variation_stats
     from bridge.train.rundir import checkpoint_bytes, read_run, run_spec, write_json
 
@@ -206,13 +206,14 @@ def export_command(args: argparse.Namespace) -> int:
         )
         write_json(args.dest / "run.json", run)
         console.print(run["heldout"])
-    prior = None
     if args.prior_data is not None:
-        prior = fit_prior_to_folder(spec, prefix, args.prior_data, None)
-        prior.save(args.dest / PRIOR_FILE)
-        run["prior"] = prior_summary(prior, args.prior_data)
+        fitted = fit_prior_to_folder(spec, prefix, args.prior_data, None)
+        fitted.save(args.dest / PRIOR_FILE)
+        run["prior"] = prior_summary(fitted, args.prior_data)
         write_json(args.dest / "run.json", run)
         console.print(run["prior"])
+    # The prior the exported model samples from: fitted now, or the run's carried over.
+    prior, _ = prior_for(args.dest, prefix, int(spec.config.hparams.z_size or 0))
     if args.samples:
         run["samples"] = sample_stats(spec, prefix, prior=prior)
         if prior is not None:
