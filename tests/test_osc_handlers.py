@@ -296,3 +296,26 @@ def test_busy_cancel_and_batching(server: tuple[Server, Collector], engine: Engi
     finally:
         engine.sample = real  # type: ignore[method-assign]
         gate.set()
+
+
+def test_model_rows_and_live_view_say_which_prior_a_loaded_model_samples_from(
+    tiny_checkpoints: dict[str, str],
+) -> None:
+    from rich.console import Console
+
+    from bridge.osc.app import _view
+
+    drums = "lb-drums_2bar_tiny"
+    eng = Engine(device="cpu", batch_size=4, checkpoints=tiny_checkpoints)
+    srv = Server(eng, Profile(roles={"drums": drums}, checkpoints={}), max_queue=4)
+    try:
+        assert [r["prior"] for r in srv.model_rows()] == [None]  # not loaded yet
+        eng.model(drums)
+        (row,) = srv.model_rows()
+        assert row["prior"].startswith("standard normal")  # a random checkpoint has none
+        console = Console(record=True, width=200)
+        console.print(_view(srv))
+        assert "standard normal" in console.export_text()
+    finally:
+        srv.stop()
+        eng.close()

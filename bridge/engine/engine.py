@@ -185,6 +185,12 @@ class Engine:
                 self._models[name] = loaded
             return loaded
 
+    def prior_status(self, name: str) -> str | None:
+        """Which prior a loaded model draws random latents from; None until loaded."""
+        with self._lock:
+            loaded = self._models.get(name)
+        return None if loaded is None else loaded.prior_status
+
     def adapter(self, name: str) -> Adapter:
         with self._lock:
             if name not in self._adapters:

@@ -125,7 +125,9 @@ def _view(server: Server) -> Group:
         f"in flight: {status['in_flight']}",
         f"served: {status['served']}",
     )
-    models = Table("model", "role", "bars", "loaded", "checkpoint", title="models", expand=True)
+    models = Table(
+        "model", "role", "bars", "loaded", "checkpoint", "latent prior", title="models", expand=True
+    )
     for row in server.model_rows():
         models.add_row(
             row["name"],
@@ -133,6 +135,7 @@ def _view(server: Server) -> Group:
             str(row["bars"]),
             "yes" if row["loaded"] else "no",
             "yes" if row["available"] else "missing",
+            (row["prior"] or "-").split(" (")[0],
         )
     lat = Table("operation", "count", "p50 ms", "p95 ms", title="recent latencies", expand=True)
     by_op: dict[str, list[float]] = {}

@@ -155,6 +155,7 @@ class Server:
                     "role": roles.get(name, spec.role.value),
                     "bars": spec.bars,
                     "loaded": self.engine.is_loaded(name),
+                    "prior": self.engine.prior_status(name),
                     "available": self.engine.is_loaded(name)
                     or (
                         name in self.profile.checkpoints
