@@ -263,7 +263,7 @@ def evaluate_dir(
 def add_fit_prior_parser(sub: Any) -> None:
     p = sub.add_parser(
         "fit-prior",
-        help="fit where a model draws random latents from to a folder of MIDI files",
+        help="fit the prior a model draws random latents from to a folder of MIDI files",
         description="Encode every window of the MIDI files under MIDI_DIR with MODEL and fit "
         "a Gaussian to the latents, saved as latent_prior.npz beside MODEL's checkpoint. "
         "Samples, and the random side of variations, are then drawn from it instead of "
