@@ -383,7 +383,9 @@ def bench_model(
     from bridge.engine.registry import get_spec
 
     spec = get_spec(name)
-    engine = Engine(device="cpu", batch_size=BATCH_SIZE, checkpoints={name: str(prefix)})
+    engine = Engine(
+        device="cpu", batch_size=BATCH_SIZE, checkpoints={name: str(prefix)}, latent_cache=0
+    )
 
     def load_direct() -> Any:
         return TrainedModel(spec.config, batch_size=BATCH_SIZE, checkpoint_dir_or_path=str(prefix))

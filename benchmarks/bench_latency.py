@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = load_profile(args.profile, Path(scratch.name), roles, console.print)
     for line in profile.describe():
         console.print(f"  {line}")
-    engine = Engine(device="cpu", batch_size=8, checkpoints=profile.checkpoints)
+    engine = Engine(device="cpu", batch_size=8, checkpoints=profile.checkpoints, latent_cache=0)
     server = Server(
         engine, Profile(roles=profile.roles, checkpoints=profile.checkpoints), port=0, max_queue=64
     )

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = load_profile(args.profile, Path(tmp.name), ["drums"], console.print)
     model = profile.roles["drums"]
     ckpt = profile.checkpoints[model]
-    engine = Engine(device="cpu", batch_size=8, checkpoints={model: ckpt})
+    engine = Engine(device="cpu", batch_size=8, checkpoints={model: ckpt}, latent_cache=0)
     server = Server(
         engine,
         Profile(roles={"drums": model}, checkpoints={model: ckpt}),

@@ -162,9 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     profile = load_profile(args.profile, Path(scratch.name), roles, console.print)
     for line in profile.describe():
         console.print(f"  {line}")
-    plain = Engine(device="cpu", batch_size=8, checkpoints=profile.checkpoints, refine_steps=0)
+    plain = Engine(
+        device="cpu",
+        batch_size=8,
+        checkpoints=profile.checkpoints,
+        refine_steps=0,
+        latent_cache=0,
+    )
     fitted = Engine(
-        device="cpu", batch_size=8, checkpoints=profile.checkpoints, refine_steps=args.steps
+        device="cpu",
+        batch_size=8,
+        checkpoints=profile.checkpoints,
+        refine_steps=args.steps,
+        latent_cache=0,
     )
     rows: list[dict[str, Any]] = []
     try:

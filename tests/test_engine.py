@@ -422,3 +422,46 @@ def test_inference_never_drops_notes_of_the_clip() -> None:
     for _ in range(5):
         again = adapter.encode_window(window)
         assert again is not None and np.array_equal(again.inputs, first.inputs)
+
+
+def test_a_clip_sent_again_is_not_encoded_again_and_gives_the_same_music(
+    tiny_checkpoints: dict[str, str],
+) -> None:
+    """The latent cache: the second request on a clip skips encoding and
+    refinement, a looped window is encoded once, and every result equals
+    that of an engine that remembers nothing."""
+    cached = Engine(device="cpu", batch_size=4, checkpoints=tiny_checkpoints, latent_cache=3)
+    fresh = Engine(device="cpu", batch_size=4, checkpoints=tiny_checkpoints, latent_cache=0)
+    try:
+        loaded = cached.model(DRUMS)
+        encoded: list[int] = []
+        encode = loaded.encode_tensors
+
+        def counting(inputs, *args, **kwargs):  # type: ignore[no-untyped-def]
+            encoded.append(len(inputs))
+            return encode(inputs, *args, **kwargs)
+
+        loaded.encode_tensors = counting  # type: ignore[method-assign]
+        two_bars, other = beat(2), beat(2, "other")
+        other = Clip((*other.notes, Note(46, 3.5, 0.25, 90)), other.length)
+        looped = Clip(two_bars.notes, 8.0)  # the same two bars, four times over
+        for clip, seed, windows in ((two_bars, 1, 1), (two_bars, 2, 0), (looped, 3, 0)):
+            got = cached.variations(DRUMS, clip, 2, seed=seed).clips
+            assert got == fresh.variations(DRUMS, clip, 2, seed=seed).clips
+            assert encoded == ([windows] if windows else [])
+            encoded.clear()
+        blended = cached.blend(DRUMS, [two_bars, other, two_bars, other], 0.3, 0.6, seed=4)
+        assert encoded == [1]  # only the new clip, once
+        corners = [two_bars, other, two_bars, other]
+        assert blended.clips == fresh.blend(DRUMS, corners, 0.3, 0.6, seed=4).clips
+        assert len(cached._latents[loaded]) == 2
+        # Bounded: the oldest windows are forgotten first.
+        for k in range(4):
+            cached.variations(DRUMS, Clip((Note(36, k * 0.25, 0.25, 100),), 8.0), 1, seed=0)
+        assert len(cached._latents[loaded]) == 3
+        encoded.clear()
+        cached.variations(DRUMS, two_bars, 1, seed=0)
+        assert encoded == [1]
+    finally:
+        cached.close()
+        fresh.close()

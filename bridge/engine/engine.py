@@ -8,10 +8,13 @@ one it draws a seed and reports it, so any result can be made again.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +35,8 @@ MAX_COUNT = 64
 MAX_GRID = 16
 MAX_BARS = 64  # longest sample
 MAX_CLIP_BARS = 256  # longest input clip
+# Windows whose posterior each loaded model remembers (see Engine._posterior).
+LATENT_CACHE_SIZE = 512
 
 
 @dataclass
@@ -49,6 +54,18 @@ class Generation:
     def clips(self) -> list[Clip]:
         """The first track of every output (the only one for single-track models)."""
         return [out[0].clip for out in self.outputs]
+
+
+def window_key(window: WindowTensors, refine_steps: int) -> bytes:
+    """What a window's posterior depends on, as a digest: its tensors and the
+    refinement it gets (the model is the cache's own)."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(str(refine_steps).encode())
+    for part in (window.inputs, window.outputs, window.controls, window.length):
+        arr = np.ascontiguousarray(np.asarray(part))
+        h.update(f"{arr.dtype}{arr.shape}".encode())
+        h.update(arr.tobytes())
+    return h.digest()
 
 
 def keep_hits(tensors: np.ndarray, hits: np.ndarray) -> np.ndarray:
@@ -113,6 +130,7 @@ class Engine:
         checkpoints: dict[str, str] | None = None,
         refine_steps: int | None = None,
         fitted_prior: bool = True,
+        latent_cache: int = LATENT_CACHE_SIZE,
     ) -> None:
         if refine_steps is not None and not 0 <= refine_steps <= MAX_REFINE_STEPS:
             raise InvalidRequestError(
@@ -123,6 +141,14 @@ class Engine:
         # Draw random latents from a model's fitted prior where it has one
         # (bridge.engine.prior); False draws from N(0, I) as Magenta does.
         self.fitted_prior = fitted_prior
+        # The posterior (mu, sigma) of the last ``latent_cache`` windows each
+        # loaded model encoded, so that a clip sent again (a new seed, Beat
+        # Blender's next pad position) skips encoding and refinement. It
+        # lives as long as the loaded model; 0 turns it off.
+        self.latent_cache = latent_cache
+        self._latents: weakref.WeakKeyDictionary[
+            LoadedModel, OrderedDict[bytes, tuple[np.ndarray, np.ndarray]]
+        ] = weakref.WeakKeyDictionary()
         self.requested_device = device
         self._device: str | None = None
         self.batch_size = batch_size
@@ -279,33 +305,71 @@ class Engine:
         quantized input.
         """
         encoded = [adapter.encode_window(w) for w in windows]
-        present = [e for e in encoded if e is not None]
         mu = np.zeros([len(windows), loaded.z_size], np.float32)
         sigma = np.ones([len(windows), loaded.z_size], np.float32)
-        if present:
+        steps = self.refine_steps_for(adapter.spec)
+        keys = [None if e is None else window_key(e, steps) for e in encoded]
+        found = self._cached_posteriors(loaded, [k for k in keys if k is not None])
+        # Each window not remembered is encoded (and refined) once, however
+        # often it occurs in the request.
+        todo: dict[bytes, WindowTensors] = {}
+        for k, e in zip(keys, encoded, strict=True):
+            if k is not None and e is not None and k not in found:
+                todo.setdefault(k, e)
+        if todo:
+            new = list(todo.values())
             enc = loaded.encode_tensors(
-                [e.inputs for e in present],
-                [e.length for e in present],
-                [e.controls for e in present],
+                [e.inputs for e in new],
+                [e.length for e in new],
+                [e.controls for e in new],
                 seed=seed,
             )
-            idx = [i for i, e in enumerate(encoded) if e is not None]
-            mu[idx] = enc.mu
-            sigma[idx] = enc.sigma
-            own = [(i, e) for i, e in enumerate(encoded) if e is not None]
-            steps = self.refine_steps_for(adapter.spec)
-            if own and steps:
-                rows = [i for i, _ in own]
-                refined = loaded.refine(
-                    mu[rows],
-                    [e.outputs for _, e in own],
-                    [e.length for _, e in own],
-                    [e.controls for _, e in own],
+            new_mu = np.asarray(enc.mu, np.float32)
+            if steps:
+                new_mu = loaded.refine(
+                    new_mu,
+                    [e.outputs for e in new],
+                    [e.length for e in new],
+                    [e.controls for e in new],
                     steps=steps,
                     final_loss=False,
-                )
-                mu[rows] = refined.z
+                ).z
+            computed = {
+                k: (new_mu[j], np.asarray(enc.sigma[j], np.float32)) for j, k in enumerate(todo)
+            }
+            self._remember_posteriors(loaded, computed)
+            found.update(computed)
+        for i, k in enumerate(keys):
+            if k is not None:
+                mu[i], sigma[i] = found[k]
         return mu, sigma, encoded
+
+    def _cached_posteriors(
+        self, loaded: LoadedModel, keys: list[bytes]
+    ) -> dict[bytes, tuple[np.ndarray, np.ndarray]]:
+        if not self.latent_cache:
+            return {}
+        with self._lock:
+            cache = self._latents.get(loaded)
+            if cache is None:
+                return {}
+            found = {}
+            for k in keys:
+                if k in cache:
+                    cache.move_to_end(k)
+                    found[k] = cache[k]
+            return found
+
+    def _remember_posteriors(
+        self, loaded: LoadedModel, computed: dict[bytes, tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        if not self.latent_cache:
+            return
+        with self._lock:
+            cache = self._latents.setdefault(loaded, OrderedDict())
+            cache.update(computed)
+            while len(cache) > self.latent_cache:
+                cache.popitem(last=False)
 
     def _decode(
         self,
