@@ -18,7 +18,6 @@ each of those points. Then the server gets SIGINT and must exit cleanly.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import socket
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_engine import drum_clip, melody_clip, scene_tracks
-from profiles import load_profile, machine, machine_line
+from profiles import load_profile, machine, machine_line, write_report
 from rich.console import Console
 from rich.table import Table
 
@@ -182,9 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "median": {t_key: med(t_key) for _, t_key, _ in points}
         | {f"{m_key}_rss_mib": med(m_key, "VmRSS") for _, _, m_key in points},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    console.print(f"wrote {args.out}")
+    write_report(args.out, report, console.print)
     return 0
 
 

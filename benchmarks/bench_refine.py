@@ -23,7 +23,6 @@ similarity knob and at both ends of an interpolation.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_engine import drum_clip, melody_clip, scene_tracks
-from profiles import load_profile, machine, machine_line, summary
+from profiles import load_profile, machine, machine_line, summary, write_report
 from rich.console import Console
 from rich.table import Table
 
@@ -256,9 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"repeats": args.repeats, "steps": n, "device": "cpu", "batch_size": 8},
         "results": rows,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    console.print(f"wrote {args.out}")
+    write_report(args.out, report, console.print)
     return 0
 
 

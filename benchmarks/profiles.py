@@ -10,10 +10,12 @@ same graph and decode length as trained ones; the output says which is which.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,3 +154,10 @@ def summary(ms: list[float]) -> dict[str, float]:
         "p95_ms": pct(ms, 0.95),
         "mean_ms": statistics.fmean(ms),
     }
+
+
+def write_report(path: Path, report: dict[str, Any], say: Callable[[str], Any]) -> None:
+    """Write a benchmark's JSON report to ``path`` and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    say(f"wrote {path}")
