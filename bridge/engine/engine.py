@@ -62,6 +62,9 @@ def window_key(window: WindowTensors, refine_steps: int) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     h.update(str(refine_steps).encode())
     for part in (window.inputs, window.outputs, window.controls, window.length):
+        if part is None:
+            h.update(b"none")
+            continue
         arr = np.ascontiguousarray(np.asarray(part))
         h.update(f"{arr.dtype}{arr.shape}".encode())
         h.update(arr.tobytes())
