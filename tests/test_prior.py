@@ -187,3 +187,37 @@ def test_fit_prior_command_and_training_write_a_prior_samples_use(tmp_path: Path
     (run / PRIOR_FILE).write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="cannot read latent prior"):
         LoadedModel(get_spec(MODEL).with_checkpoint(str(run)), batch_size=4, refine=False)
+
+
+def test_a_prior_that_cannot_be_written_leaves_no_half_file_and_training_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridge.train.loop import train
+    from tests.test_train import config
+
+    data, _, _ = correlated(50, 4)
+    target = tmp_path / "taken"
+    target.mkdir()  # a directory where the file should go: the final rename fails
+    with pytest.raises(OSError):
+        fit_prior(data, "model.ckpt").save(target)
+    assert not (tmp_path / "taken.tmp").exists() and target.is_dir()
+
+    def disk_full(self: LatentPrior, path: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(LatentPrior, "save", disk_full)
+    midi = make_folder(tmp_path / "midi", files=10)
+    messages: list[str] = []
+
+    class Display:
+        def data_progress(self, done: int, total: int, name: str) -> None: ...
+        def message(self, text: str) -> None:
+            messages.append(text)
+
+        def step(self, stats: Any) -> None: ...
+        def evaluated(self, step: int, metrics: dict[str, float]) -> None: ...
+
+    result = train(config(tmp_path, midi, steps=2, eval_fraction=0.0), Display())
+    assert result.status == "completed" and result.step == 2
+    assert any(m.startswith("latent prior not written") for m in messages), messages
+    assert not (tmp_path / "run" / PRIOR_FILE).exists()

@@ -87,14 +87,18 @@ class LatentPrior:
             "held_out_gain": self.held_out_gain,
         }
         tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as f:
-            np.savez(
-                f,
-                mean=self.mean.astype(np.float32),
-                scale=self.scale.astype(np.float32),
-                meta=np.asarray(json.dumps(meta, sort_keys=True)),
-            )
-        tmp.replace(path)
+        try:
+            with tmp.open("wb") as f:
+                np.savez(
+                    f,
+                    mean=self.mean.astype(np.float32),
+                    scale=self.scale.astype(np.float32),
+                    meta=np.asarray(json.dumps(meta, sort_keys=True)),
+                )
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # the old prior, if any, stays whole
+            raise
 
     @classmethod
     def load(cls, path: Path, z_size: int) -> LatentPrior:

@@ -555,10 +555,13 @@ class Trainer:
         prefix = self.cfg.out / f"{CHECKPOINT_NAME}-{step}"
         try:
             prior = fit_latent_prior(self.spec, prefix, dataset.train, seed=self.cfg.seed)
+            prior.save(self.cfg.out / PRIOR_FILE)
         except BridgeError as exc:
             self.display.message(f"no latent prior fitted: {exc.message}")
             return None
-        prior.save(self.cfg.out / PRIOR_FILE)
+        except OSError as exc:  # a full disk: the run itself is saved already
+            self.display.message(f"latent prior not written: {exc}")
+            return None
         self.display.message(
             f"latent prior fitted to {prior.windows} training windows "
             f"(shrinkage {prior.shrinkage:g}, held-out gain {prior.held_out_gain:+.3f} nats a "
