@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bridge.limits import check_seed
+
 # Steps that fit an input clip's latent to the clip (Engine, --refine-steps),
 # by default for models whose window decodes in at most this many steps.
 REFINE_STEPS = 10
@@ -39,6 +41,13 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, got {value}")
     return value
+
+
+def seed(text: str) -> int:
+    try:
+        return check_seed(int(_number(text, int)))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def refine_steps(text: str) -> int:

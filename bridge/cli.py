@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.argtypes import add_refine_option
 from bridge.argtypes import positive_int as _positive_int
+from bridge.argtypes import seed as seed_arg
 from bridge.clips import Track
 from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnsupportedClipError
+from bridge.limits import MAX_SEED
 from bridge.train.commands import add_export_parser, add_fit_prior_parser, add_train_parser
 from bridge.train.rundir import DEFAULT_MODELS
 from bridge.zoo.commands import add_models_parser
@@ -409,13 +411,16 @@ def _common_options() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="the model's checkpoint: a directory, a .tar or a checkpoint prefix "
-        "(required: no models are bundled yet)",
+        "(not needed for the bundled models, fetched official ones or a run directory)",
     )
     group.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="output folder (made if missing)"
     )
     group.add_argument(
-        "--seed", type=int, metavar="INT", help="random seed (default: drawn and printed)"
+        "--seed",
+        type=seed_arg,
+        metavar="INT",
+        help=f"random seed, 0..{MAX_SEED} (default: drawn and printed)",
     )
     group.add_argument(
         "--temperature", type=float, metavar="T", help="sampling temperature, 0.01..5"

@@ -52,12 +52,16 @@ def test_each_operation_calls_its_engine_method_with_only_the_given_options() ->
         ("m", a.clip, b.clip),
         {"steps": 7, "seed": 4},
     )
-    assert run("blend", [a, b, c], x=0.25, y=1.0) == (
+    assert run("blend", [a, b, c, a], x=0.25, y=1.0) == (
         "blend",
-        ("m", [a.clip, b.clip, c.clip], 0.25, 1.0),
+        ("m", [a.clip, b.clip, c.clip, a.clip], 0.25, 1.0),
         {},
     )
-    assert run("grid", [a, b], cols=3) == ("blend_grid", ("m", [a.clip, b.clip]), {"cols": 3})
+    assert run("grid", [a, b, c, a], cols=3) == (
+        "blend_grid",
+        ("m", [a.clip, b.clip, c.clip, a.clip]),
+        {"cols": 3},
+    )
     assert run("humanize", [a], temperature=0.2, n=9) == (
         "humanize",
         ("m", a.clip),
@@ -82,7 +86,8 @@ def test_variations_pass_on_the_clip_s_drum_flag_only_when_given() -> None:
         ("variations", 0, "variations takes 1 clip"),
         ("variations", 2, "variations takes 1 clip"),
         ("interpolate", 1, "interpolate takes 2 clip"),
-        ("blend", 5, "blend takes 2 to 4 clip"),
+        ("blend", 5, "blend takes 4 clip"),
+        ("grid", 2, "grid takes 4 clip"),
         ("sample", 1, "sample takes 0 clip"),
     ],
 )
@@ -96,11 +101,20 @@ def test_wrong_number_of_clips_is_a_clear_error(op: str, count: int, message: st
 def test_blend_needs_both_coordinates_and_unknown_operations_are_named() -> None:
     engine = RecordingEngine()
     with pytest.raises(InvalidRequestError, match="blend needs x and y"):
-        run_operation(engine, "m", "blend", [track(60)] * 2, OpOptions(x=0.5))  # type: ignore[arg-type]
+        run_operation(engine, "m", "blend", [track(60)] * 4, OpOptions(x=0.5))  # type: ignore[arg-type]
     with pytest.raises(InvalidRequestError, match=r"unknown operation 'remix'.*variations"):
         run_operation(engine, "m", "remix", [], OpOptions())  # type: ignore[arg-type]
     assert engine.calls == []
-    assert canonical_op("grid") == "blend_grid" and set(OPERATIONS) >= {"blend_grid", "multitrack"}
+    assert canonical_op("grid") == "blend_grid" and canonical_op("blend_grid") == "blend_grid"
+    assert list(OPERATIONS) == [
+        "sample",
+        "variations",
+        "interpolate",
+        "blend",
+        "grid",
+        "humanize",
+        "multitrack",
+    ]
 
 
 def test_options_from_a_request_s_parameters_ignore_other_names() -> None:

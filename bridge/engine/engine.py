@@ -30,11 +30,17 @@ from bridge.engine.model import LoadedModel
 from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
 from bridge.engine.tfcompat import choose_device
 from bridge.errors import InvalidRequestError, UnsupportedClipError
+from bridge.limits import (
+    DRAWN_SEEDS,
+    MAX_BARS,
+    MAX_CLIP_BARS,
+    MAX_COUNT,
+    MAX_GRID,
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    check_seed,
+)
 
-MAX_COUNT = 64
-MAX_GRID = 16
-MAX_BARS = 64  # longest sample
-MAX_CLIP_BARS = 256  # longest input clip
 # Windows whose posterior each loaded model remembers (see Engine._posterior).
 LATENT_CACHE_SIZE = 512
 
@@ -102,7 +108,7 @@ def _check_count(name: str, value: int, lo: int, hi: int) -> None:
 
 
 def _check_temperature(t: float) -> None:
-    _check_range("temperature", t, 0.01, 5.0)
+    _check_range("temperature", t, MIN_TEMPERATURE, MAX_TEMPERATURE)
 
 
 def default_refine_steps(spec: ModelSpec) -> int:
@@ -246,9 +252,10 @@ class Engine:
         body: Callable[[ModelSpec, Adapter, LoadedModel, int], list[list[Track]]],
     ) -> Generation:
         spec = self.registry.get(model)
-        seed = secrets.randbelow(2**31) if seed is None else int(seed)
-        if not 0 <= seed < 2**63:
-            raise InvalidRequestError(f"seed must be a non-negative whole number, got {seed}")
+        try:
+            seed = secrets.randbelow(DRAWN_SEEDS) if seed is None else check_seed(seed)
+        except ValueError as exc:
+            raise InvalidRequestError(str(exc)) from None
         adapter = self.adapter(model)
         started = time.perf_counter()
         loaded = self.model(model)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bridge.argtypes import add_refine_option
 from bridge.argtypes import positive_float as _positive_float
 from bridge.argtypes import positive_int as _positive_int
+from bridge.argtypes import seed as seed_arg
 from bridge.cli import (
     _add_blend_options,
     _add_interpolate_options,
@@ -188,7 +189,9 @@ def _shared_options() -> argparse.ArgumentParser:
         "with one model; repeatable",
     )
     models.add_argument("--profile", type=Path, help="TOML file with [roles] and [checkpoints]")
-    models.add_argument("--seed", type=int, metavar="INT", help="random seed (default: drawn)")
+    models.add_argument(
+        "--seed", type=seed_arg, metavar="INT", help="random seed, 0..2147483647 (default: drawn)"
+    )
     models.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
     models.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     models.add_argument("--batch-size", type=_positive_int, default=8, metavar="N")

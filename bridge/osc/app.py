@@ -157,8 +157,14 @@ def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:
 
     handler = logging.FileHandler(config.log_file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    # The server's own lines, and the watcher's when it runs beside the server.
+    loggers = [log, logging.getLogger("bridge.watch")]
+    for logger in loggers:
+        logger.addHandler(handler)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+    previous_hook = threading.excepthook
+    threading.excepthook = _log_thread_crash  # the last resort: into the log file, not only stderr
     console = Console()
     profile = load_profile(config)
     engine = Engine(
@@ -208,6 +214,17 @@ def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:
             watcher.stop()
         server.stop()
         engine.close()
-        log.removeHandler(handler)
+        threading.excepthook = previous_hook
+        for logger in loggers:
+            logger.removeHandler(handler)
         handler.close()
     return 0
+
+
+def _log_thread_crash(args: threading.ExceptHookArgs) -> None:
+    """A thread that no supervisor watches died: say so in the log, with the traceback."""
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "a thread"
+    exc_info = (args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+    log.critical("%s died", name, exc_info=exc_info)

@@ -8,13 +8,14 @@ to the sender's host at ``reply_port`` and starts with the request id.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bridge.clips import Note
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, InvalidNoteError
 
 VERSION = "1"
 PREFIX = "/lb"
@@ -35,6 +36,8 @@ NOTE_FIELDS = (
 MAX_NOTES_PER_CLIP = 8192
 MAX_CLIPS_PER_REQUEST = 8
 MAX_PENDING_UPLOADS = 256
+MAX_PENDING_PER_SENDER = 64  # one client (host and reply port) cannot take every slot
+MAX_REFUSED_KEPT = 4096  # refused transfers remembered, so each gets one error
 UPLOAD_TTL_S = 30.0
 
 
@@ -75,13 +78,39 @@ class Outgoing:
         return build(self.address, self.args)
 
 
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
 def _osc_string(text: str) -> bytes:
-    raw = text.encode("utf-8") + b"\0"
+    raw = text.encode("utf-8", errors="replace") + b"\0"
     return raw + b"\0" * (-len(raw) % 4)
 
 
+def _tag(value: Any) -> tuple[str, str, Any]:
+    """OSC tag, struct format and packed value for one argument; never raises.
+
+    Replies echo values a client sent (its request id, a cancel target), so
+    anything that does not fit a plain ``i`` or ``f`` is widened rather than
+    refused: int64 as ``h``, a float past float32 as ``d``, the rest as text.
+    """
+    if isinstance(value, int):  # bool included: sent as 0/1
+        v = int(value)
+        if _INT32[0] <= v <= _INT32[1]:
+            return "i", "i", v
+        if _INT64[0] <= v <= _INT64[1]:
+            return "h", "q", v
+    elif isinstance(value, float):
+        if not math.isfinite(value) or abs(value) <= _FLOAT32_MAX:
+            return "f", "f", value
+        return "d", "d", value
+    encoded = _osc_string(value if isinstance(value, str) else str(value))
+    return "s", f"{len(encoded)}s", encoded
+
+
 def build(address: str, args: Iterable[Any]) -> bytes:
-    """One OSC message of int32, float32 and string arguments.
+    """One OSC message; ints and floats as ``i``/``f`` where they fit, else widened.
 
     Written out with struct rather than python-osc's builder: results are
     hundreds of small messages, and this is several times faster.
@@ -90,19 +119,10 @@ def build(address: str, args: Iterable[Any]) -> bytes:
     fmt = [">"]
     values: list[Any] = []
     for a in args:
-        if isinstance(a, int):  # bool included: sent as 0/1
-            tags.append("i")
-            fmt.append("i")
-            values.append(int(a))
-        elif isinstance(a, float):
-            tags.append("f")
-            fmt.append("f")
-            values.append(a)
-        else:
-            tags.append("s")
-            encoded = _osc_string(str(a))
-            fmt.append(f"{len(encoded)}s")
-            values.append(encoded)
+        tag, code, value = _tag(a)
+        tags.append(tag)
+        fmt.append(code)
+        values.append(value)
     return _osc_string(address) + _osc_string("".join(tags)) + struct.pack("".join(fmt), *values)
 
 
@@ -136,16 +156,18 @@ def parse_notes(args: Sequence[Any]) -> list[Note]:
         for name, v in zip(NOTE_FIELDS, values, strict=True):
             if isinstance(v, bool) or not isinstance(v, int | float):
                 raise ProtocolError(f"note {i // 8 + 1}: {name} must be a number, got {v!r}")
-        pitch = values[0]
+        pitch, mute = values[0], values[4]
         if isinstance(pitch, float) and pitch.is_integer():
             pitch = int(pitch)  # Max may send whole numbers as floats
+        if mute not in (0, 1):  # 0.0 and 1.0 included
+            raise InvalidNoteError(f"note {i // 8 + 1}: mute must be 0 or 1, got {mute!r}")
         notes.append(
             Note(
                 pitch=pitch,
                 start_time=values[1],
                 duration=values[2],
                 velocity=values[3],
-                mute=bool(values[4]),
+                mute=bool(mute),
                 probability=values[5],
                 velocity_deviation=values[6],
                 release_velocity=values[7],

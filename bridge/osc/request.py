@@ -9,6 +9,45 @@ from typing import Any
 from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
 
 MAX_ERROR_CHARS = 1000
+MAX_ID_CHARS = 256
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def whole(value: object) -> int | None:
+    """``value`` as an int if it is one, or a whole float (Max sends some ints as floats)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def reply_port(args: list[Any]) -> int | None:
+    """The reply port a request names (its first argument), or None if it names none."""
+    port = whole(args[0]) if args else None
+    return port if port is not None and 0 < port < 65536 else None
+
+
+def request_id(value: object) -> tuple[int | str, str | None]:
+    """The id to echo, and what is wrong with it (None: a valid id).
+
+    A valid id is an int32 (a whole float too, echoed as an int) or a string
+    of at most MAX_ID_CHARS characters.
+    Anything else is still echoed, as it came where OSC can carry it back
+    (an int64 as ``h``, a string) or as its text, with an error.
+    """
+    if isinstance(value, str):
+        if len(value) > MAX_ID_CHARS:
+            return value, f"request id must be at most {MAX_ID_CHARS} characters"
+        return value, None
+    number = whole(value)
+    if number is not None:  # an int, or a whole float (echoed as an int)
+        if INT32_MIN <= number <= INT32_MAX:
+            return number, None
+        return number, f"request id must be an int32 or a string, got {number}"
+    return repr(value), f"request id must be an int32 or a string, got {value!r}"
 
 
 @dataclass(frozen=True)
@@ -62,14 +101,24 @@ class Request:
             raise ProtocolError(f"{self.address}: missing argument {name}")
         return self.args[i]
 
-    def get_int(self, i: int, name: str, default: int | None = None) -> int:
+    def get_int(
+        self,
+        i: int,
+        name: str,
+        default: int | None = None,
+        *,
+        low: int = INT32_MIN,
+        high: int = INT32_MAX,
+    ) -> int:
+        """An int argument (a whole float too) in ``low..high``, else ``bad_request``."""
         if default is not None and i >= len(self.args):
             return default
-        v = self._arg(i, name)
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)  # Max sends some ints as floats
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ProtocolError(f"{self.address}: {name} must be an int, got {v!r}")
+        raw = self._arg(i, name)
+        v = whole(raw)
+        if v is None:
+            raise ProtocolError(f"{self.address}: {name} must be an int, got {raw!r}")
+        if not low <= v <= high:
+            raise ProtocolError(f"{self.address}: {name} must be {low}..{high}, got {v}")
         return v
 
     def get_float(self, i: int, name: str, default: float | None = None) -> float:

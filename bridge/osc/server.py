@@ -22,9 +22,10 @@ from bridge.engine.checkpoint import checkpoint_present
 from bridge.errors import BridgeError, UnknownModelError
 from bridge.osc.handlers import Handler, all_routes
 from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
-from bridge.osc.request import Request
+from bridge.osc.request import Request, reply_port, request_id
 from bridge.osc.uploads import Uploads
 from bridge.osc.workers import Job, ModelWorker
+from bridge.threads import Supervised
 
 log = logging.getLogger("latent_bridge.server")
 
@@ -53,6 +54,7 @@ class Stats:
         default_factory=lambda: collections.deque(maxlen=200)
     )
     dropped_packets: int = 0
+    internal_errors: int = 0  # bugs met (handlers, workers, the receive loop); each logged
 
 
 class Server:
@@ -79,7 +81,7 @@ class Server:
         self._lock = threading.Lock()
         self._unreleased: list[Job] = []  # queued by the datagram being handled
         self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: Supervised | None = None
         self._stop = threading.Event()
         for name, ckpt in profile.checkpoints.items():
             engine.set_checkpoint(name, ckpt)
@@ -131,6 +133,8 @@ class Server:
         self.stats.latencies.append((job.op, seconds))
         if error:
             self.stats.errors.append((time.time(), job.req.id, error))
+        if error == "internal":
+            self.stats.internal_errors += 1
         log.info("%s %s id=%s %.3fs %s", job.model, job.op, job.req.id, seconds, error or "ok")
 
     def status(self) -> dict[str, Any]:
@@ -142,7 +146,16 @@ class Server:
             "queue_depth": sum(w.depth for w in workers),
             "in_flight": sum(w.in_flight for w in workers),
             "served": self.stats.served,
+            "restarts": self.restarts(),
+            "internal_errors": self.stats.internal_errors,
         }
+
+    def restarts(self) -> int:
+        """How often a serving thread (the receive loop, a model worker) crashed and restarted."""
+        with self._lock:
+            workers = list(self._workers.values())
+        own = self._thread.restarts if self._thread is not None else 0
+        return own + sum(w.restarts for w in workers)
 
     def model_rows(self) -> list[dict[str, Any]]:
         roles = {model: role for role, model in self.profile.roles.items()}
@@ -176,6 +189,10 @@ class Server:
         """
         try:
             return self._handle(dgram, addr)
+        except Exception:  # a bug outside any one request's handler
+            log.exception("datagram from %s could not be handled", addr)
+            self.stats.internal_errors += 1
+            return []
         finally:
             if release:
                 self._release()
@@ -196,35 +213,35 @@ class Server:
     def _handle_message(
         self, address: str, args: list[Any], addr: tuple[str, int]
     ) -> list[Outgoing]:
-        if (
-            len(args) < 2
-            or isinstance(args[0], bool)
-            or not isinstance(args[0], int)
-            or not 0 < args[0] < 65536
-        ):
+        port = reply_port(args)
+        if port is None or len(args) < 2:
             # Without a reply port there is no one to tell.
             self.stats.dropped_packets += 1
             log.warning("%s from %s: no reply port and request id; dropped", address, addr)
             return []
-        rid = args[1]
-        if not isinstance(rid, int | str) or isinstance(rid, bool):
-            rid = repr(rid)
-        req = Request(address, addr[0], args[0], str(rid), tuple(args[2:]), raw_id=rid)
+        rid, id_problem = request_id(args[1])
+        req = Request(address, addr[0], port, str(rid), tuple(args[2:]), raw_id=rid)
         handler = self.routes.get(address)
+        is_clip = address.startswith(f"{PREFIX}/clip/")
+        if is_clip and self.uploads.failed(req.key):
+            return []  # the transfer was refused once already; one error is enough
         try:
+            if id_problem is not None:
+                raise ProtocolError(id_problem)
             if handler is None:
                 raise ProtocolError(f"unknown address {address}; see docs/protocol.md")
             return handler(self, req)
         except BridgeError as exc:
             code = "unknown_address" if handler is None else exc.code
             self.stats.errors.append((time.time(), req.id, code))
-            if address.startswith(f"{PREFIX}/clip/"):
-                self.uploads.discard(req.key)
+            if is_clip:
+                self.uploads.fail(req.key, exc.message)
             return [req.error(code, exc.message)]
         except Exception as exc:  # never let one request take the server down
             log.exception("handler for %s failed", address)
             self.stats.errors.append((time.time(), req.id, "internal"))
-            return [req.error("internal", f"internal error: {exc}")]
+            self.stats.internal_errors += 1
+            return [req.error("internal", f"internal error: {exc!r}")]
 
     # -- transport --------------------------------------------------------------------
     def send(self, messages: list[Outgoing]) -> None:
@@ -236,6 +253,9 @@ class Server:
                 sock.sendto(m.dgram(), (m.host, m.port))
             except OSError as exc:  # a client that went away must not stop the others
                 log.warning("cannot reply to %s:%s: %s", m.host, m.port, exc)
+            except Exception:  # a bug in one reply must not stop the others either
+                log.exception("cannot build %s for %s:%s", m.address, m.host, m.port)
+                self.stats.internal_errors += 1
 
     def start(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -245,24 +265,28 @@ class Server:
         self.port = sock.getsockname()[1]
         self._sock = sock
         self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, name="osc-receive", daemon=True)
+        self._thread = Supervised("osc-receive", self._serve, log, stopping=self._stop.is_set)
         self._thread.start()
         log.info("listening on %s:%s", self.host, self.port)
 
     def _serve(self) -> None:
-        assert self._sock is not None
         while not self._stop.is_set():
+            sock = self._sock
+            if sock is None:
+                return
             try:
-                dgram, addr = self._sock.recvfrom(65535)
+                dgram, addr = sock.recvfrom(65535)
             except TimeoutError:
                 continue
             except OSError:
                 if self._stop.is_set():
                     return
                 continue
-            replies = self.handle(dgram, addr, release=False)
-            self.send(replies)
-            self._release()  # the request's "accepted" is out: its job may now reply
+            try:
+                replies = self.handle(dgram, addr, release=False)
+                self.send(replies)
+            finally:
+                self._release()  # the request's "accepted" is out: its job may now reply
 
     def stop(self) -> None:
         self._stop.set()

@@ -4,19 +4,26 @@ A request's clips are kept per sender and request id until the operation
 request that uses them arrives (or they expire). Every part is checked: a
 part missing, sent twice, out of range, or a note count that does not match
 what ``begin`` declared is an error, never a silently shorter clip.
+
+A transfer that fails gets one error: the failure is remembered (as long as
+a transfer would be kept), later parts of that request are dropped without a
+word, and the operation request that would have used them is told why.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from bridge.clips import Clip, Note, TimeSignature, Track
 from bridge.osc.protocol import (
     MAX_CLIPS_PER_REQUEST,
     MAX_NOTES_PER_CLIP,
+    MAX_PENDING_PER_SENDER,
     MAX_PENDING_UPLOADS,
+    MAX_REFUSED_KEPT,
     NOTES_PER_PACKET,
     UPLOAD_TTL_S,
     ChunkError,
@@ -48,10 +55,19 @@ class _Upload:
 class Uploads:
     """Clips in transit, bounded in number and age."""
 
-    def __init__(self, ttl: float = UPLOAD_TTL_S, max_pending: int = MAX_PENDING_UPLOADS) -> None:
+    def __init__(
+        self,
+        ttl: float = UPLOAD_TTL_S,
+        max_pending: int = MAX_PENDING_UPLOADS,
+        max_per_sender: int = MAX_PENDING_PER_SENDER,
+    ) -> None:
         self._ttl = ttl
         self._max = max_pending
+        self._max_per_sender = max_per_sender
         self._uploads: dict[Key, _Upload] = {}
+        # Refused transfers, apart from the live ones so that they never crowd
+        # those out: key -> (when, the error it got). Oldest forgotten first.
+        self._refused: OrderedDict[Key, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -60,6 +76,24 @@ class Uploads:
     def _expire(self, now: float) -> None:
         for key in [k for k, u in self._uploads.items() if now - u.started > self._ttl]:
             del self._uploads[key]
+        while self._refused and now - next(iter(self._refused.values()))[0] > self._ttl:
+            self._refused.popitem(last=False)
+
+    def fail(self, key: Key, message: str) -> None:
+        """Refuse the rest of ``key``'s transfer: its clips are dropped, the failure kept."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            self._uploads.pop(key, None)
+            if key not in self._refused:
+                self._refused[key] = (now, message)
+                while len(self._refused) > MAX_REFUSED_KEPT:
+                    self._refused.popitem(last=False)
+
+    def failed(self, key: Key) -> bool:
+        """Whether ``key``'s transfer was refused (its later parts need no answer)."""
+        with self._lock:
+            return key in self._refused
 
     def begin(
         self,
@@ -89,7 +123,8 @@ class Uploads:
             self._expire(now)
             upload = self._uploads.get(key)
             if upload is None:
-                if len(self._uploads) >= self._max:
+                mine = sum(1 for k in self._uploads if k[:2] == key[:2])
+                if len(self._uploads) >= self._max or mine >= self._max_per_sender:
                     raise TooLargeError("too many clip transfers in progress; try again shortly")
                 upload = self._uploads[key] = _Upload(now)
             upload.slots[slot] = _Slot(length, time_signature, note_count, is_drum, program, name)
@@ -142,6 +177,9 @@ class Uploads:
         """
         with self._lock:
             upload = self._uploads.pop(key, None)
+            refused = self._refused.pop(key, None)
+        if refused is not None:
+            raise ChunkError(f"the clips for this request were refused: {refused[1]}")
         slots = upload.slots if upload else {}
         want = range(count) if count is not None else sorted(slots)
         tracks = []
@@ -156,3 +194,4 @@ class Uploads:
     def discard(self, key: Key) -> None:
         with self._lock:
             self._uploads.pop(key, None)
+            self._refused.pop(key, None)

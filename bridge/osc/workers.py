@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.engine import Engine, Generation
-from bridge.engine.engine import MAX_COUNT
 from bridge.errors import BridgeError
+from bridge.limits import MAX_COUNT
 from bridge.ops import OpOptions, run_operation
 from bridge.osc.protocol import BusyError, CancelledError, Outgoing
 from bridge.osc.request import Request
 from bridge.osc.results import result_messages
+from bridge.threads import Supervised
 
 log = logging.getLogger("latent_bridge.server")
 
@@ -43,6 +44,7 @@ class Job:
     # Set once the receive loop has sent the request's "accepted": nothing
     # about a job goes out before it, so a client sees replies in order.
     released: threading.Event = field(default_factory=threading.Event)
+    finished: bool = False  # its last message (results, error) went out
 
     @property
     def batch_key(self) -> tuple[Any, ...] | None:
@@ -82,8 +84,18 @@ class ModelWorker:
         self._cond = threading.Condition()
         self._running: list[Job] = []
         self._stopping = False
-        self._thread = threading.Thread(target=self._loop, name=f"worker-{model}", daemon=True)
+        self._thread = Supervised(
+            f"worker-{model}",
+            self._loop,
+            log,
+            on_crash=self._crashed,
+            stopping=lambda: self._stopping,
+        )
         self._thread.start()
+
+    @property
+    def restarts(self) -> int:
+        return self._thread.restarts
 
     @property
     def depth(self) -> int:
@@ -102,7 +114,7 @@ class ModelWorker:
                 )
             self._queue.append(job)
             self._cond.notify()
-            return len(self._queue) - 1 + len(self._running)
+            return len(self._queue) - 1  # requests ahead of it in the queue
 
     def cancel(self, host: str, port: int, request_id: str) -> str:
         """Cancel a queued (dropped) or running (results discarded) job."""
@@ -125,8 +137,8 @@ class ModelWorker:
             self._cond.notify_all()
         self._thread.join(timeout=5)
 
-    def _next_batch(self) -> list[Job]:
-        first = self._queue.popleft()
+    def _next_batch(self, first: Job) -> list[Job]:
+        """``first`` and the queued jobs that may run with it, taken off the queue."""
         batch = [first]
         key = first.batch_key
         if key is not None:
@@ -136,8 +148,9 @@ class ModelWorker:
                     break
                 if job.batch_key == key and total + job.params["n"] <= MAX_COUNT:
                     total += job.params["n"]
-                    self._queue.remove(job)
                     batch.append(job)
+            for job in batch[1:]:
+                self._queue.remove(job)
         return batch
 
     def _loop(self) -> None:
@@ -152,15 +165,14 @@ class ModelWorker:
                         )
                     self._queue.clear()
                     return
-                batch = self._next_batch()
-                self._running = batch
+                first = self._queue.popleft()
+                self._running = [first]  # answered by _crashed should anything below fail
+                batch = self._running = self._next_batch(first)
             for job in batch:
                 self._send_for(job, [job.req.reply("progress", 0.0, "running")])
-            try:
-                self._run(batch)
-            finally:
-                with self._cond:
-                    self._running = []
+            self._run(batch)  # on a crash, _crashed answers what is still running
+            with self._cond:
+                self._running = []
 
     def _run(self, batch: list[Job]) -> None:
         started = time.monotonic()
@@ -177,7 +189,10 @@ class ModelWorker:
             log.exception("job %s on %s failed", batch[0].op, self.model)
             for job in batch:
                 self._finish(
-                    job, [job.req.error("internal", f"internal error: {exc}")], started, "internal"
+                    job,
+                    [job.req.error("internal", f"internal error: {exc!r}")],
+                    started,
+                    "internal",
                 )
             return
         for job, gen in zip(batch, gens, strict=True):
@@ -195,6 +210,15 @@ class ModelWorker:
                     started,
                     None,
                 )
+
+    def _crashed(self, exc: BaseException) -> None:
+        """The loop crashed: every job it held that got no final answer gets ``internal``."""
+        with self._cond:
+            jobs, self._running = self._running, []
+        for job in jobs:
+            if not job.finished:
+                message = job.req.error("internal", f"internal error: {exc!r}; the model serves on")
+                self._finish(job, [message], job.enqueued, "internal")
 
     def _run_sample_batch(self, batch: list[Job]) -> list[Generation]:
         """One engine run for several unseeded sample jobs, split back per job."""
@@ -226,5 +250,6 @@ class ModelWorker:
         self, job: Job, messages: list[Outgoing], started: float, error: str | None
     ) -> None:
         self._send_for(job, messages)
+        job.finished = True
         if self._on_done is not None:
             self._on_done(job, time.monotonic() - job.enqueued, error)

@@ -78,9 +78,37 @@ def piano_roll_png(tracks: Sequence[Track], path: Path, title: str = "") -> None
         fig.savefig(path, format="png")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but not ours to signal
+        return True
+    return True
+
+
+def stale_partials(out_dir: Path) -> list[Path]:
+    """Unfinished output folders under ``out_dir`` whose writer is gone (killed mid-file).
+
+    Each is named ``<pid>-<random>`` after the process writing it, so that a
+    watcher starting beside another one on the same folder leaves its work alone.
+    """
+    try:
+        entries = sorted((out_dir / PARTIAL_DIR).iterdir())
+    except OSError:  # none yet
+        return []
+    stale = []
+    for path in entries:
+        pid, sep, _ = path.name.partition("-")
+        if path.is_dir() and not (sep and pid.isdigit() and _alive(int(pid))):
+            stale.append(path)
+    return stale
+
+
 def new_partial_dir(out_dir: Path) -> Path:
     """A fresh hidden folder to write one input's outputs into."""
-    path = out_dir / PARTIAL_DIR / uuid.uuid4().hex
+    path = out_dir / PARTIAL_DIR / f"{os.getpid()}-{uuid.uuid4().hex}"
     path.mkdir(parents=True)
     return path
 

@@ -45,6 +45,7 @@ from bridge.errors import (
     UnsupportedClipError,
 )
 from bridge.ops import OpOptions, run_operation
+from bridge.threads import Supervised
 from bridge.watch import render
 from bridge.watch.config import WatchConfig
 from bridge.watch.inputs import FAILED_DIR, Candidate, Layout, order_group
@@ -99,6 +100,7 @@ class Snapshot:
     recent: tuple[Activity, ...]  # the latest state of the last few inputs, oldest first
     stopped: bool
     error: str | None
+    restarts: int = 0  # the scanner crashed (a bug, logged) and started over
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class Watcher:
         self._scans_done = -1
 
         self._thread: threading.Thread | None = None
+        self._scanner: Supervised | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._observer: Any = None
         self._no_events = False  # no file events to be had: scan often instead
@@ -204,6 +207,11 @@ class Watcher:
                 self.state = WatchState.load(cfg.out_dir)
             except ValueError as exc:
                 raise WatchError(str(exc)) from exc
+            # Output folders a watcher was writing when it was killed: never
+            # committed, never to be, and nobody else writes there.
+            for stale in render.stale_partials(cfg.out_dir):
+                self.log.info("removing an unfinished output from before: %s", stale.name)
+                render.discard(stale)
         except BaseException:
             self._close_log()
             self._stopped = True
@@ -299,6 +307,7 @@ class Watcher:
                 done=self._done,
                 failed=self._failed,
                 errors=self._errors,
+                restarts=self._scanner.restarts if self._scanner is not None else 0,
                 waiting_groups=len(self._waiting),
                 recent=tuple(self._recent.values()),
                 stopped=self._stopped or self._loop_done.is_set(),
@@ -369,31 +378,46 @@ class Watcher:
 
     # -- the scanner thread -----------------------------------------------------------
     def _loop(self) -> None:
-        next_scan = 0.0
+        scanner = Supervised(
+            "the scanner",
+            self._scan_loop,
+            self.log,
+            on_crash=self._scanner_crashed,
+            stopping=lambda: self._stopping.is_set() or self.error is not None,
+        )
+        self._scanner = scanner
         try:
-            while not self._stopping.is_set() and self.error is None:
-                with self._lock:
-                    requested = self._scan_requested
-                now = time.monotonic()
-                full = now >= next_scan or requested > self._scans_done
-                self._drain_events(now)
-                if full:
-                    self._scan_all(now)
-                    next_scan = now + self._rescan_every
-                self._check_pending(time.monotonic())
-                self._check_groups()
-                self._submit_ready()
-                busy = self._publish(requested if full else None)
-                timeout = self.config.poll_seconds if busy else next_scan - time.monotonic()
-                self._wake.wait(max(0.0, timeout))
-                self._wake.clear()
-        except Exception as exc:  # a bug: stop rather than spin, and say so
-            self.log.exception("the scanner stopped")
-            self.error = WatchError(f"the folder watcher stopped: {exc!r}")
+            scanner.run()
         finally:
             with self._lock:
                 self._loop_done.set()
                 self._changed.notify_all()
+
+    def _scan_loop(self) -> None:
+        next_scan = 0.0
+        while not self._stopping.is_set() and self.error is None:
+            with self._lock:
+                requested = self._scan_requested
+            now = time.monotonic()
+            full = now >= next_scan or requested > self._scans_done
+            self._drain_events(now)
+            if full:
+                self._scan_all(now)
+                next_scan = now + self._rescan_every
+            self._check_pending(time.monotonic())
+            self._check_groups()
+            self._submit_ready()
+            busy = self._publish(requested if full else None)
+            timeout = self.config.poll_seconds if busy else next_scan - time.monotonic()
+            self._wake.wait(max(0.0, timeout))
+            self._wake.clear()
+
+    def _scanner_crashed(self, exc: BaseException) -> None:
+        # Logged with its traceback by Supervised; the scanner starts over with
+        # a full scan, and files already taken stay taken.
+        with self._lock:
+            self._errors += 1
+        self._note("scanner", "error", f"restarted after {exc!r}")
 
     def _publish(self, scanned: int | None) -> bool:
         """Share the scanner's counts; True while anything still needs a look soon."""

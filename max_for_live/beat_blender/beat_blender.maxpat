@@ -1127,7 +1127,7 @@
 								1
 							],
 							"parameter_mmin": -1,
-							"parameter_mmax": 99999
+							"parameter_mmax": 16777215
 						}
 					},
 					"presentation": 1,

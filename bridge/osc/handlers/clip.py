@@ -24,7 +24,7 @@ def begin(server: Server, req: Request) -> list[Outgoing]:
         length=req.get_float(1, "length"),
         time_signature=TimeSignature(req.get_int(2, "numerator"), req.get_int(3, "denominator")),
         note_count=req.get_int(4, "note_count"),
-        is_drum=bool(req.get_int(5, "is_drum", 0)),
+        is_drum=bool(req.get_int(5, "is_drum", 0, low=0, high=1)),
         program=req.get_int(6, "program", 0),
         name=req.get_str(7, "name", ""),
     )

@@ -22,7 +22,14 @@ def status(server: Server, req: Request) -> list[Outgoing]:
     s = server.status()
     return [
         req.reply(
-            "status", s["device"], s["models_loaded"], s["queue_depth"], s["in_flight"], s["served"]
+            "status",
+            s["device"],
+            s["models_loaded"],
+            s["queue_depth"],
+            s["in_flight"],
+            s["served"],
+            s["restarts"],
+            s["internal_errors"],
         )
     ]
 

@@ -1,0 +1,36 @@
+"""The ranges of operation parameters and seeds.
+
+The engine checks them on every call and the operation table
+(:mod:`bridge.ops`) checks them where requests are parsed, so both read them
+from here. It imports nothing of the package.
+"""
+
+from __future__ import annotations
+
+import operator
+
+MAX_COUNT = 64  # outputs of one request; interpolation steps
+MAX_GRID = 16  # columns or rows of a blend grid
+MAX_BARS = 64  # longest sample
+MAX_CLIP_BARS = 256  # longest input clip
+MIN_TEMPERATURE = 0.01
+MAX_TEMPERATURE = 5.0
+
+# Seeds a request may give: any non-negative int32, so that every OSC stack
+# can carry one as a plain ``i``.
+MAX_SEED = 2**31 - 1
+# Seeds the server draws when none is given. A Live parameter (the devices'
+# Seed box) holds a 32-bit float, exact for whole numbers below 2^24, so a
+# drawn seed can always be typed back in and repeats the result exactly.
+DRAWN_SEEDS = 2**24
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` as an int if it is a whole number in 0..MAX_SEED, else ValueError."""
+    try:
+        value = operator.index(seed)  # type: ignore[arg-type]
+    except TypeError:
+        value = None
+    if isinstance(seed, bool) or value is None or not 0 <= value <= MAX_SEED:
+        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+    return value
