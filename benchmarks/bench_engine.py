@@ -616,8 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     from bridge.engine.tfcompat import tf1
 
     tf1()
-    from bridge.engine.checkpoint import make_random_checkpoint
     from bridge.engine.registry import get_spec
+    from bridge.testing import make_random_checkpoint
 
     loads: dict[str, dict[str, Any]] = {}
     results: list[OpResult] = []

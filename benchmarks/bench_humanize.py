@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=150)
     console.print("importing TensorFlow and Magenta ...")
     from bridge.engine import Engine, get_spec
-    from bridge.engine.checkpoint import make_random_checkpoint
+    from bridge.testing import make_random_checkpoint
 
     info = machine()
     scratch = tempfile.TemporaryDirectory(prefix="bench-humanize-")

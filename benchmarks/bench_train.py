@@ -75,16 +75,16 @@ def drum_examples(spec: Any, count: int) -> Any:
 
 
 def bench_model(name: str, batch_size: int, steps: int, warmup: int) -> dict[str, Any]:
-    from bridge.engine.checkpoint import training_graph
     from bridge.engine.registry import get_spec
     from bridge.engine.tfcompat import tf1
+    from bridge.train.graph import build_training_graph
 
     tf = tf1()
     spec = get_spec(name)
     data = drum_examples(spec, batch_size)
     graph = tf.Graph()
     with graph.as_default():
-        g = training_graph(spec.config, batch_size)
+        g = build_training_graph(spec.config, batch_size)
         init = tf.global_variables_initializer()
         opts = tf.profiler.ProfileOptionBuilder.float_operation()
         opts["output"] = "none"
@@ -93,17 +93,17 @@ def bench_model(name: str, batch_size: int, steps: int, warmup: int) -> dict[str
     with tf.Session(graph=graph) as sess:
         sess.run(init)
         feed = {
-            g["inputs"]: data.inputs,
-            g["outputs"]: data.outputs,
-            g["controls"]: data.controls,
-            g["lengths"]: data.lengths,
+            g.inputs: data.inputs,
+            g.outputs: data.outputs,
+            g.controls: data.controls,
+            g.lengths: data.lengths,
         }
         for _ in range(warmup):
-            sess.run(g["train_op"], feed)
+            sess.run(g.train_op, feed)
         times = []
         for _ in range(steps):
             t0 = time.perf_counter()
-            sess.run(g["train_op"], feed)
+            sess.run(g.train_op, feed)
             times.append(time.perf_counter() - t0)
     median = float(np.median(times))
     return {
@@ -126,13 +126,13 @@ def _count_flops(tf: Any, graph: Any, g: dict[str, Any], data: Any) -> float | N
     with tf.Session(graph=graph) as sess:
         sess.run(tf.global_variables_initializer())
         feed = {
-            g["inputs"]: data.inputs,
-            g["outputs"]: data.outputs,
-            g["controls"]: data.controls,
-            g["lengths"]: data.lengths,
+            g.inputs: data.inputs,
+            g.outputs: data.outputs,
+            g.controls: data.controls,
+            g.lengths: data.lengths,
         }
         sess.run(
-            g["train_op"],
+            g.train_op,
             feed,
             options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE),
             run_metadata=run_meta,

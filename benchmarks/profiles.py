@@ -67,19 +67,18 @@ def load_profile(
 ) -> BenchProfile:
     """The profile in ``path``, or the default models (random weights where missing)."""
     if path is not None:
-        from bridge.osc.app import ServeConfig
-        from bridge.osc.app import load_profile as load_serve_profile
+        from bridge.profile import load_profile as load_serve_profile
 
-        p = load_serve_profile(ServeConfig(profile=path))
+        p = load_serve_profile(path)
         wanted = {r: m for r, m in p.roles.items() if roles is None or r in roles}
         return BenchProfile(
             wanted,
             {m: p.checkpoints[m] for m in wanted.values() if m in p.checkpoints},
             {m: f"profile {path}" for m in wanted.values()},
         )
-    from bridge.engine.checkpoint import make_random_checkpoint
     from bridge.engine.registry import get_spec
     from bridge.errors import BridgeError
+    from bridge.testing import make_random_checkpoint
     from bridge.zoo import resolve_model
 
     profile = BenchProfile({}, {})

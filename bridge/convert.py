@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 QPM = 120.0
+BASS_PROGRAMS = range(32, 40)  # General MIDI's basses (programs 33-40, counted from 1)
 SECONDS_PER_BEAT = 60.0 / QPM
 STEPS_PER_QUARTER = 4
 # note_seq's standard resolution; only metadata for a NoteSequence.

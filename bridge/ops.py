@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from bridge.clips import Track
-from bridge.errors import InvalidRequestError
+from bridge.errors import InvalidRequestError, UnsupportedClipError
 from bridge.limits import (
     MAX_BARS,
     MAX_COUNT,
@@ -27,7 +27,9 @@ from bridge.limits import (
 )
 
 if TYPE_CHECKING:  # the engine imports TensorFlow; callers bring their own
-    from bridge.engine import Engine, Generation
+    from pathlib import Path
+
+    from bridge.engine import Engine, Generation, ModelSpec
 
 __all__ = [
     "OPERATIONS",
@@ -35,9 +37,13 @@ __all__ = [
     "Operation",
     "Param",
     "ParamTypeError",
+    "batch_key",
     "canonical_op",
     "get_operation",
+    "operations",
+    "pick_track",
     "run_operation",
+    "run_sample_batch",
 ]
 
 Value = int | float | str
@@ -59,8 +65,9 @@ class Param:
     choices: tuple[str, ...] = ()
     # The value that means "let the engine choose" (seed -1: draw one; bars 0: the window).
     unset: int | None = None
+    unset_means: str = ""
     field: str | None = None  # the engine keyword and OpOptions field, where it differs
-    help: str = ""
+    help: str = ""  # what it is, for a musician
 
     @property
     def key(self) -> str:
@@ -74,7 +81,7 @@ class Param:
         if self.choices:
             return " or ".join(self.choices)
         text = f"{_num(self.low)}..{_num(self.high)}"
-        return f"{text} ({self.unset}: {self.help})" if self.unset is not None else text
+        return f"{text} ({self.unset}: {self.unset_means})" if self.unset is not None else text
 
     def coerce(self, value: object) -> Value:
         """``value`` as this parameter's type; :class:`ParamTypeError` if it is not one.
@@ -109,7 +116,7 @@ class Param:
         if value == self.unset:
             return value
         if not self.low <= value <= self.high:
-            also = f" (or {self.unset}: {self.help})" if self.unset is not None else ""
+            also = f" (or {self.unset}: {self.unset_means})" if self.unset is not None else ""
             raise InvalidRequestError(
                 f"{self.name} must be {_num(self.low)} to {_num(self.high)}{also}, got {value}"
             )
@@ -119,21 +126,77 @@ class Param:
         """What the engine gets: None for the "let the engine choose" value."""
         return None if self.unset is not None and value == self.unset else value
 
+    def parse_text(self, text: str) -> Value:
+        """A value typed on a command line, checked; ValueError says what is wrong."""
+        try:
+            if self.kind is str:
+                raw: object = text
+            elif self.kind is float or "." in text:
+                raw = float(text)
+            else:
+                raw = int(text)
+        except ValueError:
+            what = "a whole number" if self.kind is int else "a number"
+            raise ValueError(f"{self.name} must be {what}, got {text!r}") from None
+        try:
+            return self.check(self.coerce(raw))
+        except (ParamTypeError, InvalidRequestError) as exc:
+            raise ValueError(str(exc)) from None
+
+    def describe(self, *, default: bool = True) -> str:
+        """Help text: what it is, its range and (with ``default``) its default."""
+        parts = [self.help] if self.help else []
+        parts.append(self.range_text())
+        if default and self.default is not None:
+            shown = self.unset_means if self.default == self.unset else self.default
+            parts.append(f"default: {shown}")
+        return "; ".join(parts)
+
 
 def _num(v: float | None) -> str:
     return "-" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
 
 
-def _count(default: int) -> Param:
-    return Param("count", int, default, 1, MAX_COUNT, field="n", help="outputs")
+def _count(default: int, what: str) -> Param:
+    return Param("count", int, default, 1, MAX_COUNT, field="n", help=f"how many {what}")
 
 
 def _temperature(default: float) -> Param:
-    return Param("temperature", float, default, MIN_TEMPERATURE, MAX_TEMPERATURE)
+    return Param(
+        "temperature",
+        float,
+        default,
+        MIN_TEMPERATURE,
+        MAX_TEMPERATURE,
+        help="sampling temperature: higher is wilder",
+    )
 
 
-SIMILARITY = Param("similarity", float, 0.8, 0.0, 1.0, help="1: the input itself")
-SEED = Param("seed", int, -1, 0, MAX_SEED, unset=-1, help="the server draws one")
+SIMILARITY = Param(
+    "similarity", float, 0.8, 0.0, 1.0, help="how close to the input: 1 stays close, 0 is free"
+)
+SEED = Param(
+    "seed",
+    int,
+    -1,
+    0,
+    MAX_SEED,
+    unset=-1,
+    unset_means="the server draws one",
+    help="random seed: the same seed and input give the same result",
+)
+
+
+# Where an operation can be asked for.
+OSC, GENERATE, WATCH, LIVE = "osc", "generate", "watch", "live"
+EVERYWHERE = frozenset({OSC, GENERATE, WATCH, LIVE})
+CORNERS = (
+    ("TL.mid", "top-left corner"),
+    ("TR.mid", "top-right corner"),
+    ("BL.mid", "bottom-left corner"),
+    ("BR.mid", "bottom-right corner"),
+)
+ONE_FILE = (("INPUT.mid", "MIDI file to read"),)
 
 
 @dataclass(frozen=True)
@@ -145,7 +208,11 @@ class Operation:
     clips: tuple[int, int | None]  # fewest, most input clips (None: the model says)
     params: tuple[Param, ...]
     summary: str
-    slots: str  # which clip slots it reads, for the docs
+    slots: str  # which OSC clip slots it reads, for the docs
+    # The MIDI files one input is (generate's positionals, a watcher's group);
+    # multitrack takes one file and all its tracks.
+    files: tuple[tuple[str, str], ...] = ()
+    modes: frozenset[str] = EVERYWHERE
 
     @property
     def required(self) -> tuple[Param, ...]:
@@ -172,21 +239,35 @@ class Operation:
             wanted = str(fewest) if fewest == most else f"{fewest} to {most}"
             raise InvalidRequestError(f"{self.name} takes {wanted} clip(s), got {count}")
 
+    def given(self, values: Mapping[str, object]) -> dict[str, object]:
+        """This operation's parameters among ``values`` (by name), those that are set."""
+        return {p.name: values[p.name] for p in self.params if values.get(p.name) is not None}
+
     def options(self, values: Mapping[str, object], *, is_drum: bool | None = None) -> OpOptions:
         """Checked engine options from ``values`` by parameter name (missing: default).
 
         Raises :class:`ParamTypeError` for a wrong type and
         :class:`InvalidRequestError` for a value out of range or a missing one.
         """
+        missing = [p for p in self.required if values.get(p.name, values.get(p.key)) is None]
+        if missing:
+            ranges = "; ".join(f"{p.name} {p.range_text()}" for p in missing)
+            names = " and ".join(p.name for p in missing)
+            raise InvalidRequestError(f"{self.name} needs {names} ({ranges})")
         out: dict[str, Any] = {}
         for p in self.params:
             raw = values.get(p.name, values.get(p.key))
             if raw is None:
-                if p.required:
-                    raise InvalidRequestError(f"{self.name} needs {p.name} ({p.range_text()})")
                 raw = p.default
             out[p.key] = p.engine_value(p.check(p.coerce(raw)))
         return OpOptions(**out, is_drum=is_drum)
+
+    def check(self, values: Mapping[str, object]) -> None:
+        """Refuse ``values`` now, with the message a run would give (InvalidRequestError)."""
+        try:
+            self.options(values)
+        except ParamTypeError as exc:
+            raise InvalidRequestError(str(exc)) from None
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -197,21 +278,32 @@ OPERATIONS: dict[str, Operation] = {
             "sample",
             (0, 0),
             (
-                _count(1),
+                _count(1, "clips"),
                 _temperature(1.0),
-                Param("bars", int, 0, 1, MAX_BARS, unset=0, help="the model's window"),
+                Param(
+                    "bars",
+                    int,
+                    0,
+                    1,
+                    MAX_BARS,
+                    unset=0,
+                    unset_means="the model's window",
+                    help="bars per clip",
+                ),
                 SEED,
             ),
-            "new clips from the model's latent prior",
+            "new clips from random points",
             "none",
+            modes=frozenset({OSC, GENERATE}),
         ),
         Operation(
             "variations",
             "variations",
             (1, 1),
-            (_count(4), SIMILARITY, _temperature(0.5), SEED),
-            "clips like the input, closer at higher similarity",
+            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED),
+            "variations of one clip",
             "slot 0",
+            ONE_FILE,
         ),
         Operation(
             "interpolate",
@@ -221,55 +313,75 @@ OPERATIONS: dict[str, Operation] = {
                 Param("steps", int, 5, 2, MAX_COUNT, help="clips from A to B, both included"),
                 _temperature(0.5),
                 SEED,
-                Param("method", str, "slerp", choices=("slerp", "linear")),
+                Param(
+                    "method",
+                    str,
+                    "slerp",
+                    choices=("slerp", "linear"),
+                    help="path through the latent space",
+                ),
             ),
-            "a path from clip A to clip B",
+            "clips morphing from A to B",
             "0, 1",
+            (("A.mid", "where to start"), ("B.mid", "where to end")),
         ),
         Operation(
             "blend",
             "blend",
             (4, 4),
             (
-                Param("x", float, None, 0.0, 1.0, help="left to right"),
-                Param("y", float, None, 0.0, 1.0, help="top to bottom"),
+                Param("x", float, None, 0.0, 1.0, help="0 (left) .. 1 (right)"),
+                Param("y", float, None, 0.0, 1.0, help="0 (top) .. 1 (bottom)"),
                 _temperature(0.5),
                 SEED,
             ),
             "one point between four corner clips",
             "0..3",
+            CORNERS,
         ),
         Operation(
             "grid",
             "blend_grid",
             (4, 4),
             (
-                Param("cols", int, 5, 2, MAX_GRID),
-                Param("rows", int, 5, 2, MAX_GRID),
+                Param("cols", int, 5, 2, MAX_GRID, help="columns"),
+                Param("rows", int, 5, 2, MAX_GRID, help="rows"),
                 _temperature(0.5),
                 SEED,
             ),
-            "a grid of blends between four corner clips, row by row",
+            "a grid of blends between four corner clips",
             "0..3",
+            CORNERS,
+            modes=frozenset({OSC, GENERATE}),
         ),
         Operation(
             "humanize",
             "humanize",
             (1, 1),
             (_temperature(0.3), SEED),
-            "the clip played with a drummer's timing and dynamics",
+            "velocities and microtiming (groove models)",
             "slot 0",
+            ONE_FILE,
         ),
         Operation(
             "multitrack",
             "multitrack",
             (0, None),
-            (_count(4), SIMILARITY, _temperature(0.5), SEED),
-            "variations of an arrangement (no clips: new ones)",
+            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED),
+            "variations of all tracks together",
             "0..n-1",
+            ONE_FILE,
+            modes=frozenset({OSC, GENERATE, LIVE}),
         ),
     )
 }
+
+
+def operations(mode: str) -> dict[str, Operation]:
+    """The operations that can be asked for in ``mode`` (osc, generate, watch, live)."""
+    return {name: op for name, op in OPERATIONS.items() if mode in op.modes}
+
+
 _ALIASES = {"blend_grid": "grid"}
 
 
@@ -316,6 +428,60 @@ class OpOptions:
     def given(self, *names: str) -> dict[str, Any]:
         every = asdict(self)
         return {name: every[name] for name in names if every[name] is not None}
+
+
+def pick_track(path: Path, tracks: Sequence[Track], spec: ModelSpec, number: int | None) -> Track:
+    """The track of a file that a single-track model takes: ``number`` (from 1) if given,
+    else the first drum track for drum models and the first other track for melody."""
+    from bridge.engine import Role
+
+    if number is not None:
+        if not 1 <= number <= len(tracks):
+            raise InvalidRequestError(
+                f"--track {number}: {path} has {len(tracks)} track(s) with notes, "
+                f"so --track must be 1..{len(tracks)}"
+            )
+        return tracks[number - 1]
+    if spec.role in (Role.DRUMS, Role.GROOVE):
+        wanted, kind = [t for t in tracks if t.is_drum], "drum"
+    elif spec.role is Role.MELODY:
+        wanted, kind = [t for t in tracks if not t.is_drum], "non-drum"
+    else:  # multi-track models reject single-track operations with their own message
+        wanted, kind = list(tracks), "any"
+    if not wanted:
+        raise UnsupportedClipError(
+            f"{path} has no {kind} track for {spec.role.value} model {spec.name!r}; "
+            f"choose one of its {len(tracks)} track(s) with --track N"
+        )
+    return wanted[0]
+
+
+def batch_key(op: str, options: Mapping[str, object]) -> tuple[object, ...] | None:
+    """Requests with equal keys may run as one engine call; None runs alone.
+
+    Only unseeded samples share a run: a request with a seed must repeat
+    exactly, which a batch (one seed for all) would not give it.
+    """
+    if op != "sample" or options.get("seed") is not None:
+        return None
+    return (op, options["temperature"], options["bars"])
+
+
+def run_sample_batch(
+    engine: Engine, model: str, options: Sequence[Mapping[str, Any]]
+) -> list[Generation]:
+    """One engine run for several unseeded sample requests (same key), split back."""
+    from bridge.engine import Generation
+
+    counts = [int(o["n"]) for o in options]
+    first = options[0]
+    gen = engine.sample(model, sum(counts), temperature=first["temperature"], bars=first["bars"])
+    out, i = [], 0
+    for n in counts:
+        part = gen.outputs[i : i + n]
+        out.append(Generation(gen.model, gen.operation, gen.seed, part, gen.seconds, gen.params))
+        i += n
+    return out
 
 
 def run_operation(

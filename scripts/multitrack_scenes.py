@@ -17,7 +17,7 @@ from pathlib import Path
 from bridge.clips import Track
 from bridge.convert import read_midi
 from bridge.engine import Engine
-from bridge.train.rundir import resolve_model_ref
+from bridge.profile import resolve_model_ref
 
 
 def playing(tracks: list[Track], bar: int) -> int:

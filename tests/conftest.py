@@ -41,8 +41,8 @@ TINY_MODELS = (
 
 @pytest.fixture(scope="session")
 def tiny_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    from bridge.engine.checkpoint import make_random_checkpoint
     from bridge.engine.registry import get_spec
+    from bridge.testing import make_random_checkpoint
 
     root = tmp_path_factory.mktemp("ckpt")
     return {

@@ -12,10 +12,10 @@ import pytest
 
 from bridge.engine import REGISTRY, Engine
 from bridge.engine.adapters import Adapter
-from bridge.engine.checkpoint import make_random_checkpoint
 from bridge.engine.registry import Role
 from bridge.errors import InvalidRequestError
-from tests.test_roundtrip import _input_tracks
+from bridge.testing import make_random_checkpoint
+from tests.factories import model_inputs
 
 MAGENTA = [s for s in REGISTRY if not s.name.startswith("lb-")]
 
@@ -27,7 +27,7 @@ def test_config_runs_its_operations(spec, tmp_path: Path) -> None:  # type: igno
     # Two refinement steps for every model, also those refined only on request.
     engine = Engine(device="cpu", batch_size=2, checkpoints={spec.name: str(ckpt)}, refine_steps=2)
     try:
-        tracks = _input_tracks(Adapter(spec))
+        tracks = model_inputs(Adapter(spec))
         if spec.role.is_multitrack:
             gen = engine.multitrack(spec.name, tracks, 2, seed=1)
             assert all(len(out) == len(tracks) for out in gen.outputs)

@@ -40,8 +40,8 @@ def test_bundled_samples_come_from_the_fitted_prior_and_sound_like_the_data() ->
     octave (held-out tunes span 12.6 semitones; draws from N(0, I) span 35)
     and band bars that nearly all carry three instruments, most with a bass
     (held-out bars: 100% and 85%; from N(0, I): 91% and 59%)."""
+    from bridge.convert import BASS_PROGRAMS
     from bridge.engine import Engine
-    from bridge.engine.adapters import BASS_PROGRAMS
     from bridge.zoo import resolve_model
 
     melody, melody_path = resolve_model("lb-melody")

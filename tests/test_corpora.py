@@ -20,7 +20,7 @@ import pytest
 
 from bridge.clips import FOUR_FOUR
 from bridge.convert import clip_to_sequence, read_midi, tracks_to_sequence
-from bridge.train.corpora import (
+from scripts.corpora import (
     FOLK_COLLECTIONS,
     MMA_LIBRARY,
     PROGRESSIONS,
@@ -420,7 +420,7 @@ def test_verify_styles_and_bad_grooves(tmp_path: Path) -> None:
     bad = GrooveSpec(0, "swing", "swing", "NoSuchGroove", 120, "C", "x", 1, (("C",),), 1)
     src = tmp_path / "bad.mma"
     src.write_text(mma_source(bad))
-    from bridge.train.corpora import render_groove
+    from scripts.corpora import render_groove
 
     with pytest.raises(CorpusError, match="mma failed"):
         render_groove(src, tmp_path / "bad.mid", mma="mma")

@@ -52,9 +52,9 @@ def bundled(
 
 
 def test_serve_with_no_flags_takes_the_bundled_models_that_are_here(bundled: Path) -> None:
-    from bridge.osc.app import ServeConfig, load_profile
+    from bridge.profile import load_profile
 
-    profile = load_profile(ServeConfig())
+    profile = load_profile()
     assert profile.roles == {"drums": "lb-drums"}  # lb-melody is not trained: left out
     assert Path(profile.checkpoints["lb-drums"]) == (bundled / "lb-drums").resolve()
 

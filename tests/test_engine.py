@@ -11,13 +11,14 @@ import pytest
 from bridge.argtypes import REFINE_STEPS
 from bridge.clips import Clip, Note, TimeSignature, Track
 from bridge.engine import Engine, get_spec, latent
-from bridge.engine.checkpoint import make_random_checkpoint, resolve_checkpoint
+from bridge.engine.checkpoint import resolve_checkpoint
 from bridge.errors import (
     CheckpointError,
     InvalidRequestError,
     UnknownModelError,
     UnsupportedClipError,
 )
+from bridge.testing import make_random_checkpoint
 
 DRUMS, MEL, GROOVE, MULTI = (
     "lb-drums_2bar_tiny",
@@ -335,7 +336,7 @@ def test_every_bar_of_a_scene_encodes_even_where_training_would_skip_it() -> Non
 
 def _windows_of(engine: Engine, name: str, clip_tracks: list[Track]) -> list[object]:
     adapter = engine.adapter(name)
-    return [adapter.encode_window(w) for w in engine._windows(adapter, clip_tracks, "clip")]
+    return [adapter.encode_window(w) for w in engine.pipeline.windows(adapter, clip_tracks, "clip")]
 
 
 @pytest.fixture(scope="module")
@@ -395,8 +396,8 @@ def test_engine_refines_clips_except_for_humanizing(
         assert not engine.model(MULTI).can_refine and engine.model(DRUMS).can_refine
         clip = beat(2)
         windows = [[Track(clip, True, 0)]]
-        refined, _ = engine._encode(engine.adapter(DRUMS), engine.model(DRUMS), windows, 5)
-        guessed, _ = plain._encode(plain.adapter(DRUMS), plain.model(DRUMS), windows, 5)
+        refined, _ = engine.pipeline.encode(engine.adapter(DRUMS), engine.model(DRUMS), windows, 5)
+        guessed, _ = plain.pipeline.encode(plain.adapter(DRUMS), plain.model(DRUMS), windows, 5)
         assert not np.allclose(refined, guessed)
         # Humanizing must not pull the playing back onto the quantized input.
         for model in (GROOVE, HITS):
@@ -454,11 +455,11 @@ def test_a_clip_sent_again_is_not_encoded_again_and_gives_the_same_music(
         assert encoded == [1]  # only the new clip, once
         corners = [two_bars, other, two_bars, other]
         assert blended.clips == fresh.blend(DRUMS, corners, 0.3, 0.6, seed=4).clips
-        assert len(cached._latents[loaded]) == 2
+        assert len(cached.pipeline._latents[loaded]) == 2
         # Bounded: the oldest windows are forgotten first.
         for k in range(4):
             cached.variations(DRUMS, Clip((Note(36, k * 0.25, 0.25, 100),), 8.0), 1, seed=0)
-        assert len(cached._latents[loaded]) == 3
+        assert len(cached.pipeline._latents[loaded]) == 3
         encoded.clear()
         cached.variations(DRUMS, two_bars, 1, seed=0)
         assert encoded == [1]

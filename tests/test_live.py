@@ -19,12 +19,13 @@ from rich.console import Console
 from bridge.clips import Clip, Note
 from bridge.errors import InvalidRequestError
 from bridge.live.liveset import NOTES_PER_ADD, LiveSet, SlotRef, notes_from_args
-from bridge.live.operations import LiveRequest, Models, run_live
+from bridge.live.operations import LiveRequest, run_live
 from bridge.live.transport import AbletonOSC, LiveError, LiveTimeoutError, encode
+from bridge.profile import Profile
 from tests.fake_abletonosc import MACOS_MAX_DATAGRAM, FakeAbletonOSC, FakeClip, FakeTrack
 
 DRUM_PITCHES = (36, 38, 42, 46, 45, 48, 50, 49, 51)
-MODELS = Models(
+MODELS = Profile(
     {
         "drums": "lb-drums_2bar_tiny",
         "melody": "lb-mel_2bar_tiny",
@@ -108,25 +109,25 @@ def test_one_add_notes_message_fits_the_macos_datagram_limit() -> None:
 
 
 def test_models_follow_the_track_and_the_operation() -> None:
-    assert MODELS.for_op("variations", drum_track=True) == "lb-drums_2bar_tiny"
-    assert MODELS.for_op("variations", drum_track=False) == "lb-mel_2bar_tiny"
-    assert MODELS.for_op("humanize", drum_track=True) == "lb-groove_2bar_tiny"
-    assert MODELS.for_op("multitrack", drum_track=False) == "lb-multitrack_1bar_tiny"
-    only = Models({"drums": "lb-drums_2bar_tiny"})
-    assert only.for_op("interpolate", drum_track=False) == "lb-drums_2bar_tiny"
+    assert MODELS.model_for("variations", drum_track=True) == "lb-drums_2bar_tiny"
+    assert MODELS.model_for("variations", drum_track=False) == "lb-mel_2bar_tiny"
+    assert MODELS.model_for("humanize", drum_track=True) == "lb-groove_2bar_tiny"
+    assert MODELS.model_for("multitrack", drum_track=False) == "lb-multitrack_1bar_tiny"
+    only = Profile({"drums": "lb-drums_2bar_tiny"})
+    assert only.model_for("interpolate", drum_track=False) == "lb-drums_2bar_tiny"
     with pytest.raises(InvalidRequestError, match="groove=NAME"):
-        only.for_op("humanize", drum_track=True)
+        only.model_for("humanize", drum_track=True)
 
 
 def test_cli_parses_live_operations() -> None:
     from bridge.cli import build_parser
-    from bridge.live.command import request_from_args
+    from bridge.cli.live import request_from_args
 
     argv = ["live", "variations", "--model", "lb-drums_2bar_tiny", "--track", "2", "--clip", "3"]
     argv += ["--count", "3", "--into", "5", "--port", "11000", "--timeout", "0.5"]
     args = build_parser().parse_args(argv)
     request = request_from_args(args)
-    assert (request.op, request.track, request.clip, request.count, request.into) == (
+    assert (request.op, request.track, request.clip, request.params["count"], request.into) == (
         "variations",
         2,
         3,
@@ -171,7 +172,11 @@ def test_variations_of_a_dense_clip_land_in_the_next_empty_slots(engine: Any) ->
         lines: list[str] = []
         started = time.monotonic()
         result = run_live(
-            LiveRequest("variations", count=4, seed=7), live, engine, MODELS, lines.append
+            LiveRequest("variations", params={"count": 4, "seed": 7}),
+            live,
+            engine,
+            MODELS,
+            lines.append,
         )
         seconds = time.monotonic() - started
         source = live.read_clip(live.clip_info(SlotRef(1, 0)))
@@ -215,7 +220,7 @@ def test_occupied_target_is_a_clear_error_and_nothing_is_written(engine: Any) ->
     with fake_live(tracks) as (fake, live):
         with pytest.raises(LiveError, match=r"track 1, slot 3 already holds a clip"):
             run_live(
-                LiveRequest("variations", track=1, clip=1, into=3, count=2, seed=1),
+                LiveRequest("variations", track=1, clip=1, into=3, params={"count": 2, "seed": 1}),
                 live,
                 engine,
                 MODELS,
@@ -284,7 +289,7 @@ def test_watch_runs_operations_on_the_selected_clip(engine: Any) -> None:
             live,
             engine,
             MODELS,
-            LiveRequest("variations", seed=3),
+            LiveRequest("variations", params={"seed": 3}),
             console=Console(file=out, width=120),
             ask=lambda prompt: next(answers),
         )
@@ -304,7 +309,11 @@ def test_multitrack_and_interpolate_write_rows_and_slots(engine: Any) -> None:
     ]
     with fake_live(tracks, selected=(0, 0)) as (fake, live):
         scene = run_live(
-            LiveRequest("multitrack", count=2, seed=5), live, engine, MODELS, lambda _: None
+            LiveRequest("multitrack", params={"count": 2, "seed": 5}),
+            live,
+            engine,
+            MODELS,
+            lambda _: None,
         )
         # Row 2 is taken on the drum track: both results go below it, one row each.
         assert sorted(w.ref for w in scene.written) == [
@@ -315,7 +324,7 @@ def test_multitrack_and_interpolate_write_rows_and_slots(engine: Any) -> None:
         ]
         assert fake.clip(2, 2) is None  # a track without a clip in the scene is left alone
         morph = run_live(
-            LiveRequest("interpolate", track=1, clip=1, to_clip=2, steps=3, seed=5),
+            LiveRequest("interpolate", track=1, clip=1, to_clip=2, params={"steps": 3, "seed": 5}),
             live,
             engine,
             MODELS,
@@ -329,12 +338,12 @@ def test_multitrack_and_interpolate_write_rows_and_slots(engine: Any) -> None:
 def test_model_setup_takes_models_by_role_and_checks_checkpoints(
     tiny_checkpoints: dict[str, str], tmp_path: Any
 ) -> None:
-    from bridge.live.command import model_setup
+    from bridge.live.session import model_setup
 
     drums = tiny_checkpoints["lb-drums_2bar_tiny"]
     one = model_setup(["lb-drums_2bar_tiny"], [drums])
-    assert dict(one.models.roles) == {"drums": "lb-drums_2bar_tiny"}
-    assert set(one.checkpoints) == {"lb-drums_2bar_tiny"}
+    assert dict(one.profile.roles) == {"drums": "lb-drums_2bar_tiny"}
+    assert set(one.profile.checkpoints) == {"lb-drums_2bar_tiny"}
     two = model_setup(
         ["lb-drums_2bar_tiny", "groove=lb-groove_2bar_tiny"],
         [
@@ -342,7 +351,7 @@ def test_model_setup_takes_models_by_role_and_checks_checkpoints(
             f"lb-groove_2bar_tiny={tiny_checkpoints['lb-groove_2bar_tiny']}",
         ],
     )
-    assert two.models.for_op("humanize", drum_track=True) == "lb-groove_2bar_tiny"
+    assert two.profile.model_for("humanize", drum_track=True) == "lb-groove_2bar_tiny"
     with pytest.raises(InvalidRequestError, match="NAME=PATH"):
         model_setup(["lb-drums_2bar_tiny", "lb-mel_2bar_tiny"], [drums])
     with pytest.raises(InvalidRequestError, match="has no checkpoint"):

@@ -27,6 +27,9 @@ from bridge.osc import Profile, Server
 REPO = Path(__file__).resolve().parent.parent
 M4L = REPO / "max_for_live"
 NODE = shutil.which("node")
+# CI installs Node.js and sets LB_REQUIRE_NODE=1: there a missing node fails, never skips.
+if NODE is None and os.environ.get("LB_REQUIRE_NODE") == "1":
+    raise RuntimeError("LB_REQUIRE_NODE=1 but node is not on the PATH")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 ROLES = {

@@ -12,38 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pythonosc.osc_packet import OscPacket
 
 from bridge.clips import Clip, Note, Track
 from bridge.engine import Engine
 from bridge.osc import Profile, Server
-from bridge.osc.protocol import MAX_NOTES_PER_CLIP, NOTES_PER_PACKET, Outgoing, build, note_args
-from tests import osc_raw
-
-CLIENT = ("127.0.0.1", 50000)
-PORT = 50001  # the reply port the fake client names
-
-
-class Collector:
-    def __init__(self) -> None:
-        self.items: list[Outgoing] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, messages: list[Outgoing]) -> None:
-        with self.cond:
-            self.items.extend(messages)
-            self.cond.notify_all()
-
-    def wait_for(self, rid: int, names: tuple[str, ...], timeout: float = 60.0) -> list[Outgoing]:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                mine = [m for m in self.items if m.args and m.args[0] == rid]
-                if any(m.address.rsplit("/lb/", 1)[-1] in names for m in mine):
-                    return mine
-                left = deadline - time.monotonic()
-                assert left > 0, f"no {names} for request {rid}; got {[m.address for m in mine]}"
-                self.cond.wait(left)
+from bridge.osc.protocol import MAX_NOTES_PER_CLIP, NOTES_PER_PACKET, note_args
+from tests.factories import (
+    CLIENT,
+    PORT,
+    Collector,
+    error_code,
+    names,
+    send,
+    upload,
+)
+from tests.factories import osc_beat as beat
 
 
 @pytest.fixture
@@ -60,62 +43,6 @@ def server(engine: Engine, tiny_checkpoints: dict[str, str]) -> Iterator[tuple[S
     srv.send = collect  # type: ignore[method-assign]
     yield srv, collect
     srv.stop()
-
-
-def send(srv: Server, address: str, *args: Any) -> list[Outgoing]:
-    return srv.handle(build(address, args), CLIENT)
-
-
-def beat() -> Clip:
-    notes = [Note(36, 0, 0.25), Note(38, 1, 0.25), Note(42, 0.5, 0.25, probability=0.5)]
-    return Clip([*notes, Note(36, 4, 0.25), Note(38, 5, 0.25)], 8.0, name="beat")
-
-
-def upload(
-    srv: Server,
-    rid: int,
-    slot: int,
-    track: Track,
-    *,
-    skip: int | None = None,
-    dup: int | None = None,
-) -> list[Outgoing]:
-    clip = track.clip
-    out = send(
-        srv,
-        "/lb/clip/begin",
-        PORT,
-        rid,
-        slot,
-        clip.length,
-        4,
-        4,
-        len(clip.notes),
-        int(track.is_drum),
-        track.program,
-        clip.name,
-    )
-    parts = [
-        clip.notes[i : i + NOTES_PER_PACKET] for i in range(0, len(clip.notes), NOTES_PER_PACKET)
-    ]
-    for p, part in enumerate(parts):
-        if p == skip:
-            continue
-        out += send(srv, "/lb/clip/notes", PORT, rid, slot, p, *note_args(part))
-        if p == dup:
-            out += send(srv, "/lb/clip/notes", PORT, rid, slot, p, *note_args(part))
-    out += send(srv, "/lb/clip/end", PORT, rid, slot, len(parts))
-    return out
-
-
-def names(messages: list[Outgoing]) -> list[str]:
-    return [m.address.removeprefix("/lb/") for m in messages]
-
-
-def error_code(messages: list[Outgoing]) -> str:
-    errors = [m for m in messages if m.address == "/lb/error"]
-    assert errors, names(messages)
-    return str(errors[0].args[1])
 
 
 def test_ping_status_models(server: tuple[Server, Collector]) -> None:
@@ -321,181 +248,3 @@ def test_model_rows_and_live_view_say_which_prior_a_loaded_model_samples_from(
     finally:
         srv.stop()
         eng.close()
-
-
-# --- issue 19: what a client written from docs/protocol.md met ------------------------
-
-
-def raw(srv: Server, address: str, *args: tuple[str, Any]) -> list[Outgoing]:
-    return srv.handle(osc_raw.message(address, *args), CLIENT)
-
-
-def test_a_64_bit_request_id_is_refused_and_echoed_and_the_server_serves_on(
-    server: tuple[Server, Collector],
-) -> None:
-    srv, _ = server
-    (err,) = raw(srv, "/lb/ping", ("i", PORT), ("h", 1099511627776))
-    assert err.address == "/lb/error" and err.args[:2] == (1099511627776, "bad_request")
-    # The echo really goes out as an int64: python-osc reads it back whole.
-    (parsed,) = OscPacket(err.dgram()).messages
-    assert parsed.message.params[0] == 1099511627776
-    # An h id that fits an int32 is just an int id.
-    assert names(raw(srv, "/lb/ping", ("i", PORT), ("h", 12))) == ["pong"]
-    (too_long,) = send(srv, "/lb/ping", PORT, "x" * 300)
-    assert too_long.args[1] == "bad_request"
-    assert names(send(srv, "/lb/ping", PORT, 1)) == ["pong"]
-
-
-def test_replies_are_built_whatever_a_request_carried() -> None:
-    # Every value a reply may echo: none may raise, every one parses back.
-    values = [2**31, -(2**31) - 1, 2**63 - 1, 2**70, 1e39, -1e300, float("nan"), b"\x00", None]
-    values += ["caf\udce9", ("tuple", 1), True]
-    dgram = build("/lb/error", values)
-    (parsed,) = OscPacket(dgram).messages
-    assert len(parsed.message.params) == len(values)
-    assert parsed.message.params[:5] == [2**31, -(2**31) - 1, 2**63 - 1, str(2**70), 1e39]
-
-
-@pytest.mark.parametrize(
-    "seed",
-    [("f", 3000000000.0), ("d", 3000000000.0), ("h", 2**31), ("h", 2**40), ("i", -2)],
-)
-def test_a_seed_out_of_range_is_refused_before_it_is_queued(
-    server: tuple[Server, Collector], seed: tuple[str, Any]
-) -> None:
-    srv, collect = server
-    upload(srv, 80, 0, Track(beat(), True, 0))
-    replies = raw(
-        srv,
-        "/lb/op/variations",
-        ("i", PORT),
-        ("i", 80),
-        ("s", "drums"),
-        ("i", 1),
-        ("f", 0.8),
-        ("f", 0.5),
-        seed,
-    )
-    assert names(replies) == ["error"] and replies[0].args[1] == "invalid_request"
-    assert "2147483647" in replies[0].args[2]
-    # The model's worker is alive: the largest seed runs and comes back whole.
-    upload(srv, 81, 0, Track(beat(), True, 0))
-    assert names(send(srv, "/lb/op/variations", PORT, 81, "drums", 1, 0.8, 0.5, 2**31 - 1)) == [
-        "accepted"
-    ]
-    done = collect.wait_for(81, ("done", "error"))[-1]
-    assert done.address == "/lb/done" and done.args[3] == 2**31 - 1
-
-
-def test_whole_floats_and_int64s_are_ints_everywhere(server: tuple[Server, Collector]) -> None:
-    srv, collect = server
-    (pong,) = raw(srv, "/lb/ping", ("f", 9201.0), ("i", 1))
-    assert (pong.address, pong.port) == ("/lb/pong", 9201)
-    assert raw(srv, "/lb/ping", ("d", 9202.0), ("i", 1))[0].port == 9202
-    assert raw(srv, "/lb/ping", ("h", 9203), ("i", 1))[0].port == 9203
-    assert raw(srv, "/lb/ping", ("f", 9201.5), ("i", 1)) == []  # no whole port: nobody to tell
-    replies = raw(
-        srv,
-        "/lb/op/sample",
-        ("f", float(PORT)),
-        ("i", 82),
-        ("s", "drums"),
-        ("d", 2.0),
-        ("f", 1.0),
-        ("h", 0),
-        ("f", 5.0),
-    )
-    assert names(replies) == ["accepted"]
-    done = collect.wait_for(82, ("done", "error"))[-1]
-    assert done.address == "/lb/done" and done.args[1] == 2 and done.args[3] == 5
-
-
-def test_refused_operations_get_one_error_and_no_accepted(
-    server: tuple[Server, Collector],
-) -> None:
-    srv, _ = server
-    refused = {
-        "unknown_model": send(srv, "/lb/op/sample", PORT, 90, "nobody"),
-        "bad_chunks": send(srv, "/lb/op/humanize", PORT, 91, "groove"),
-        "bad_request": send(srv, "/lb/op/sample", PORT, 92, "drums", "two"),
-        "invalid_request": send(srv, "/lb/op/sample", PORT, 93, "drums", 65),
-    }
-    for code, replies in refused.items():
-        assert names(replies) == ["error"] and replies[0].args[:2] == (refused_id(replies), code)
-
-
-def refused_id(replies: list[Outgoing]) -> Any:
-    return replies[0].args[0]
-
-
-def test_grid_is_accepted_as_grid(server: tuple[Server, Collector]) -> None:
-    srv, collect = server
-    for slot in range(4):
-        upload(srv, 95, slot, Track(beat(), True, 0))
-    (accepted,) = send(srv, "/lb/op/grid", PORT, 95, "drums", 2, 2)
-    assert accepted.args[1:3] == ("grid", "lb-drums_2bar_tiny")
-    done = collect.wait_for(95, ("done", "error"))[-1]
-    assert done.address == "/lb/done" and done.args[1] == 4
-
-
-@pytest.mark.parametrize(("mute", "ok"), [(5, False), (-1, False), (0.5, False), (1.0, True)])
-def test_mute_is_0_or_1(server: tuple[Server, Collector], mute: Any, ok: bool) -> None:
-    srv, _ = server
-    send(srv, "/lb/clip/begin", PORT, 96, 0, 8.0, 4, 4, 1, 1)
-    part = send(srv, "/lb/clip/notes", PORT, 96, 0, 0, 36, 0.0, 0.25, 100.0, mute, 1.0, 0.0, 64.0)
-    end = send(srv, "/lb/clip/end", PORT, 96, 0, 1)
-    if ok:
-        assert (names(part), names(end)) == ([], ["clip/ok"])
-    else:  # one error for the transfer; its end is not answered again
-        assert (error_code(part), end) == ("invalid_note", [])
-        assert "mute must be 0 or 1" in part[0].args[2]
-
-
-def test_a_refused_transfer_gets_one_error_and_its_operation_says_why(
-    server: tuple[Server, Collector],
-) -> None:
-    srv, _ = server
-    notes = [Note(36 + i % 8, (i % 64) * 0.25, 0.25) for i in range(50_000)]
-    clip = Clip(notes, 16.0)
-    out = upload(srv, 97, 0, Track(clip, True, 0))
-    assert names(out) == ["error"] and out[0].args[1] == "too_large"
-    (op,) = send(srv, "/lb/op/variations", PORT, 97, "drums")
-    assert op.args[1] == "bad_chunks" and "refused" in op.args[2] and "8192" in op.args[2]
-    # A part sent twice: one error, the rest of that transfer is dropped quietly.
-    many = Clip([Note(36 + (i % 8), i * 0.25, 0.25) for i in range(40)], 16.0)
-    out = upload(srv, 98, 0, Track(many, True, 0), dup=0)
-    assert names(out) == ["error"] and out[0].args[1] == "bad_chunks"
-    # Another request's transfer is not touched.
-    assert names(upload(srv, 99, 0, Track(many, True, 0))) == ["clip/ok"]
-
-
-def test_the_first_request_waiting_behind_a_running_one_is_position_0(
-    server: tuple[Server, Collector], engine: Engine
-) -> None:
-    srv, collect = server
-    gate, started = threading.Event(), threading.Event()
-    real = engine.sample
-
-    def slow_sample(*a: Any, **kw: Any) -> Any:
-        started.set()
-        gate.wait(30)
-        return real(*a, **kw)
-
-    engine.sample = slow_sample  # type: ignore[method-assign]
-    try:
-        send(srv, "/lb/op/sample", PORT, 100, "drums", 1, 1.0, 0, 1)
-        assert started.wait(10)
-        first = send(srv, "/lb/op/sample", PORT, 101, "drums", 1, 1.0, 0, 2)
-        second = send(srv, "/lb/op/sample", PORT, 102, "drums", 1, 1.0, 0, 3)
-        assert first[0].args[-1] == 0 and second[0].args[-1] == 1
-    finally:
-        gate.set()
-        engine.sample = real  # type: ignore[method-assign]
-    for rid in (100, 101, 102):
-        assert collect.wait_for(rid, ("done", "error"))[-1].address == "/lb/done"
-
-
-def test_status_counts_restarts_and_internal_errors(server: tuple[Server, Collector]) -> None:
-    srv, _ = server
-    (status,) = send(srv, "/lb/status", PORT, 103)
-    assert len(status.args) == 8 and status.args[-2:] == (0, 0)

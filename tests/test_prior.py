@@ -19,7 +19,8 @@ from bridge.engine.prior import (
     prior_path,
 )
 from bridge.errors import CheckpointError, InvalidRequestError
-from tests.test_train import MODEL, make_folder
+from tests.factories import TRAIN_MODEL as MODEL
+from tests.factories import make_folder
 
 
 def correlated(n: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -121,8 +122,8 @@ def test_engine_draws_samples_and_variation_targets_from_the_fitted_prior(
     to ignore fitted priors draws from N(0, I) as before."""
     from bridge.clips import Clip, Note
     from bridge.engine import Engine
-    from bridge.engine.checkpoint import make_random_checkpoint
     from bridge.engine.registry import get_spec
+    from bridge.testing import make_random_checkpoint
 
     prefix = make_random_checkpoint(get_spec(MODEL).config, tmp_path / "ckpt", seed=3)
     point = np.linspace(-1.0, 1.0, 16)
@@ -193,7 +194,7 @@ def test_a_prior_that_cannot_be_written_leaves_no_half_file_and_training_complet
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bridge.train.loop import train
-    from tests.test_train import config
+    from tests.factories import train_config as config
 
     data, _, _ = correlated(50, 4)
     target = tmp_path / "taken"

@@ -11,45 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.clips import Clip, Note, Track
+from bridge.clips import Clip
 from bridge.engine.adapters import Adapter
 from bridge.engine.registry import REGISTRY, Role
+from tests.factories import model_inputs
 
 SPECS = list(REGISTRY)
-
-
-def _drum_clip(beats: float) -> Clip:
-    notes = []
-    for bar in range(int(beats // 4)):
-        o = bar * 4.0
-        notes += [
-            Note(36, o, 0.25),
-            Note(38, o + 1, 0.25),
-            Note(36, o + 2.5, 0.25),
-            Note(38, o + 3, 0.25),
-        ]
-        notes += [Note(42, o + k * 0.5, 0.25) for k in range(8)]
-    return Clip(notes, beats)
-
-
-def _melody_clip(beats: float, base: int = 60) -> Clip:
-    pitches = [0, 2, 4, 5, 7, 5, 4, 2]
-    notes = [Note(base + pitches[i % 8], i * 0.5, 0.5) for i in range(int(beats * 2))]
-    return Clip(notes, beats)
-
-
-def _input_tracks(adapter: Adapter) -> list[Track]:
-    beats = adapter.beats
-    if adapter.role in (Role.DRUMS, Role.GROOVE):
-        return [Track(_drum_clip(beats), True, 0)]
-    if adapter.role is Role.MELODY:
-        return [Track(_melody_clip(beats), False, 0)]
-    bass = Clip([Note(36 + (i % 4) * 2, i * 1.0, 1.0) for i in range(int(beats))], beats)
-    return [
-        Track(_melody_clip(beats, 72), False, 0),
-        Track(bass, False, 33),
-        Track(_drum_clip(beats), True, 0),
-    ]
 
 
 def _onsets(clip: Clip) -> set[tuple[int, float]]:
@@ -59,7 +26,7 @@ def _onsets(clip: Clip) -> set[tuple[int, float]]:
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_clip_tensor_roundtrip(spec) -> None:  # type: ignore[no-untyped-def]
     adapter = Adapter(spec)
-    tracks = _input_tracks(adapter)
+    tracks = model_inputs(adapter)
     window = adapter.encode_window(tracks)
     assert window is not None, f"{spec.name}: no example from a full window"
     assert window.inputs.shape[-1] == adapter.converter.input_depth

@@ -12,50 +12,9 @@ import pytest
 from bridge.clips import Clip, Note, Track
 from bridge.convert import write_midi
 from bridge.errors import CheckpointError, TrainingError
-
-MODEL = "lb-drums_2bar_tiny"
-
-
-def drum_track(bars: int, variant: int = 0) -> Track:
-    notes = []
-    for bar in range(bars):
-        base = bar * 4.0
-        for beat in range(4):
-            notes.append(Note(42, base + beat, 0.25, 80))
-            notes.append(Note(42, base + beat + 0.5, 0.25, 60))
-        notes.append(Note(36, base, 0.25, 110))
-        notes.append(Note(36, base + 2.0 + 0.5 * (variant % 2), 0.25, 100))
-        notes.append(Note(38, base + 1.0, 0.25, 100))
-        notes.append(Note(38, base + 3.0, 0.25, 100))
-    return Track(Clip(tuple(notes), bars * 4.0), is_drum=True)
-
-
-def make_folder(root: Path, files: int = 4, bars: int = 8) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for i in range(files):
-        sub = root / ("a" if i % 2 else "b")
-        sub.mkdir(exist_ok=True)
-        write_midi([drum_track(bars, i)], sub / f"groove_{i}.mid")
-    return root
-
-
-def config(tmp: Path, midi: Path, **kw):  # type: ignore[no-untyped-def]
-    from bridge.train.loop import TrainConfig
-
-    base = dict(
-        midi_dir=midi,
-        model=MODEL,
-        out=tmp / "run",
-        steps=6,
-        batch_size=8,
-        eval_every=3,
-        eval_examples=16,
-        patience=0,
-        device="cpu",
-        learning_rate=3e-3,
-    )
-    base.update(kw)
-    return TrainConfig(**base)
+from tests.factories import TRAIN_MODEL as MODEL
+from tests.factories import make_folder
+from tests.factories import train_config as config
 
 
 def test_splits_are_by_file_and_stable() -> None:
@@ -191,8 +150,8 @@ def test_interrupt_writes_checkpoint_then_resumes(tmp_path: Path) -> None:
 
 
 def test_fine_tune_starts_from_source_weights(tmp_path: Path) -> None:
-    from bridge.engine.checkpoint import make_random_checkpoint
     from bridge.engine.registry import get_spec
+    from bridge.testing import make_random_checkpoint
     from bridge.train.data import build_dataset
     from bridge.train.evaluate import evaluate_losses
     from bridge.train.loop import train
@@ -217,8 +176,8 @@ def test_fine_tune_starts_from_source_weights(tmp_path: Path) -> None:
 
 
 def test_fine_tune_from_mismatched_checkpoint_is_refused(tmp_path: Path) -> None:
-    from bridge.engine.checkpoint import make_random_checkpoint
     from bridge.engine.registry import get_spec
+    from bridge.testing import make_random_checkpoint
     from bridge.train.loop import train
 
     other = make_random_checkpoint(get_spec("lb-mel_2bar_tiny").config, tmp_path / "mel")
@@ -425,8 +384,8 @@ def test_band_reconstruction_is_scored_per_instrument() -> None:
 
 
 def test_hparam_overrides_are_recorded_and_applied_where_the_run_is_read(tmp_path: Path) -> None:
+    from bridge.cli.train import hparam_setting
     from bridge.engine.registry import get_spec
-    from bridge.train.commands import hparam_setting
     from bridge.train.loop import train
     from bridge.train.rundir import read_run, register_run, run_spec
 
@@ -455,8 +414,9 @@ def test_hparam_overrides_are_recorded_and_applied_where_the_run_is_read(tmp_pat
 
 def test_band_samples_are_described_by_instrument_group(tmp_path: Path) -> None:
     from bridge.convert import tracks_to_sequence
-    from bridge.engine.checkpoint import make_random_checkpoint, resolve_checkpoint
+    from bridge.engine.checkpoint import resolve_checkpoint
     from bridge.engine.registry import get_spec
+    from bridge.testing import make_random_checkpoint
     from bridge.train.export import band_groups, sample_stats
 
     assert band_groups(tracks_to_sequence(band_tracks(1))) == {"drums", "bass", "other"}
@@ -482,8 +442,9 @@ def test_band_samples_are_described_by_instrument_group(tmp_path: Path) -> None:
 
 def test_band_variations_of_held_out_bars_are_scored_by_instrument(tmp_path: Path) -> None:
     from bridge.convert import tracks_to_sequence
-    from bridge.engine.checkpoint import make_random_checkpoint, resolve_checkpoint
+    from bridge.engine.checkpoint import resolve_checkpoint
     from bridge.engine.registry import get_spec
+    from bridge.testing import make_random_checkpoint
     from bridge.train.data import Examples
     from bridge.train.export import variation_stats
 

@@ -7,15 +7,10 @@ sleep is the one a slow writer makes between two pieces of a file.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.console import Console
@@ -30,98 +25,20 @@ from bridge.watch.display import render_snapshot
 from bridge.watch.inputs import Layout, order_group
 from bridge.watch.render import piano_roll_png
 from bridge.watch.state import file_key
-
-DRUMS = "lb-drums_2bar_tiny"
-IDLE_TIMEOUT = 90.0
-
-
-def drum_clip(variant: int = 0, bars: int = 2) -> Clip:
-    """``bars`` bars of hats, kick and snare; ``variant`` moves the kicks and accents."""
-    beats = 4 * bars
-    notes = [
-        Note(42, i * 0.5, 0.25, velocity=60 + (i * 7 + variant) % 60) for i in range(beats * 2)
-    ]
-    notes += [Note(36, (b * 4 + (variant % 4) * 0.5) % beats, 0.25) for b in range(bars)]
-    notes += [Note(38, 1.0 + i * 2, 0.25, velocity=100) for i in range(bars * 2)]
-    return Clip(notes, float(beats), name=f"Beat {variant}")
-
-
-def drum_midi(variant: int = 0, bars: int = 2) -> bytes:
-    return midi_bytes([Track(drum_clip(variant, bars), True, 0)])
-
-
-def melody_midi() -> bytes:
-    clip = Clip([Note(60 + i % 7, i * 0.5, 0.5) for i in range(16)], 8.0, name="Tune")
-    return midi_bytes([Track(clip, False, 0)])
-
-
-def config(tmp_path: Path, op: str = "variations", **overrides: Any) -> WatchConfig:
-    values: dict[str, Any] = {
-        "in_dir": tmp_path / "in",
-        "out_dir": tmp_path / "out",
-        "op": op,
-        "model": DRUMS,
-        "seed": 1,
-        "count": 2,
-        "settle_seconds": 0.2,
-        "corrupt_seconds": 1.5,
-        "poll_seconds": 0.05,
-        "rescan_seconds": 5.0,
-    }
-    values.update(overrides)
-    return WatchConfig(**values)
-
-
-@contextmanager
-def running(cfg: WatchConfig, engine: Engine) -> Iterator[Watcher]:
-    watcher = Watcher(cfg, engine)
-    watcher.start()
-    try:
-        yield watcher
-    finally:
-        watcher.stop()
-
-
-def idle(watcher: Watcher) -> None:
-    assert watcher.wait_idle(IDLE_TIMEOUT), watcher.snapshot()
-    assert watcher.error is None, watcher.error
-
-
-def poll(condition: Callable[[], bool], timeout: float = IDLE_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-def output_dirs(out: Path) -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def state_entries(out: Path) -> dict[str, dict[str, Any]]:
-    data = json.loads((out / STATE_NAME).read_text())
-    entries: dict[str, dict[str, Any]] = data["inputs"]
-    return entries
-
-
-def done_inputs(out: Path) -> list[str]:
-    return sorted(e["input"] for e in state_entries(out).values() if e["status"] == "done")
-
-
-def report(out: Path, name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((out / name / "report.json").read_text())
-    return data
-
-
-def digest(directory: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file()
-    }
-
-
-# --- the whole watcher ----------------------------------------------------------
+from tests.factories import drum_clip, drum_midi, melody_midi
+from tests.watching import (
+    DRUMS,
+    IDLE_TIMEOUT,
+    config,
+    digest,
+    done_inputs,
+    idle,
+    output_dirs,
+    poll,
+    report,
+    running,
+    state_entries,
+)
 
 
 def test_dropped_files_slow_corrupt_text_and_long(engine: Engine, tmp_path: Path) -> None:
@@ -487,7 +404,7 @@ def test_config_checks() -> None:
         WatchConfig(here / "in", here / "out", "sample", DRUMS)
     with pytest.raises(InvalidRequestError, match="corrupt time"):
         WatchConfig(here / "in", here / "out", "variations", DRUMS, settle_seconds=20)
-    cfg = WatchConfig(here / "in", here / "in" / "out", "blend", DRUMS, x=0, y=1)
+    cfg = WatchConfig(here / "in", here / "in" / "out", "blend", DRUMS, params={"x": 0, "y": 1})
     assert cfg.in_dir.is_absolute() and cfg.is_group_op and cfg.inputs_per_job == 4
 
 

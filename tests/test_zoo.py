@@ -25,6 +25,7 @@ import pytest
 from rich.console import Console
 
 from bridge.cli import main
+from bridge.cli.models import ZooOptions, show_info, show_zoo
 from bridge.engine import Engine
 from bridge.errors import UnknownModelError
 from bridge.zoo import (
@@ -41,7 +42,6 @@ from bridge.zoo import (
     parse_manifest,
     resolve_model,
 )
-from bridge.zoo.commands import ZooOptions, show_info, show_zoo
 from bridge.zoo.fetch import ENV_BASE_URL
 from bridge.zoo.local import ENV_CACHE_DIR, read_index
 from bridge.zoo.manifest import ROLES

@@ -20,6 +20,7 @@ import numpy as np
 
 from bridge.clips import FOUR_FOUR, Clip, Track
 from bridge.convert import (
+    BASS_PROGRAMS,
     check_meter,
     clip_to_sequence,
     sequence_to_clip,
@@ -28,8 +29,6 @@ from bridge.convert import (
 )
 from bridge.engine.registry import ModelSpec, Role
 from bridge.errors import UnsupportedClipError
-
-BASS_PROGRAMS = range(32, 40)
 
 
 def _ungapped(extractor: Any) -> Any:

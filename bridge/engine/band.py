@@ -21,7 +21,7 @@ import numpy as np
 from magenta.models.music_vae import data_hierarchical
 from note_seq import MAX_MIDI_PROGRAM, MIN_MIDI_PROGRAM
 
-from bridge.engine.adapters import BASS_PROGRAMS
+from bridge.convert import BASS_PROGRAMS
 
 PROGRAMS = MAX_MIDI_PROGRAM - MIN_MIDI_PROGRAM + 1
 

@@ -8,12 +8,10 @@ prefix, resolve to a prefix that ``tf.train.Saver`` restores.
 
 from __future__ import annotations
 
-import copy
 import os
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from bridge.engine.tfcompat import tf1
 from bridge.errors import CheckpointError
@@ -109,91 +107,3 @@ def restore_error(exc: BaseException, prefix: Path, model: str) -> CheckpointErr
             f"checkpoint {prefix} has other layer sizes than model {model!r}: {shape.strip()}"
         )
     return CheckpointError(f"cannot read checkpoint {prefix} for model {model!r}: {tf_reason(exc)}")
-
-
-def training_graph(
-    config: Any, batch_size: int, *, learning_rate: float | None = None
-) -> dict[str, Any]:
-    """Build Magenta's training graph for ``config`` in the default graph.
-
-    The ops are those of ``MusicVAE.train`` and ``music_vae_train`` (Adam on
-    the decayed learning rate, gradients clipped by global norm), plus the
-    loss terms and streaming metrics for a progress display.
-    """
-    tf = tf1()
-    cfg = copy.deepcopy(config)
-    hparams = cfg.hparams
-    hparams.batch_size = batch_size
-    if learning_rate is not None:
-        hparams.learning_rate = learning_rate
-        hparams.min_learning_rate = min(hparams.min_learning_rate, learning_rate)
-    conv = cfg.data_converter
-    model = cfg.model
-    model.build(hparams, conv.output_depth, is_training=True)
-    inputs = tf.placeholder(tf.float32, [batch_size, None, conv.input_depth], name="inputs")
-    outputs = tf.placeholder(tf.float32, [batch_size, None, conv.output_depth], name="outputs")
-    controls = tf.placeholder(tf.float32, [batch_size, None, conv.control_depth], name="controls")
-    lengths = tf.placeholder(tf.int32, [batch_size, *conv.length_shape], name="lengths")
-    metric_map, scalars = model._compute_model_loss(
-        inputs, outputs, lengths, controls if conv.control_depth else None
-    )
-    step = tf.to_float(model.global_step)
-    lr = (hparams.learning_rate - hparams.min_learning_rate) * tf.pow(
-        hparams.decay_rate, step
-    ) + hparams.min_learning_rate
-    optimizer = tf.train.AdamOptimizer(lr)
-    grads, variables = zip(*optimizer.compute_gradients(model.loss), strict=True)
-    clipped, _ = tf.clip_by_global_norm(grads, hparams.grad_clip)
-    train_op = optimizer.apply_gradients(
-        zip(clipped, variables, strict=True), global_step=model.global_step, name="train_step"
-    )
-    return {
-        "model": model,
-        "config": cfg,
-        "inputs": inputs,
-        "outputs": outputs,
-        "controls": controls,
-        "lengths": lengths,
-        "train_op": train_op,
-        "loss": model.loss,
-        "scalars": {k: tf.reduce_mean(v) for k, v in scalars.items()},
-        "metrics": metric_map,
-        "learning_rate": lr,
-        "global_step": model.global_step,
-    }
-
-
-def make_random_checkpoint(
-    config: Any,
-    out_dir: str | os.PathLike[str],
-    *,
-    seed: int = 0,
-    name: str = "model.ckpt",
-    as_tar: bool = False,
-) -> Path:
-    """Write a checkpoint of randomly initialized weights for ``config``.
-
-    It is made from the full training graph (optimizer slots, global step), as
-    Magenta's trainer writes one, so restoring it exercises the same path as
-    an official checkpoint. Returns the checkpoint prefix, or the ``.tar``
-    path when ``as_tar`` is set.
-    """
-    tf = tf1()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.set_random_seed(seed)
-        training_graph(config, batch_size=1)
-        saver = tf.train.Saver()
-        with tf.Session(graph=graph) as sess:
-            sess.run(tf.global_variables_initializer())
-            prefix = Path(saver.save(sess, str(out / name), write_meta_graph=False))
-    if not as_tar:
-        return prefix
-    archive = out / f"{name}.tar"
-    with tarfile.open(archive, "w") as tar:
-        for f in sorted(out.glob(prefix.name + ".*")):
-            if f != archive:
-                tar.add(f, arcname=f.name)
-    return archive

@@ -8,32 +8,27 @@ one it draws a seed and reports it, so any result can be made again.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import secrets
-import threading
 import time
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from bridge.argtypes import MAX_REFINE_STEPS, REFINE_MAX_DEFAULT_LENGTH, REFINE_STEPS
 from bridge.clips import Clip, Track
-from bridge.convert import carry_note_fields, sequence_to_tracks, split_windows, stitch_windows
+from bridge.convert import sequence_to_tracks
 from bridge.engine import latent
-from bridge.engine.adapters import Adapter, WindowTensors
+from bridge.engine.adapters import Adapter
 from bridge.engine.model import LoadedModel
+from bridge.engine.pipeline import LATENT_CACHE_SIZE, Pipeline, keep_hits, stitch
+from bridge.engine.pool import ModelPool, default_refine_steps
 from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
-from bridge.engine.tfcompat import choose_device
 from bridge.errors import InvalidRequestError, UnsupportedClipError
 from bridge.limits import (
     DRAWN_SEEDS,
     MAX_BARS,
-    MAX_CLIP_BARS,
     MAX_COUNT,
     MAX_GRID,
     MAX_TEMPERATURE,
@@ -41,8 +36,7 @@ from bridge.limits import (
     check_seed,
 )
 
-# Windows whose posterior each loaded model remembers (see Engine._posterior).
-LATENT_CACHE_SIZE = 512
+__all__ = ["LATENT_CACHE_SIZE", "Engine", "Generation", "default_refine_steps", "keep_hits"]
 
 
 @dataclass
@@ -62,38 +56,6 @@ class Generation:
         return [out[0].clip for out in self.outputs]
 
 
-def window_key(window: WindowTensors, refine_steps: int) -> bytes:
-    """What a window's posterior depends on, as a digest: its tensors and the
-    refinement it gets (the model is the cache's own)."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(str(refine_steps).encode())
-    for part in (window.inputs, window.outputs, window.controls, window.length):
-        if part is None:
-            h.update(b"none")
-            continue
-        arr = np.ascontiguousarray(np.asarray(part))
-        h.update(f"{arr.dtype}{arr.shape}".encode())
-        h.update(arr.tobytes())
-    return h.digest()
-
-
-def keep_hits(tensors: np.ndarray, hits: np.ndarray) -> np.ndarray:
-    """GrooVAE output whose hits are exactly the control's: the clip's notes.
-
-    A decoder that reads the hits as controls plays them back almost always;
-    this makes it always, so humanize changes how notes are played and never
-    which. Tensors of another layout (one drum per step) are left alone.
-    """
-    drums = hits.shape[-1]
-    if tensors.shape[-1] != 3 * drums:
-        return tensors
-    out = tensors.copy()
-    steps = min(out.shape[1], len(hits))
-    out[:, :steps, :drums] = hits[:steps] > 0.5
-    out[:, steps:, :drums] = 0
-    return out
-
-
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidRequestError(f"{name} must be a number, got {value!r}")
@@ -111,24 +73,13 @@ def _check_temperature(t: float) -> None:
     _check_range("temperature", t, MIN_TEMPERATURE, MAX_TEMPERATURE)
 
 
-def default_refine_steps(spec: ModelSpec) -> int:
-    """Refinement steps a model gets unless told otherwise.
+class Engine(ModelPool):
+    """Runs MusicVAE operations on clips. Safe to share between threads.
 
-    :data:`REFINE_STEPS` where a window decodes in at most
-    :data:`REFINE_MAX_DEFAULT_LENGTH` steps (2- and 4-bar drum and melody
-    models). Longer windows (16-bar models, a multi-instrument bar of four
-    64-event parts) make each step several times dearer, and on lb-multitrack
-    20 steps raised pitched-part note F1 only from 0.23 to 0.26 while the
-    multitrack operation took seven times longer; there it is off.
+    The models come from its :class:`ModelPool`; clips become latents and
+    latents clips through its :class:`Pipeline`; each operation below is
+    written on those steps, as Magenta's ``TrainedModel`` is on its graph.
     """
-    if spec.role is Role.GROOVE:
-        return 0
-    length = int(getattr(spec.config.hparams, "max_seq_len", 0) or 0)
-    return REFINE_STEPS if 0 < length <= REFINE_MAX_DEFAULT_LENGTH else 0
-
-
-class Engine:
-    """Runs MusicVAE operations on clips. Safe to share between threads."""
 
     def __init__(
         self,
@@ -141,106 +92,17 @@ class Engine:
         fitted_prior: bool = True,
         latent_cache: int = LATENT_CACHE_SIZE,
     ) -> None:
-        if refine_steps is not None and not 0 <= refine_steps <= MAX_REFINE_STEPS:
-            raise InvalidRequestError(
-                f"refine steps must be 0 to {MAX_REFINE_STEPS}, got {refine_steps}"
-            )
-        self.registry = registry
-        self.refine_steps = refine_steps
+        super().__init__(
+            registry,
+            device=device,
+            batch_size=batch_size,
+            checkpoints=checkpoints,
+            refine_steps=refine_steps,
+        )
         # Draw random latents from a model's fitted prior where it has one
         # (bridge.engine.prior); False draws from N(0, I) as Magenta does.
         self.fitted_prior = fitted_prior
-        # The posterior (mu, sigma) of the last ``latent_cache`` windows each
-        # loaded model encoded, so that a clip sent again (a new seed, Beat
-        # Blender's next pad position) skips encoding and refinement. It
-        # lives as long as the loaded model; 0 turns it off.
-        self.latent_cache = latent_cache
-        self._latents: weakref.WeakKeyDictionary[
-            LoadedModel, OrderedDict[bytes, tuple[np.ndarray, np.ndarray]]
-        ] = weakref.WeakKeyDictionary()
-        self.requested_device = device
-        self._device: str | None = None
-        self.batch_size = batch_size
-        self._checkpoints = dict(checkpoints or {})
-        self._models: dict[str, LoadedModel] = {}
-        self._adapters: dict[str, Adapter] = {}
-        self._lock = threading.Lock()
-        self._load_locks: dict[str, threading.Lock] = {}
-
-    # -- models -------------------------------------------------------------
-    @property
-    def device(self) -> str:
-        if self._device is None:
-            self._device = choose_device(self.requested_device)
-        return self._device
-
-    def set_checkpoint(self, name: str, checkpoint: str) -> None:
-        self.registry.get(name)
-        with self._lock:
-            self._checkpoints[name] = checkpoint
-            old = self._models.pop(name, None)
-        if old is not None:
-            old.close()
-
-    def refine_steps_for(self, spec: ModelSpec) -> int:
-        """How many steps fit an input clip's latent for ``spec`` (see :meth:`_posterior`)."""
-        if spec.role is Role.GROOVE:
-            return 0
-        if self.refine_steps is None:
-            return default_refine_steps(spec)
-        return self.refine_steps
-
-    def spec(self, name: str) -> ModelSpec:
-        spec = self.registry.get(name)
-        ckpt = self._checkpoints.get(name)
-        return spec.with_checkpoint(ckpt) if ckpt else spec
-
-    def is_loaded(self, name: str) -> bool:
-        return name in self._models
-
-    def model(self, name: str) -> LoadedModel:
-        """The loaded model ``name``, loading it on first use."""
-        with self._lock:
-            loaded = self._models.get(name)
-            if loaded is not None:
-                return loaded
-            lock = self._load_locks.setdefault(name, threading.Lock())
-        with lock:  # one load per model; other models load in parallel
-            with self._lock:
-                if name in self._models:
-                    return self._models[name]
-            spec = self.spec(name)
-            loaded = LoadedModel(
-                spec,
-                batch_size=self.batch_size,
-                device=self.device,
-                refine=self.refine_steps_for(spec) > 0,
-            )
-            with self._lock:
-                self._models[name] = loaded
-            return loaded
-
-    def prior_status(self, name: str) -> str | None:
-        """Which prior a loaded model draws random latents from; None until loaded."""
-        with self._lock:
-            loaded = self._models.get(name)
-        return None if loaded is None else loaded.prior_status
-
-    def adapter(self, name: str) -> Adapter:
-        with self._lock:
-            if name not in self._adapters:
-                self._adapters[name] = Adapter(self.registry.get(name))
-            return self._adapters[name]
-
-    def unload(self, name: str) -> None:
-        with self._lock:
-            loaded = self._models.pop(name, None)
-        if loaded is not None:
-            loaded.close()
-
-    def close(self) -> None:
-        for name in list(self._models):
-            self.unload(name)
+        self.pipeline = Pipeline(self, latent_cache)
 
     # -- shared steps ---------------------------------------------------------
     def _run(
@@ -271,158 +133,6 @@ class Engine:
             )
         if not spec.is_conditional and operation != "sample":
             raise InvalidRequestError(f"model {spec.name!r} has no latent space for {operation}")
-
-    def _windows(self, adapter: Adapter, tracks: Sequence[Track], what: str) -> list[list[Track]]:
-        """Cut every track into model windows; shorter tracks loop to the longest."""
-        if not tracks:
-            raise UnsupportedClipError(f"the {what} has no tracks")
-        multi = len(tracks) > 1
-        for i, t in enumerate(tracks):
-            if multi and t.clip.is_empty and adapter.role is not Role.TRIO:
-                continue  # a silent part of a scene is fine; a trio needs all three
-            adapter.check_clip(t.clip, f"{what} (track {i + 1})" if multi else what)
-        if all(t.clip.is_empty for t in tracks):
-            raise UnsupportedClipError(f"the {what} has no (unmuted) notes")
-        length = max(t.clip.length for t in tracks)
-        count = math.ceil(length / adapter.beats - 1e-9)
-        if count * adapter.spec.bars > MAX_CLIP_BARS:
-            raise UnsupportedClipError(f"the {what} is too long ({length:g} beats)")
-        per_track = [split_windows(t.clip, adapter.beats, loop=True) for t in tracks]
-        return [
-            [
-                Track(w[i % len(w)], t.is_drum, t.program)
-                for w, t in zip(per_track, tracks, strict=True)
-            ]
-            for i in range(count)
-        ]
-
-    def _encode(
-        self, adapter: Adapter, loaded: LoadedModel, windows: list[list[Track]], seed: int
-    ) -> tuple[np.ndarray, list[WindowTensors | None]]:
-        """``mu`` of every window; a silent window gets the prior's mean (zeros)."""
-        mu, _, encoded = self._posterior(adapter, loaded, windows, seed)
-        return mu, encoded
-
-    def _posterior(
-        self, adapter: Adapter, loaded: LoadedModel, windows: list[list[Track]], seed: int
-    ) -> tuple[np.ndarray, np.ndarray, list[WindowTensors | None]]:
-        """``mu`` and ``sigma`` of every window (a silent one gets the prior's).
-
-        Where the model's target is the window itself, ``mu`` is then refined
-        (``refine_steps`` steps, see :meth:`LoadedModel.refine`) so that it
-        decodes to the window rather than to something near it. GrooVAE is
-        never refined: humanizing must not pull the performance back onto the
-        quantized input.
-        """
-        encoded = [adapter.encode_window(w) for w in windows]
-        mu = np.zeros([len(windows), loaded.z_size], np.float32)
-        sigma = np.ones([len(windows), loaded.z_size], np.float32)
-        steps = self.refine_steps_for(adapter.spec)
-        keys = [None if e is None else window_key(e, steps) for e in encoded]
-        found = self._cached_posteriors(loaded, [k for k in keys if k is not None])
-        # Each window not remembered is encoded (and refined) once, however
-        # often it occurs in the request.
-        todo: dict[bytes, WindowTensors] = {}
-        for k, e in zip(keys, encoded, strict=True):
-            if k is not None and e is not None and k not in found:
-                todo.setdefault(k, e)
-        if todo:
-            new = list(todo.values())
-            enc = loaded.encode_tensors(
-                [e.inputs for e in new],
-                [e.length for e in new],
-                [e.controls for e in new],
-                seed=seed,
-            )
-            new_mu = np.asarray(enc.mu, np.float32)
-            if steps:
-                new_mu = loaded.refine(
-                    new_mu,
-                    [e.outputs for e in new],
-                    [e.length for e in new],
-                    [e.controls for e in new],
-                    steps=steps,
-                    final_loss=False,
-                ).z
-            computed = {
-                k: (new_mu[j], np.asarray(enc.sigma[j], np.float32)) for j, k in enumerate(todo)
-            }
-            self._remember_posteriors(loaded, computed)
-            found.update(computed)
-        for i, k in enumerate(keys):
-            if k is not None:
-                mu[i], sigma[i] = found[k]
-        return mu, sigma, encoded
-
-    def _cached_posteriors(
-        self, loaded: LoadedModel, keys: list[bytes]
-    ) -> dict[bytes, tuple[np.ndarray, np.ndarray]]:
-        if not self.latent_cache:
-            return {}
-        with self._lock:
-            cache = self._latents.get(loaded)
-            if cache is None:
-                return {}
-            found = {}
-            for k in keys:
-                if k in cache:
-                    cache.move_to_end(k)
-                    found[k] = cache[k]
-            return found
-
-    def _remember_posteriors(
-        self, loaded: LoadedModel, computed: dict[bytes, tuple[np.ndarray, np.ndarray]]
-    ) -> None:
-        if not self.latent_cache:
-            return
-        with self._lock:
-            cache = self._latents.setdefault(loaded, OrderedDict())
-            cache.update(computed)
-            while len(cache) > self.latent_cache:
-                cache.popitem(last=False)
-
-    def _decode(
-        self,
-        adapter: Adapter,
-        loaded: LoadedModel,
-        z: np.ndarray,
-        templates: list[list[Track]],
-        temperature: float,
-        seed: int,
-        controls: list[np.ndarray | None] | None = None,
-    ) -> list[list[Track]]:
-        """Decode one latent per window into tracks shaped like its template."""
-        if controls is not None and any(c is not None for c in controls):
-            seqs: list[Any] = []
-            for i in range(len(z)):
-                ctl = controls[i]
-                tensors = loaded.decode_tensors(
-                    z[i : i + 1], temperature=temperature, controls=ctl, seed=seed + i
-                )
-                if ctl is not None and loaded.spec.role is Role.GROOVE:
-                    tensors = keep_hits(tensors, ctl)
-                seqs += loaded.from_tensors(tensors, ctl)
-        else:
-            tensors = loaded.decode_tensors(z, temperature=temperature, seed=seed)
-            seqs = loaded.from_tensors(tensors)
-        return [adapter.from_sequence(s, t) for s, t in zip(seqs, templates, strict=True)]
-
-    @staticmethod
-    def _stitch(
-        windows: list[list[Track]], sources: Sequence[Track], *, carry: bool, suffix: str
-    ) -> list[Track]:
-        out = []
-        for k, src in enumerate(sources):
-            clip = stitch_windows(
-                [w[k].clip for w in windows],
-                src.clip.length,
-                name=f"{src.clip.name} {suffix}".strip(),
-                time_signature=src.clip.time_signature,
-            )
-            if carry:
-                clip = carry_note_fields(src.clip, clip)
-            out.append(Track(clip, src.is_drum, src.program))
-        return out
 
     # -- operations -----------------------------------------------------------
     def sample(
@@ -484,7 +194,7 @@ class Engine:
                 else:
                     wins = [adapter.from_sequence(s, template) for s in part]
                     srcs = [Track(Clip((), length), template[0].is_drum, 0)]
-                outputs.append(self._stitch(wins, srcs, carry=False, suffix=f"sample {i + 1}"))
+                outputs.append(stitch(wins, srcs, carry=False, suffix=f"sample {i + 1}"))
             return outputs
 
         return self._run(
@@ -511,8 +221,8 @@ class Engine:
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
         ) -> list[list[Track]]:
-            windows = self._windows(adapter, tracks, "clip")
-            mu, enc = self._encode(adapter, loaded, windows, seed)
+            windows = self.pipeline.windows(adapter, tracks, "clip")
+            mu, enc = self.pipeline.encode(adapter, loaded, windows, seed)
             noise = np.random.default_rng(seed).standard_normal((n * len(mu), loaded.z_size))
             # Similarity 0 is a random latent: a sample of the model's prior.
             targets = loaded.draw_latents(noise, fitted=self.fitted_prior)
@@ -522,7 +232,9 @@ class Engine:
             controls = [
                 e.controls if e is not None and spec.has_controls else None for e in enc
             ] * n
-            decoded = self._decode(adapter, loaded, zs, templates, temperature, seed, controls)
+            decoded = self.pipeline.decode(
+                adapter, loaded, zs, templates, temperature, seed, controls
+            )
             silent = [e is None for e in enc]
             outputs = []
             for i in range(n):
@@ -531,7 +243,7 @@ class Engine:
                 wins = [
                     w if not s else src for w, s, src in zip(wins, silent, windows, strict=True)
                 ]
-                outputs.append(self._stitch(wins, tracks, carry=True, suffix=f"var {i + 1}"))
+                outputs.append(stitch(wins, tracks, carry=True, suffix=f"var {i + 1}"))
             return outputs
 
         params = {"n": n, "similarity": similarity, "temperature": temperature}
@@ -607,13 +319,15 @@ class Engine:
         """
         drum = adapter.role in (Role.DRUMS, Role.GROOVE)
         per_clip = [
-            self._windows(adapter, [Track(c, drum, 0)], n)
+            self.pipeline.windows(adapter, [Track(c, drum, 0)], n)
             for c, n in zip(clips, names, strict=True)
         ]
         count = max(len(w) for w in per_clip)
         per_clip = [[w[i % len(w)] for i in range(count)] for w in per_clip]
         # One encoder run for all clips' windows, not one per clip.
-        mu, enc = self._encode(adapter, loaded, [w for wins in per_clip for w in wins], seed)
+        mu, enc = self.pipeline.encode(
+            adapter, loaded, [w for wins in per_clip for w in wins], seed
+        )
         mus = [mu[i * count : (i + 1) * count] for i in range(len(clips))]
         controls = [
             e.controls if e is not None and adapter.spec.has_controls else None for e in enc[:count]
@@ -649,7 +363,7 @@ class Engine:
             zs = np.concatenate(
                 [latent.interpolate(mu_a[w], mu_b[w], steps, method) for w in range(windows)]
             )  # window-major: [w0 s0..sN, w1 s0..sN, ...]
-            decoded = self._decode(
+            decoded = self.pipeline.decode(
                 adapter,
                 loaded,
                 zs,
@@ -666,7 +380,7 @@ class Engine:
                 )
             ]
             return [
-                self._stitch(
+                stitch(
                     [decoded[w * steps + s] for w in range(windows)],
                     src,
                     carry=False,
@@ -713,7 +427,7 @@ class Engine:
                 ],
                 np.float32,
             )
-            decoded = self._decode(
+            decoded = self.pipeline.decode(
                 adapter,
                 loaded,
                 zs,
@@ -727,7 +441,7 @@ class Engine:
                 Track(Clip((), length, first.time_signature, "blend"), template[0][0].is_drum, 0)
             ]
             return [
-                self._stitch(
+                stitch(
                     decoded[i * windows : (i + 1) * windows],
                     src,
                     carry=False,
@@ -804,17 +518,17 @@ class Engine:
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
         ) -> list[list[Track]]:
             tracks = [Track(clip, True, 0)]
-            windows = self._windows(adapter, tracks, "clip")
-            mu, sigma, enc = self._posterior(adapter, loaded, windows, seed)
+            windows = self.pipeline.windows(adapter, tracks, "clip")
+            mu, sigma, enc = self.pipeline.posterior(adapter, loaded, windows, seed)
             controls = [e.controls if e is not None and spec.has_controls else None for e in enc]
             z = mu
             if spec.has_controls:
                 noise = np.random.default_rng(seed).standard_normal(mu.shape)
                 z = (mu + temperature * sigma * noise).astype(np.float32)
-            decoded = self._decode(adapter, loaded, z, windows, temperature, seed, controls)
+            decoded = self.pipeline.decode(adapter, loaded, z, windows, temperature, seed, controls)
             wins = [
                 d if e is not None else w for d, e, w in zip(decoded, enc, windows, strict=True)
             ]
-            return [self._stitch(wins, tracks, carry=True, suffix="humanized")]
+            return [stitch(wins, tracks, carry=True, suffix="humanized")]
 
         return self._run(model, "humanize", seed, {"temperature": temperature}, body)

@@ -19,7 +19,8 @@ from bridge.clips import Clip, Track
 from bridge.errors import InvalidRequestError
 from bridge.live.liveset import ClipInfo, LiveSet, SlotRef
 from bridge.live.transport import LiveError
-from bridge.ops import OpOptions, run_operation
+from bridge.ops import LIVE, Value, get_operation, operations, run_operation
+from bridge.profile import Profile
 
 if TYPE_CHECKING:
     from bridge.engine import Engine, Generation
@@ -28,13 +29,11 @@ __all__ = [
     "LIVE_OPERATIONS",
     "LiveRequest",
     "LiveResult",
-    "Models",
     "Written",
     "run_live",
 ]
 
-LIVE_OPERATIONS = ("variations", "interpolate", "blend", "humanize", "multitrack")
-SINGLE_TRACK_ROLES = ("drums", "melody", "groove")
+LIVE_OPERATIONS = tuple(operations(LIVE))
 
 
 @dataclass(frozen=True)
@@ -49,14 +48,8 @@ class LiveRequest:
     corners: tuple[int, ...] = ()  # blend: four clips on the track
     tracks: tuple[int, ...] = ()  # multitrack: the scene's tracks (default: all with a clip)
     into: int | None = None  # first slot (multitrack: scene) for the results
-    count: int | None = None
-    similarity: float | None = None
-    steps: int | None = None
-    method: str | None = None
-    x: float | None = None
-    y: float | None = None
-    temperature: float | None = None
-    seed: int | None = None
+    # The operation's parameters by name (bridge.ops); those left out take its defaults.
+    params: Mapping[str, Value] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,34 +72,6 @@ class LiveResult:
     seconds: float
     sources: tuple[ClipInfo, ...]
     written: tuple[Written, ...]
-
-
-@dataclass(frozen=True)
-class Models:
-    """Which registered model serves which role (drums, melody, groove, multitrack, trio)."""
-
-    roles: Mapping[str, str] = field(default_factory=dict)
-
-    def for_op(self, op: str, drum_track: bool) -> str:
-        if op == "humanize":
-            wanted: tuple[str, ...] = ("groove",)
-        elif op == "multitrack":
-            wanted = ("multitrack", "trio")
-        else:
-            wanted = ("drums", "groove") if drum_track else ("melody",)
-        for role in wanted:
-            if role in self.roles:
-                return self.roles[role]
-        if op not in ("humanize", "multitrack"):
-            single = {self.roles[r] for r in SINGLE_TRACK_ROLES if r in self.roles}
-            if len(single) == 1:  # one model for every clip: use it
-                return single.pop()
-        kind = "drum" if drum_track else "melodic"
-        what = f"{op} of a {kind} track" if op not in ("humanize", "multitrack") else op
-        have = ", ".join(f"{r}={n}" for r, n in sorted(self.roles.items())) or "none"
-        raise InvalidRequestError(
-            f"no model for {what}: give --model {wanted[0]}=NAME (models given: {have})"
-        )
 
 
 def _index(value: int | None, what: str) -> int | None:
@@ -176,16 +141,8 @@ def _run_engine(
     engine: Engine, model: str, request: LiveRequest, clips: Sequence[Clip], drums: Sequence[bool]
 ) -> Generation:
     tracks = [Track(c, d, 0) for c, d in zip(clips, drums, strict=True)]
-    options = OpOptions(
-        n=request.count,
-        temperature=request.temperature,
-        seed=request.seed,
-        similarity=request.similarity,
-        steps=request.steps,
-        method=request.method,
-        x=request.x,
-        y=request.y,
-    )
+    operation = get_operation(request.op)
+    options = operation.options(operation.given(request.params))
     return run_operation(engine, model, request.op, tracks, options)
 
 
@@ -197,7 +154,7 @@ def run_live(
     request: LiveRequest,
     live: LiveSet,
     engine: Engine,
-    models: Models,
+    profile: Profile,
     echo: Callable[[str], None] = print,
 ) -> LiveResult:
     """Read the request's clips from Live, run the operation, write the results
@@ -206,6 +163,7 @@ def run_live(
         raise InvalidRequestError(
             f"unknown operation {request.op!r}; choose one of {', '.join(LIVE_OPERATIONS)}"
         )
+    get_operation(request.op).check(request.params)  # before reading anything from Live
     into = _index(request.into, "--into")
     refs = _sources(live, request)
     signature = live.time_signature()
@@ -214,7 +172,7 @@ def run_live(
     for info, clip in zip(infos, clips, strict=True):
         echo(f"read {info.describe()}, {len(clip.notes)} notes")
     drums = [live.track_is_drum(r.track) for r in refs]
-    model = models.for_op(request.op, drums[0])
+    model = profile.model_for(request.op, drums[0])
     multi = request.op == "multitrack"
     if into is not None:  # fail before the model runs when the first target is taken
         first = [SlotRef(r.track, into) for r in refs] if multi else [SlotRef(refs[0].track, into)]

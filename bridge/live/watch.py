@@ -18,12 +18,13 @@ from rich.text import Text
 
 from bridge.errors import BridgeError
 from bridge.live.liveset import LiveSet
-from bridge.live.operations import LiveRequest, Models, run_live
+from bridge.live.operations import LiveRequest, run_live
 from bridge.live.transport import LiveError, LiveTimeoutError
 
 if TYPE_CHECKING:
     from bridge.engine import Engine
-    from bridge.live.command import LiveConnection, ModelSetup
+    from bridge.live.session import LiveConnection, ModelSetup
+    from bridge.profile import Profile
 
 __all__ = ["MENU", "selection_text", "watch_live", "watch_loop"]
 
@@ -66,7 +67,7 @@ def _ask_numbers(ask: Callable[[str], str], prompt: str, count: int) -> tuple[in
 def watch_loop(
     live: LiveSet,
     engine: Engine,
-    models: Models,
+    profile: Profile,
     base: LiveRequest,
     *,
     console: Console,
@@ -113,9 +114,10 @@ def watch_loop(
             if point is None or max(point) > 100:
                 console.print(Text("give two numbers 0..100", style="yellow"))
                 continue
-            request = replace(request, corners=corners, x=point[0] / 100, y=point[1] / 100)
+            where = {"x": point[0] / 100, "y": point[1] / 100}
+            request = replace(request, corners=corners, params={**request.params, **where})
         try:
-            result = run_live(request, live, engine, models, echo)
+            result = run_live(request, live, engine, profile, echo)
         except LiveTimeoutError:
             raise
         except BridgeError as exc:  # the loop goes on: a bad clip is not the end
@@ -136,7 +138,7 @@ def watch_live(
     ask: Callable[[str], str] | None = None,
 ) -> int:
     """Connect to Live, load nothing until asked, and run :func:`watch_loop` until ``q``."""
-    from bridge.live.command import ModelSetup
+    from bridge.live.session import ModelSetup
 
     console = console or Console()
     with connection.open() as live:
@@ -148,7 +150,7 @@ def watch_live(
             console.print(f"device: {engine.device}; AbletonOSC at {live.osc.where}")
             try:
                 return watch_loop(
-                    live, engine, setup.models, base, console=console, ask=ask or input
+                    live, engine, setup.profile, base, console=console, ask=ask or input
                 )
             except KeyboardInterrupt:
                 return 0

@@ -6,8 +6,6 @@ import logging
 import statistics
 import threading
 import time
-import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +15,8 @@ from rich.live import Live
 from rich.table import Table
 
 from bridge.errors import BridgeError
-from bridge.osc.server import DEFAULT_HOST, DEFAULT_PORT, Profile, Server
+from bridge.osc.server import DEFAULT_HOST, DEFAULT_PORT, Server
+from bridge.profile import Profile, load_profile
 
 if TYPE_CHECKING:
     from bridge.watch import WatchConfig
@@ -68,51 +67,17 @@ def watch_config(config: ServeConfig, profile: Profile) -> WatchConfig | None:
         op=config.watch_op,
         model=model,
         checkpoint=Path(ckpt) if ckpt else None,
-        count=config.watch_count,
-        # Blends from the folder sit in the middle of their four corners.
-        x=0.5 if config.watch_op == "blend" else None,
-        y=0.5 if config.watch_op == "blend" else None,
+        params={
+            **({"count": config.watch_count} if config.watch_count is not None else {}),
+            # Blends from the folder sit in the middle of their four corners.
+            **({"x": 0.5, "y": 0.5} if config.watch_op == "blend" else {}),
+        },
     )
 
 
-def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, str]:
-    """``["a=b", ...]`` -> ``{"a": "b"}``, with a clear error for a bad item."""
-    out = {}
-    for item in pairs:
-        key, sep, value = item.partition("=")
-        if not sep or not key or not value:
-            raise BridgeError(f"{what} must look like KEY=VALUE, got {item!r}")
-        out[key.strip()] = value.strip()
-    return out
-
-
-def load_profile(config: ServeConfig) -> Profile:
-    """The TOML profile (``[roles]``, ``[checkpoints]``), overridden by flags."""
-    roles: dict[str, str] = {}
-    checkpoints: dict[str, str] = {}
-    if config.profile is not None:
-        try:
-            data = tomllib.loads(config.profile.read_text())
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise BridgeError(f"cannot read profile {config.profile}: {exc}") from exc
-        base = config.profile.parent
-        roles.update({str(k): str(v) for k, v in data.get("roles", {}).items()})
-        for name, path in data.get("checkpoints", {}).items():
-            p = Path(str(path)).expanduser()
-            checkpoints[str(name)] = str(p if p.is_absolute() else base / p)
-    roles.update(config.roles)
-    checkpoints.update(config.checkpoints)
-    from bridge.train.rundir import default_roles, resolve_model_ref
-
-    if not roles and config.profile is None:
-        roles = default_roles()  # the bundled models, with no flags at all
-    for role, model in list(roles.items()):
-        # A training run directory serves as a model with no further flags.
-        name, ckpt = resolve_model_ref(model, checkpoints.get(model))
-        roles[role] = name
-        if ckpt is not None:
-            checkpoints[name] = ckpt
-    return Profile(roles=roles, checkpoints=checkpoints)
+def profile_of(config: ServeConfig) -> Profile:
+    """The profile ``config`` names: its TOML file, overridden by its flags."""
+    return load_profile(config.profile, config.roles, config.checkpoints)
 
 
 def _view(server: Server) -> Group:
@@ -166,7 +131,7 @@ def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:
     previous_hook = threading.excepthook
     threading.excepthook = _log_thread_crash  # the last resort: into the log file, not only stderr
     console = Console()
-    profile = load_profile(config)
+    profile = profile_of(config)
     engine = Engine(
         device=config.device, batch_size=config.batch_size, refine_steps=config.refine_steps
     )

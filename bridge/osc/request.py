@@ -30,6 +30,11 @@ def reply_port(args: list[Any]) -> int | None:
     return port if port is not None and 0 < port < 65536 else None
 
 
+def id_key(value: int | str) -> str:
+    """A request id as a key that keeps its type: 7 and "7" differ."""
+    return f"{'s' if isinstance(value, str) else 'i'}:{value}"
+
+
 def request_id(value: object) -> tuple[int | str, str | None]:
     """The id to echo, and what is wrong with it (None: a valid id).
 
@@ -64,7 +69,8 @@ class Request:
 
     @property
     def key(self) -> tuple[str, int, str]:
-        return (self.host, self.port, self.id)
+        """Who asked, and which request: the int 7 and the string "7" are two requests."""
+        return (self.host, self.port, id_key(self.id_arg))
 
     def reply(self, method: str, *args: Any) -> Outgoing:
         """``/lb/<method> id args...`` back to the requester."""

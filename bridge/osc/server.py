@@ -25,23 +25,13 @@ from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
 from bridge.osc.request import Request, reply_port, request_id
 from bridge.osc.uploads import Uploads
 from bridge.osc.workers import Job, ModelWorker
+from bridge.profile import Profile
 from bridge.threads import Supervised
 
 log = logging.getLogger("latent_bridge.server")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9000
-
-
-@dataclass
-class Profile:
-    """Which model serves which role, and where the checkpoints are."""
-
-    roles: dict[str, str] = field(default_factory=dict)
-    checkpoints: dict[str, str] = field(default_factory=dict)
-
-    def models(self) -> list[str]:
-        return sorted(set(self.roles.values()) | set(self.checkpoints))
 
 
 @dataclass

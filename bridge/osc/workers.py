@@ -20,7 +20,7 @@ from typing import Any
 from bridge.engine import Engine, Generation
 from bridge.errors import BridgeError
 from bridge.limits import MAX_COUNT
-from bridge.ops import OpOptions, run_operation
+from bridge.ops import OpOptions, batch_key, run_operation, run_sample_batch
 from bridge.osc.protocol import BusyError, CancelledError, Outgoing
 from bridge.osc.request import Request
 from bridge.osc.results import result_messages
@@ -49,9 +49,7 @@ class Job:
     @property
     def batch_key(self) -> tuple[Any, ...] | None:
         """Jobs with equal keys may share one run; None runs alone."""
-        if self.op != "sample" or self.params.get("seed") is not None:
-            return None
-        return (self.op, self.params["temperature"], self.params["bars"])
+        return batch_key(self.op, self.params)
 
 
 def run_job(engine: Engine, job: Job) -> Generation:
@@ -221,25 +219,7 @@ class ModelWorker:
                 self._finish(job, [message], job.enqueued, "internal")
 
     def _run_sample_batch(self, batch: list[Job]) -> list[Generation]:
-        """One engine run for several unseeded sample jobs, split back per job."""
-        total = sum(j.params["n"] for j in batch)
-        p = batch[0].params
-        gen = self._engine.sample(self.model, total, temperature=p["temperature"], bars=p["bars"])
-        out, i = [], 0
-        for job in batch:
-            n = job.params["n"]
-            out.append(
-                Generation(
-                    gen.model,
-                    gen.operation,
-                    gen.seed,
-                    gen.outputs[i : i + n],
-                    gen.seconds,
-                    gen.params,
-                )
-            )
-            i += n
-        return out
+        return run_sample_batch(self._engine, self.model, [job.params for job in batch])
 
     def _send_for(self, job: Job, messages: list[Outgoing]) -> None:
         # Bounded: a job submitted outside the receive loop is never stuck.

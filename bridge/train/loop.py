@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bridge.engine.checkpoint import resolve_checkpoint, tf_reason, training_graph
+from bridge.engine.checkpoint import resolve_checkpoint, tf_reason
 from bridge.engine.prior import PRIOR_FILE
 from bridge.engine.registry import ModelSpec, Role, get_spec, with_hparams
 from bridge.engine.tfcompat import choose_device, tf1
@@ -27,6 +27,7 @@ from bridge.errors import BridgeError, CheckpointError, TrainingError
 from bridge.train.data import Dataset, Examples, build_dataset, report_rows
 from bridge.train.evaluate import evaluate_losses, evaluate_reconstruction
 from bridge.train.export import fit_latent_prior
+from bridge.train.graph import TrainingGraph, build_training_graph
 from bridge.train.rundir import (
     DATA_FILE,
     METRICS_FILE,
@@ -348,11 +349,13 @@ class Trainer:
         graph = tf.Graph()
         with graph.as_default(), tf.device("/gpu:0" if device == "gpu" else "/cpu:0"):
             tf.set_random_seed(cfg.seed)
-            g = training_graph(self.spec.config, cfg.batch_size, learning_rate=cfg.learning_rate)
+            g = build_training_graph(
+                self.spec.config, cfg.batch_size, learning_rate=cfg.learning_rate
+            )
             saver = tf.train.Saver(max_to_keep=None)
             init = tf.global_variables_initializer()
             local_init = tf.local_variables_initializer()
-            accuracy = _accuracy_metric(tf, g["metrics"])
+            accuracy = _accuracy_metric(tf, g.metrics)
         sess = tf.Session(graph=graph, config=tf.ConfigProto(allow_soft_placement=True))
         try:
             with graph.as_default():
@@ -365,7 +368,7 @@ class Trainer:
                     n = _restore_weights(sess, tf, self.spec, source)
                     self.display.message(f"fine-tuning from {source} ({n} weight tensors)")
                 sess.run(local_init)
-                step = int(sess.run(g["global_step"]))
+                step = int(sess.run(g.global_step))
                 if step == 0 or not history:
                     # Step-0 evaluation: a fine-tune starts where its source is.
                     self._save(sess, saver, step, history)
@@ -376,7 +379,7 @@ class Trainer:
                 status, speed = self._train_steps(
                     sess, g, saver, accuracy, local_init, rng, step, dataset, eval_set, history
                 )
-                step = int(sess.run(g["global_step"]))
+                step = int(sess.run(g.global_step))
                 self._save(sess, saver, step, history)
                 if status != "interrupted" and (not history or history[-1]["step"] != step):
                     self._evaluate(step, eval_set, history)
@@ -387,7 +390,7 @@ class Trainer:
     def _train_steps(
         self,
         sess: Any,
-        g: dict[str, Any],
+        g: TrainingGraph,
         saver: Any,
         accuracy: Any,
         local_init: Any,
@@ -400,10 +403,10 @@ class Trainer:
         cfg = self.cfg
         train = dataset.train
         fetches = {
-            "train": g["train_op"],
-            "loss": g["loss"],
-            "scalars": g["scalars"],
-            "lr": g["learning_rate"],
+            "train": g.train_op,
+            "loss": g.loss,
+            "scalars": g.scalars,
+            "lr": g.learning_rate,
         }
         if accuracy is not None:
             fetches["acc_update"] = accuracy[1]
@@ -416,13 +419,7 @@ class Trainer:
                     return "interrupted", speed
                 idx = rng.integers(0, len(train), cfg.batch_size)
                 batch = train.take(idx)
-                feed = {
-                    g["inputs"]: batch.inputs,
-                    g["outputs"]: batch.outputs,
-                    g["controls"]: batch.controls,
-                    g["lengths"]: batch.lengths,
-                }
-                out = sess.run(fetches, feed)
+                out = sess.run(fetches, g.feed(batch))
                 step += 1
                 window_steps += 1
                 loss = float(out["loss"])

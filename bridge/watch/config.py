@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bridge.errors import InvalidRequestError
+from bridge.ops import WATCH, Value, operations
 
 __all__ = ["GROUP_SIZES", "WATCH_OPERATIONS", "WatchConfig"]
 
-# The operations a watcher runs, with how many MIDI files one input holds.
-WATCH_OPERATIONS: dict[str, int] = {"variations": 1, "humanize": 1, "interpolate": 2, "blend": 4}
-# The operations whose inputs come as a group: a subfolder of the input folder.
-GROUP_SIZES: dict[str, int] = {op: n for op, n in WATCH_OPERATIONS.items() if n > 1}
+# The operations a watcher runs (from the operation table).
+WATCH_OPERATIONS = operations(WATCH)
+# The operations whose inputs come as a group (a subfolder), and how many files.
+GROUP_SIZES: dict[str, int] = {
+    name: len(op.files) for name, op in WATCH_OPERATIONS.items() if len(op.files) > 1
+}
 
 
 @dataclass(frozen=True)
@@ -33,14 +37,8 @@ class WatchConfig:
     op: str
     model: str
     checkpoint: Path | None = None  # recorded in reports; the engine holds the real one
-    seed: int | None = None
-    temperature: float | None = None
-    count: int | None = None
-    similarity: float | None = None
-    steps: int | None = None
-    method: str | None = None
-    x: float | None = None
-    y: float | None = None
+    # The operation's parameters by name (bridge.ops); those left out take its defaults.
+    params: Mapping[str, Value] = field(default_factory=dict)
     track: int | None = None
     workers: int = 2
     queue_size: int = 8
@@ -56,8 +54,7 @@ class WatchConfig:
             raise InvalidRequestError(
                 f"the watcher runs {', '.join(WATCH_OPERATIONS)}; not {self.op!r}"
             )
-        if self.op == "blend" and (self.x is None or self.y is None):
-            raise InvalidRequestError("blend needs x and y (each 0..1): --x and --y")
+        WATCH_OPERATIONS[self.op].check(self.params)  # blend without x and y, a count of 0
         if self.workers < 1 or self.queue_size < 0:
             raise InvalidRequestError("the watcher needs at least 1 worker and a queue of >= 0")
         timings = {
@@ -84,23 +81,15 @@ class WatchConfig:
     @property
     def inputs_per_job(self) -> int:
         """MIDI files per input: 1, or the size of a group."""
-        return WATCH_OPERATIONS[self.op]
+        return len(WATCH_OPERATIONS[self.op].files)
 
     @property
     def is_group_op(self) -> bool:
         return self.op in GROUP_SIZES
 
-    def params(self) -> dict[str, Any]:
-        """The parameters the user set (the engine's defaults apply to the rest)."""
-        values: dict[str, Any] = {
-            "seed": self.seed,
-            "temperature": self.temperature,
-            "count": self.count,
-            "similarity": self.similarity,
-            "steps": self.steps,
-            "method": self.method,
-            "x": self.x,
-            "y": self.y,
-            "track": self.track,
-        }
-        return {name: value for name, value in values.items() if value is not None}
+    def given(self) -> dict[str, Any]:
+        """The settings the user gave (the operation's defaults apply to the rest)."""
+        values: dict[str, Any] = dict(WATCH_OPERATIONS[self.op].given(self.params))
+        if self.track is not None:
+            values["track"] = self.track
+        return values

@@ -44,7 +44,7 @@ from bridge.errors import (
     MidiFileError,
     UnsupportedClipError,
 )
-from bridge.ops import OpOptions, run_operation
+from bridge.ops import get_operation, pick_track, run_operation
 from bridge.threads import Supervised
 from bridge.watch import render
 from bridge.watch.config import WatchConfig
@@ -222,7 +222,7 @@ class Watcher:
             cfg.out_dir,
             cfg.op,
             cfg.model,
-            cfg.params(),
+            cfg.given(),
         )
         self._pool = ThreadPoolExecutor(cfg.workers, thread_name_prefix="watch-worker")
         self._observer = self._start_observer()
@@ -702,8 +702,6 @@ class Watcher:
         self._note(job.relative, "done", target.name)
 
     def _generate(self, job: Job) -> tuple[Generation, list[str]]:
-        from bridge.cli import pick_track
-
         cfg, engine, spec = self.config, self.engine, self._spec
         assert spec is not None
         tracks: list[Track] = []
@@ -715,16 +713,7 @@ class Watcher:
                 raise _InputFailure(exc.message) from exc
             tracks.append(track)
             used.append(track.clip.name)
-        options = OpOptions(
-            n=cfg.count,
-            temperature=cfg.temperature,
-            seed=cfg.seed,
-            similarity=cfg.similarity,
-            steps=cfg.steps,
-            method=cfg.method,
-            x=cfg.x,
-            y=cfg.y,
-        )
+        options = get_operation(cfg.op).options(cfg.params)
         return run_operation(engine, cfg.model, cfg.op, tracks, options), used
 
     def _report(

@@ -15,8 +15,19 @@ inlets = 1;
 outlets = 4;
 
 var lb = require("latentbridge");
+var glue = new lb.Glue({
+    name: "Beat Blender",
+    LiveAPI: LiveAPI,
+    Task: Task,
+    post: post,
+    out: function (n, list) {
+        outlet(n, list);
+    },
+    args: function () {
+        return jsarguments;
+    }
+});
 var dev = null;
-var replyPortChoice = 0;
 var params = { temperature: 0.5, seed: 1 };
 var corners = [null, null, null, null];
 var targetClip = null;       // {id, track, slot, name}: where blends are written
@@ -29,22 +40,7 @@ var watcher = null;
 var LOOKAHEAD = 0.125;       // beats before the bar line at which to write
 
 function init(pingMs) {
-    if (dev) {
-        dev.dispose();
-    }
-    dev = new lb.Device({
-        name: "Beat Blender",
-        LiveAPI: LiveAPI,
-        Task: Task,
-        post: post,
-        out: function (n, list) {
-            outlet(n, list);
-        },
-        host: jsarguments[1],
-        port: jsarguments[2],
-        replyPort: replyPortChoice
-    });
-    dev.init(pingMs === undefined ? 5000 : pingMs);
+    dev = glue.init(pingMs);
     watcher = new Task(watch, this);
     watcher.interval = 20;
 }
@@ -212,37 +208,25 @@ function seed(v) {
 }
 
 function server(host, port) {
-    if (dev) {
-        dev.setServer(host, port);
-        dev.ping();
-    }
+    glue.server(host, port);
 }
 
 function replyport(p) {
-    replyPortChoice = p;
-    if (dev) {
-        dev.setReplyPort(p);
-    }
+    glue.replyport(p);
 }
 
 function ping() {
-    if (dev) {
-        dev.ping();
-    }
+    glue.ping();
 }
 
 // Replies from [udpreceive]: "/lb/<reply> id args...".
 function anything() {
-    if (dev) {
-        dev.receive(messagename, arrayfromargs(arguments));
-    }
+    glue.receive(messagename, arrayfromargs(arguments));
 }
 
 function notifydeleted() {
     if (watcher) {
         watcher.cancel();
     }
-    if (dev) {
-        dev.dispose();
-    }
+    glue.dispose();
 }

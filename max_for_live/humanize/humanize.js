@@ -9,27 +9,23 @@ inlets = 1;
 outlets = 4;
 
 var lb = require("latentbridge");
+var glue = new lb.Glue({
+    name: "Humanize",
+    LiveAPI: LiveAPI,
+    Task: Task,
+    post: post,
+    out: function (n, list) {
+        outlet(n, list);
+    },
+    args: function () {
+        return jsarguments;
+    }
+});
 var dev = null;
-var replyPortChoice = 0;
 var params = { temperature: 0.3, seed: -1 };
 
 function init(pingMs) {
-    if (dev) {
-        dev.dispose();
-    }
-    dev = new lb.Device({
-        name: "Humanize",
-        LiveAPI: LiveAPI,
-        Task: Task,
-        post: post,
-        out: function (n, list) {
-            outlet(n, list);
-        },
-        host: jsarguments[1],
-        port: jsarguments[2],
-        replyPort: replyPortChoice
-    });
-    dev.init(pingMs === undefined ? 5000 : pingMs);
+    dev = glue.init(pingMs);
 }
 
 function generate() {
@@ -58,34 +54,22 @@ function seed(v) {
 }
 
 function server(host, port) {
-    if (dev) {
-        dev.setServer(host, port);
-        dev.ping();
-    }
+    glue.server(host, port);
 }
 
 function replyport(p) {
-    replyPortChoice = p;
-    if (dev) {
-        dev.setReplyPort(p);
-    }
+    glue.replyport(p);
 }
 
 function ping() {
-    if (dev) {
-        dev.ping();
-    }
+    glue.ping();
 }
 
 // Replies from [udpreceive]: "/lb/<reply> id args...".
 function anything() {
-    if (dev) {
-        dev.receive(messagename, arrayfromargs(arguments));
-    }
+    glue.receive(messagename, arrayfromargs(arguments));
 }
 
 function notifydeleted() {
-    if (dev) {
-        dev.dispose();
-    }
+    glue.dispose();
 }

@@ -11,28 +11,24 @@ inlets = 1;
 outlets = 4;
 
 var lb = require("latentbridge");
+var glue = new lb.Glue({
+    name: "Interpolate",
+    LiveAPI: LiveAPI,
+    Task: Task,
+    post: post,
+    out: function (n, list) {
+        outlet(n, list);
+    },
+    args: function () {
+        return jsarguments;
+    }
+});
 var dev = null;
-var replyPortChoice = 0;
 var params = { steps: 5, temperature: 0.5, kind: 0, method: 0, seed: -1 };
 var chosen = { a: null, b: null };
 
 function init(pingMs) {
-    if (dev) {
-        dev.dispose();
-    }
-    dev = new lb.Device({
-        name: "Interpolate",
-        LiveAPI: LiveAPI,
-        Task: Task,
-        post: post,
-        out: function (n, list) {
-            outlet(n, list);
-        },
-        host: jsarguments[1],
-        port: jsarguments[2],
-        replyPort: replyPortChoice
-    });
-    dev.init(pingMs === undefined ? 5000 : pingMs);
+    dev = glue.init(pingMs);
 }
 
 function choose(which) {
@@ -104,34 +100,22 @@ function seed(v) {
 }
 
 function server(host, port) {
-    if (dev) {
-        dev.setServer(host, port);
-        dev.ping();
-    }
+    glue.server(host, port);
 }
 
 function replyport(p) {
-    replyPortChoice = p;
-    if (dev) {
-        dev.setReplyPort(p);
-    }
+    glue.replyport(p);
 }
 
 function ping() {
-    if (dev) {
-        dev.ping();
-    }
+    glue.ping();
 }
 
 // Replies from [udpreceive]: "/lb/<reply> id args...".
 function anything() {
-    if (dev) {
-        dev.receive(messagename, arrayfromargs(arguments));
-    }
+    glue.receive(messagename, arrayfromargs(arguments));
 }
 
 function notifydeleted() {
-    if (dev) {
-        dev.dispose();
-    }
+    glue.dispose();
 }

@@ -14,8 +14,19 @@ inlets = 1;
 outlets = 4;
 
 var lb = require("latentbridge");
+var glue = new lb.Glue({
+    name: "Latent Loops",
+    LiveAPI: LiveAPI,
+    Task: Task,
+    post: post,
+    out: function (n, list) {
+        outlet(n, list);
+    },
+    args: function () {
+        return jsarguments;
+    }
+});
 var dev = null;
-var replyPortChoice = 0;
 var params = { columns: 4, rows: 4, temperature: 0.5, seed: -1, kind: 2 };
 var corners = [null, null, null, null];
 var cells = null;            // {columns, rows, clips: row by row}
@@ -23,22 +34,7 @@ var timeline = [];           // [{column, row, clip}] in the order picked
 var lastSlot = -1;           // where the timeline's last clip went
 
 function init(pingMs) {
-    if (dev) {
-        dev.dispose();
-    }
-    dev = new lb.Device({
-        name: "Latent Loops",
-        LiveAPI: LiveAPI,
-        Task: Task,
-        post: post,
-        out: function (n, list) {
-            outlet(n, list);
-        },
-        host: jsarguments[1],
-        port: jsarguments[2],
-        replyPort: replyPortChoice
-    });
-    dev.init(pingMs === undefined ? 5000 : pingMs);
+    dev = glue.init(pingMs);
 }
 
 function corner(i) {
@@ -179,34 +175,22 @@ function seed(v) {
 }
 
 function server(host, port) {
-    if (dev) {
-        dev.setServer(host, port);
-        dev.ping();
-    }
+    glue.server(host, port);
 }
 
 function replyport(p) {
-    replyPortChoice = p;
-    if (dev) {
-        dev.setReplyPort(p);
-    }
+    glue.replyport(p);
 }
 
 function ping() {
-    if (dev) {
-        dev.ping();
-    }
+    glue.ping();
 }
 
 // Replies from [udpreceive]: "/lb/<reply> id args...".
 function anything() {
-    if (dev) {
-        dev.receive(messagename, arrayfromargs(arguments));
-    }
+    glue.receive(messagename, arrayfromargs(arguments));
 }
 
 function notifydeleted() {
-    if (dev) {
-        dev.dispose();
-    }
+    glue.dispose();
 }

@@ -844,6 +844,72 @@ function cornerLabel(i) {
     return ["top-left", "top-right", "bottom-left", "bottom-right"][i];
 }
 
+// The [js] object's side of a device, the same for every device: on init it
+// disposes of the last Device and makes a new one (the server from the js
+// box's arguments, the reply port the patcher chose), and it forwards server,
+// replyport, ping, replies and deletion. Max sends a message to the device
+// script's own function of that name, so each device keeps one-line
+// functions that call these. `options`: name, LiveAPI, Task, post, out, and
+// args (a function returning jsarguments, read at init).
+function Glue(options) {
+    this.options = options;
+    this.dev = null;
+    this.replyPort = 0;
+}
+
+Glue.prototype.init = function (pingMs) {
+    var o = this.options;
+    var args = o.args();
+    if (this.dev) {
+        this.dev.dispose();
+    }
+    this.dev = new Device({
+        name: o.name,
+        LiveAPI: o.LiveAPI,
+        Task: o.Task,
+        post: o.post,
+        out: o.out,
+        host: args[1],
+        port: args[2],
+        replyPort: this.replyPort
+    });
+    this.dev.init(pingMs === undefined ? 5000 : pingMs);
+    return this.dev;
+};
+
+Glue.prototype.server = function (host, port) {
+    if (this.dev) {
+        this.dev.setServer(host, port);
+        this.dev.ping();
+    }
+};
+
+Glue.prototype.replyport = function (p) {
+    this.replyPort = p;
+    if (this.dev) {
+        this.dev.setReplyPort(p);
+    }
+};
+
+Glue.prototype.ping = function () {
+    if (this.dev) {
+        this.dev.ping();
+    }
+};
+
+// A reply from [udpreceive]: "/lb/<reply> id args...".
+Glue.prototype.receive = function (name, args) {
+    if (this.dev) {
+        this.dev.receive(name, args);
+    }
+};
+
+Glue.prototype.dispose = function () {
+    if (this.dev) {
+        this.dev.dispose();
+    }
+};
+
 exports.PREFIX = PREFIX;
 exports.NOTES_PER_PART = NOTES_PER_PART;
 exports.NOTE_FIELDS = NOTE_FIELDS;
@@ -865,4 +931,5 @@ exports.Assembly = Assembly;
 exports.Client = Client;
 exports.Live = Live;
 exports.Device = Device;
+exports.Glue = Glue;
 exports.cornerLabel = cornerLabel;

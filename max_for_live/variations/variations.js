@@ -11,27 +11,23 @@ inlets = 1;
 outlets = 4;
 
 var lb = require("latentbridge");
+var glue = new lb.Glue({
+    name: "Variations",
+    LiveAPI: LiveAPI,
+    Task: Task,
+    post: post,
+    out: function (n, list) {
+        outlet(n, list);
+    },
+    args: function () {
+        return jsarguments;
+    }
+});
 var dev = null;
-var replyPortChoice = 0;
 var params = { count: 4, similarity: 0.8, temperature: 0.5, kind: 0, seed: -1 };
 
 function init(pingMs) {
-    if (dev) {
-        dev.dispose();
-    }
-    dev = new lb.Device({
-        name: "Variations",
-        LiveAPI: LiveAPI,
-        Task: Task,
-        post: post,
-        out: function (n, list) {
-            outlet(n, list);
-        },
-        host: jsarguments[1],
-        port: jsarguments[2],
-        replyPort: replyPortChoice
-    });
-    dev.init(pingMs === undefined ? 5000 : pingMs);
+    dev = glue.init(pingMs);
 }
 
 function generate() {
@@ -77,34 +73,22 @@ function seed(v) {
 }
 
 function server(host, port) {
-    if (dev) {
-        dev.setServer(host, port);
-        dev.ping();
-    }
+    glue.server(host, port);
 }
 
 function replyport(p) {
-    replyPortChoice = p;
-    if (dev) {
-        dev.setReplyPort(p);
-    }
+    glue.replyport(p);
 }
 
 function ping() {
-    if (dev) {
-        dev.ping();
-    }
+    glue.ping();
 }
 
 // Replies from [udpreceive]: "/lb/<reply> id args...".
 function anything() {
-    if (dev) {
-        dev.receive(messagename, arrayfromargs(arguments));
-    }
+    glue.receive(messagename, arrayfromargs(arguments));
 }
 
 function notifydeleted() {
-    if (dev) {
-        dev.dispose();
-    }
+    glue.dispose();
 }

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_train import make_folder
+from tests.factories import make_folder
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 

@@ -29,7 +29,7 @@ from bridge.osc import Profile, Server
 from bridge.osc.app import ServeConfig
 from bridge.osc.protocol import build, note_args
 from bridge.osc.server import DEFAULT_HOST
-from tests.test_osc_handlers import Collector
+from tests.factories import Collector
 
 pytestmark = pytest.mark.reliability
 

@@ -186,7 +186,7 @@ def test_the_watcher_s_scanner_restarts_after_a_crash(
         op="variations",
         model=DRUMS,
         checkpoint=Path(tiny_checkpoints[DRUMS]),
-        count=1,
+        params={"count": 1},
         settle_seconds=0.2,
         piano_rolls=False,
     )
@@ -228,7 +228,7 @@ def test_a_killed_watcher_s_unfinished_output_is_cleaned_on_the_next_start(
         op="variations",
         model=DRUMS,
         checkpoint=Path(tiny_checkpoints[DRUMS]),
-        count=1,
+        params={"count": 1},
     )
     with Watcher(config, engine):
         pass

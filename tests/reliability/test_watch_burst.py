@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from bridge.engine import Engine
-from tests.test_watch import (
+from tests.factories import drum_midi
+from tests.watching import (
     config,
     digest,
     done_inputs,
-    drum_midi,
     idle,
     output_dirs,
     poll,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bridge.clips import Track
 from bridge.ops import OPERATIONS, Operation, ParamTypeError
 from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
-from bridge.osc.request import Request, request_id
+from bridge.osc.request import Request, id_key, request_id
 from bridge.osc.workers import Job
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def cancel(server: Server, req: Request) -> list[Outgoing]:
     target, problem = request_id(req.args[0])  # the target is an id like any other
     if problem is not None:
         raise ProtocolError(f"{req.address}: target_id: {problem}")
-    state = server.cancel(req.host, req.port, str(target))
+    state = server.cancel(req.host, req.port, id_key(target))
     return [req.reply("cancel", target, state)]
 
 

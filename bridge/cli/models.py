@@ -40,6 +40,7 @@ __all__ = [
     "ZooOptions",
     "add_models_parser",
     "fetch_models",
+    "list_models",
     "models_command",
     "show_info",
     "show_zoo",
@@ -111,6 +112,23 @@ def zoo_table(manifest: Manifest, cache: Path) -> Table:
     return table
 
 
+def list_models(console: Console | None = None) -> None:
+    """Print every registered model (name, role, bars, description) as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bridge.engine import REGISTRY
+
+    table = Table(title="Registered models")
+    table.add_column("name", no_wrap=True)
+    table.add_column("role")
+    table.add_column("bars", justify="right")
+    table.add_column("description")
+    for spec in REGISTRY:
+        table.add_row(spec.name, spec.role.value, str(spec.bars), spec.description)
+    (console or Console()).print(table)
+
+
 def show_zoo(options: ZooOptions, console: Console, *, configs: bool = True) -> None:
     """Print the zoo table, then (unless ``configs`` is off) every registered config."""
     manifest = options.load()
@@ -123,8 +141,6 @@ def show_zoo(options: ZooOptions, console: Console, *, configs: bool = True) -> 
         soft_wrap=True,
     )
     if configs:
-        from bridge.cli import list_models
-
         list_models(console)
 
 

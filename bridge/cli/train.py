@@ -191,7 +191,7 @@ def export_command(args: argparse.Namespace) -> int:
     from bridge.train.rundir import checkpoint_bytes, read_run, run_spec, write_json
 
     warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
-    from bridge.engine.engine import default_refine_steps
+    from bridge.engine.pool import default_refine_steps
 
     prefix = export_run(args.run_dir, args.dest, step=args.step)
     console = Console()
@@ -302,7 +302,7 @@ def fit_prior_command(args: argparse.Namespace) -> int:
     from bridge.engine.prior import prior_path
     from bridge.engine.registry import REGISTRY
     from bridge.errors import TrainingError
-    from bridge.train.rundir import resolve_model_ref
+    from bridge.profile import resolve_model_ref
 
     warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
     name, checkpoint = resolve_model_ref(args.model, None)

@@ -15,8 +15,8 @@ Files land in ``OUT/train/...`` and ``OUT/eval/...`` (about 10 % eval); the
 split is a stable hash, of the normalised tune title for folk tunes (so one
 tune printed in two books lands in one split) and of the groove id for MMA.
 
-Run as ``python -m bridge.train.corpora folk OUT`` or
-``python -m bridge.train.corpora mma OUT --count N``; ``reduce SRC DEST``
+Run as ``python scripts/corpora.py folk OUT`` or
+``python scripts/corpora.py mma OUT --count N``; ``reduce SRC DEST``
 copies a corpus keeping at most four parts a file (drums, bass and comping
 first), the most that the bundled band model takes.
 """
@@ -1168,7 +1168,7 @@ def _parse_bars(text: str) -> list[int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bridge.train.corpora", description=__doc__.split("\n\n")[0]
+        prog="python scripts/corpora.py", description=__doc__.split("\n\n")[0]
     )
     sub = parser.add_subparsers(dest="command", required=True)
     folk = sub.add_parser("folk", help="music21's folk tune books, one MIDI file per tune")

@@ -1,0 +1,247 @@
+"""``latent-bridge generate``: one operation from MIDI files to MIDI files.
+
+Its subcommands, input files and options are made from the operation table
+(:mod:`bridge.ops`); the parsed arguments become a :class:`GenerateConfig`
+handed to :func:`generate`, a plain function that tests call directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bridge.cli.options import (
+    add_inputs,
+    add_param_options,
+    add_track_option,
+    common_options,
+    default_model,
+    model_ref,
+    param_values,
+)
+from bridge.clips import Track
+from bridge.errors import InvalidRequestError
+from bridge.ops import GENERATE, Value, operations, pick_track, run_operation
+from bridge.profile import existing_checkpoint
+
+if TYPE_CHECKING:
+    from bridge.engine import Engine, Generation, ModelSpec
+
+__all__ = [
+    "GENERATE_OPERATIONS",
+    "GenerateConfig",
+    "GenerateResult",
+    "add_generate_parser",
+    "config_from_args",
+    "generate",
+]
+
+GENERATE_OPERATIONS = operations(GENERATE)
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """One ``generate`` run. Parameters left out take the operation's defaults."""
+
+    op: str
+    model: str
+    checkpoint: Path | None
+    out: Path
+    inputs: tuple[Path, ...] = ()
+    params: Mapping[str, Value] = field(default_factory=dict)  # by name, as bridge.ops has them
+    device: str = "auto"
+    batch_size: int = 8
+    refine_steps: int | None = None
+    track: int | None = None
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """What a ``generate`` run wrote, and the seed that makes it again."""
+
+    seed: int
+    device: str
+    files: tuple[Path, ...]
+    report: Path
+
+
+def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> GenerateResult:
+    """Run one engine operation on MIDI files and write its outputs to ``config.out``.
+
+    Existing files are never overwritten: a taken name gets ``_1``, ``_2``, ...
+    Raises :class:`BridgeError` (or ``OSError``) with a message for the user.
+    """
+    if config.op not in GENERATE_OPERATIONS:
+        raise InvalidRequestError(
+            f"unknown operation {config.op!r}; choose one of {', '.join(GENERATE_OPERATIONS)}"
+        )
+    operation = GENERATE_OPERATIONS[config.op]
+    if len(config.inputs) != len(operation.files):
+        raise InvalidRequestError(
+            f"{config.op} takes {len(operation.files)} MIDI file(s), got {len(config.inputs)}"
+        )
+    operation.check(config.params)
+    if config.batch_size < 1:
+        raise InvalidRequestError(f"batch size must be at least 1, got {config.batch_size}")
+    # Everything that needs no TensorFlow is checked first: loading it takes a while.
+    checkpoint = existing_checkpoint(config.checkpoint)
+    files_tracks = [_read_tracks(path) for path in config.inputs]
+    config.out.mkdir(parents=True, exist_ok=True)
+
+    from bridge.engine import Engine
+
+    engine = Engine(
+        device=config.device,
+        batch_size=config.batch_size,
+        checkpoints={config.model: str(checkpoint)},
+        refine_steps=config.refine_steps,
+    )
+    try:
+        # Resolved before the registry loads TensorFlow, so "cpu" can hide the GPUs.
+        device = engine.device
+        echo(f"device: {device}")
+        spec = engine.registry.get(config.model)
+        generation = _run(engine, spec, config, files_tracks)
+        # How latents were made, for a report that says how to get the same files.
+        how = {
+            "refine_steps": engine.refine_steps_for(spec),
+            "latent_prior": engine.model(config.model).prior_status,
+        }
+    finally:
+        engine.close()
+
+    files = _write_outputs(config.out, config.op, generation)
+    for path in files:
+        echo(str(path))
+    report = _write_report(config, generation, files, checkpoint, device, how)
+    echo(f"seed: {generation.seed}")
+    echo(f"report: {report}")
+    return GenerateResult(generation.seed, device, tuple(files), report)
+
+
+def _read_tracks(path: Path) -> tuple[Path, list[Track]]:
+    from bridge.convert import read_midi
+
+    return path, read_midi(path)
+
+
+def _run(
+    engine: Engine,
+    spec: ModelSpec,
+    config: GenerateConfig,
+    files_tracks: Sequence[tuple[Path, list[Track]]],
+) -> Generation:
+    if config.op == "multitrack":
+        tracks = list(files_tracks[0][1])
+    else:
+        tracks = [pick_track(path, tracks, spec, config.track) for path, tracks in files_tracks]
+    options = GENERATE_OPERATIONS[config.op].options(config.params)
+    return run_operation(engine, spec.name, config.op, tracks, options)
+
+
+def _output_stems(op: str, generation: Generation) -> list[str]:
+    count = len(generation.outputs)
+    if op == "grid":
+        cols = int(generation.params["cols"])
+        return [f"grid_r{i // cols + 1:02d}_c{i % cols + 1:02d}" for i in range(count)]
+    width = max(2, len(str(count)))
+    return [f"{op}_{i + 1:0{width}d}" for i in range(count)]
+
+
+def _write_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
+    """Write ``data`` to ``stem + suffix``, or ``stem_1 + suffix``, ...: the first free name."""
+    k = 0
+    while True:
+        path = directory / (f"{stem}{suffix}" if k == 0 else f"{stem}_{k}{suffix}")
+        try:
+            # Exclusive create: a file that appears meanwhile is not overwritten either.
+            with path.open("xb") as f:
+                f.write(data)
+        except FileExistsError:
+            k += 1
+            continue
+        return path
+
+
+def _write_outputs(out: Path, op: str, generation: Generation) -> list[Path]:
+    from bridge.convert import midi_bytes
+
+    return [
+        _write_new(out, stem, ".mid", midi_bytes(tracks))
+        for stem, tracks in zip(_output_stems(op, generation), generation.outputs, strict=True)
+    ]
+
+
+def _write_report(
+    config: GenerateConfig,
+    generation: Generation,
+    files: Sequence[Path],
+    checkpoint: Path,
+    device: str,
+    how: dict[str, Any],
+) -> Path:
+    params = dict(generation.params)
+    if config.track is not None:
+        params["track"] = config.track
+    report = {
+        "model": generation.model,
+        "op": config.op,
+        "params": params,
+        "seed": generation.seed,
+        "seconds": round(generation.seconds, 3),
+        "files": [p.name for p in files],
+        "inputs": [str(p) for p in config.inputs],
+        "checkpoint": str(checkpoint),
+        "device": device,
+        **how,
+    }
+    text = json.dumps(report, indent=2) + "\n"
+    return _write_new(config.out, "report", ".json", text.encode())
+
+
+def add_generate_parser(sub: Any) -> None:
+    generate_parser = sub.add_parser(
+        "generate",
+        help="run a model operation from MIDI files to MIDI files",
+        description="Run a model operation and write numbered MIDI files and a report.json "
+        "to --out (never overwriting a file). Options left out take the operation's "
+        "defaults (docs/protocol.md lists them).",
+        epilog="example: latent-bridge generate variations beat.mid --model "
+        "cat-drums_2bar_small --checkpoint drums.tar --out variations --count 4",
+    )
+    ops = generate_parser.add_subparsers(dest="op", required=True, metavar="OP")
+    common = [common_options()]
+    for op in GENERATE_OPERATIONS.values():
+        p = ops.add_parser(op.name, parents=common, help=op.summary)
+        add_inputs(p, op.files)
+        add_param_options(p.add_argument_group(f"{op.name} options"), [op])
+        if op.files and op.name != "multitrack":
+            add_track_option(p)
+    generate_parser.set_defaults(handler=_generate_command)
+
+
+def config_from_args(args: argparse.Namespace) -> GenerateConfig:
+    """The :class:`GenerateConfig` that parsed ``generate`` arguments describe."""
+    inputs = tuple(getattr(args, dest) for dest in args.input_dests)
+    model, checkpoint = model_ref(args.model or default_model(args.op, inputs), args.checkpoint)
+    return GenerateConfig(
+        op=args.op,
+        model=model,
+        checkpoint=checkpoint,
+        out=args.out,
+        inputs=inputs,
+        params=param_values(args, [GENERATE_OPERATIONS[args.op]]),
+        device=args.device,
+        batch_size=args.batch_size,
+        refine_steps=args.refine_steps,
+        track=getattr(args, "track", None),
+    )
+
+
+def _generate_command(args: argparse.Namespace) -> int:
+    generate(config_from_args(args))
+    return 0
