@@ -35,7 +35,7 @@ from profiles import load_profile, machine, machine_line, summary, write_report
 from rich.console import Console
 from rich.table import Table
 
-from bridge.argtypes import REFINE_STEPS
+from bridge.limits import REFINE_STEPS
 
 
 def long_clip(make: Callable[[int], Any], windows: int) -> Any:

@@ -16,6 +16,12 @@ MAX_CLIP_BARS = 256  # longest input clip
 MIN_TEMPERATURE = 0.01
 MAX_TEMPERATURE = 5.0
 
+# Steps that fit an input clip's latent to the clip (Engine, --refine-steps),
+# by default for models whose window decodes in at most this many steps.
+REFINE_STEPS = 10
+REFINE_MAX_DEFAULT_LENGTH = 64
+MAX_REFINE_STEPS = 500
+
 # Seeds a request may give: any non-negative int32, so that every OSC stack
 # can carry one as a plain ``i``.
 MAX_SEED = 2**31 - 1

@@ -182,7 +182,7 @@ SEED = Param(
     0,
     MAX_SEED,
     unset=-1,
-    unset_means="the server draws one",
+    unset_means="drawn at random",
     help="random seed: the same seed and input give the same result",
 )
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge.argtypes import REFINE_STEPS
 from bridge.clips import Clip, Note, TimeSignature, Track
 from bridge.engine import Engine, get_spec, latent
 from bridge.engine.checkpoint import resolve_checkpoint
@@ -18,6 +17,7 @@ from bridge.errors import (
     UnknownModelError,
     UnsupportedClipError,
 )
+from bridge.limits import REFINE_STEPS
 from bridge.testing import make_random_checkpoint
 
 DRUMS, MEL, GROOVE, MULTI = (

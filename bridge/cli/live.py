@@ -12,9 +12,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bridge.argtypes import add_refine_option
-from bridge.argtypes import positive_float as _positive_float
-from bridge.argtypes import positive_int as _positive_int
+from bridge.cli.argtypes import add_refine_option
+from bridge.cli.argtypes import positive_float as _positive_float
+from bridge.cli.argtypes import positive_int as _positive_int
 from bridge.cli.options import add_param_options, param_values
 from bridge.errors import BridgeError
 from bridge.live.operations import LIVE_OPERATIONS, LiveRequest

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bridge.argtypes import non_negative_int, positive_float
+from bridge.cli.argtypes import non_negative_int, positive_float
 from bridge.errors import UnknownModelError
 from bridge.zoo.fetch import ENV_BASE_URL, FetchResult, fetch_model
 from bridge.zoo.local import (

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bridge.argtypes import add_refine_option
-from bridge.argtypes import positive_int as positive_int
+from bridge.cli.argtypes import add_refine_option
+from bridge.cli.argtypes import positive_int as positive_int
 from bridge.ops import Operation, Param, Value
 from bridge.profile import DEFAULT_MODELS, existing_checkpoint, resolve_model_ref
 

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bridge.argtypes import add_refine_option
-from bridge.argtypes import positive_int as positive_int
+from bridge.cli.argtypes import add_refine_option
+from bridge.cli.argtypes import positive_int as positive_int
 from bridge.profile import parse_pairs
 from bridge.watch.config import WATCH_OPERATIONS
 

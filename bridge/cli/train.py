@@ -11,7 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bridge.argtypes import REFINE_STEPS, refine_steps
+from bridge.cli.argtypes import refine_steps
+from bridge.limits import REFINE_STEPS
 
 
 def add_train_parser(sub: Any) -> None:

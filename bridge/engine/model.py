@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from bridge.argtypes import REFINE_STEPS
 from bridge.engine.checkpoint import resolve_checkpoint, restore_error
 from bridge.engine.prior import prior_for
 from bridge.engine.registry import ModelSpec
 from bridge.engine.tfcompat import SamplingSeeds, tf1
 from bridge.errors import CheckpointError, InvalidRequestError
+from bridge.limits import REFINE_STEPS
 
 
 @dataclass(frozen=True)

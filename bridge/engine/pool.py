@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 
-from bridge.argtypes import MAX_REFINE_STEPS, REFINE_MAX_DEFAULT_LENGTH, REFINE_STEPS
 from bridge.engine.adapters import Adapter
 from bridge.engine.model import LoadedModel
 from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
 from bridge.engine.tfcompat import choose_device
 from bridge.errors import InvalidRequestError
+from bridge.limits import MAX_REFINE_STEPS, REFINE_MAX_DEFAULT_LENGTH, REFINE_STEPS
 
 __all__ = ["ModelPool", "default_refine_steps"]
 

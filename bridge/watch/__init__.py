@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from bridge.watch.config import GROUP_SIZES, WATCH_OPERATIONS, WatchConfig
 
 if TYPE_CHECKING:
+    from bridge.watch.jobs import Activity, Snapshot, WatchError
     from bridge.watch.state import STATE_NAME, WatchState
-    from bridge.watch.watcher import Activity, Snapshot, Watcher, WatchError
+    from bridge.watch.watcher import Watcher
 
 __all__ = [
     "GROUP_SIZES",
@@ -33,9 +34,9 @@ __all__ = [
 _LAZY = {
     "STATE_NAME": "bridge.watch.state",
     "WatchState": "bridge.watch.state",
-    "Activity": "bridge.watch.watcher",
-    "Snapshot": "bridge.watch.watcher",
-    "WatchError": "bridge.watch.watcher",
+    "Activity": "bridge.watch.jobs",
+    "Snapshot": "bridge.watch.jobs",
+    "WatchError": "bridge.watch.jobs",
     "Watcher": "bridge.watch.watcher",
 }
 

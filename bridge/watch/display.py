@@ -10,7 +10,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from bridge.watch.watcher import Snapshot
+from bridge.watch.jobs import Snapshot
 
 __all__ = ["live_view", "render_snapshot"]
 

@@ -31,12 +31,10 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from bridge.clips import Track
 from bridge.errors import (
     BridgeError,
     InvalidClipError,
@@ -44,84 +42,36 @@ from bridge.errors import (
     MidiFileError,
     UnsupportedClipError,
 )
-from bridge.ops import get_operation, pick_track, run_operation
 from bridge.threads import Supervised
 from bridge.watch import render
 from bridge.watch.config import WatchConfig
 from bridge.watch.inputs import FAILED_DIR, Candidate, Layout, order_group
-from bridge.watch.state import WatchState, file_key, group_key, now_text
+from bridge.watch.jobs import (
+    Activity,
+    InputFailure,
+    Job,
+    JobFile,
+    Snapshot,
+    WatchError,
+    job_report,
+    move_to_failed,
+    run_job,
+    stat,
+)
+from bridge.watch.state import WatchState, file_key, group_key
 
 if TYPE_CHECKING:
-    from bridge.engine import Engine, Generation, ModelSpec
+    from bridge.engine import Engine, ModelSpec
 
 __all__ = ["Activity", "Job", "Snapshot", "WatchError", "Watcher"]
 
 LOG_NAME = "watch.log"
 _logger = logging.getLogger("bridge.watch")
 _ids = itertools.count(1)
-_FAIL_LOCK = threading.Lock()
 _RECENT = 10  # inputs in a snapshot's recent list
 
 # Errors that say an input cannot be used, not that the settings are wrong.
 _INPUT_ERRORS = (MidiFileError, UnsupportedClipError, InvalidClipError, InvalidNoteError)
-
-
-class WatchError(BridgeError):
-    """The watcher cannot start or go on (unreadable state file, wrong settings)."""
-
-    code = "watch"
-
-
-class _InputFailure(Exception):
-    """An input the operation cannot take; the message says why."""
-
-
-@dataclass(frozen=True)
-class Activity:
-    """One line of the watcher's recent history."""
-
-    name: str
-    status: str  # queued, running, done, failed, error, waiting
-    detail: str = ""
-    at: float = 0.0  # time.time()
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Counts for a display: how much is settling, queued, running, done, failed."""
-
-    settling: int
-    queued: int
-    running: int
-    done: int
-    failed: int
-    errors: int
-    waiting_groups: int
-    recent: tuple[Activity, ...]  # the latest state of the last few inputs, oldest first
-    stopped: bool
-    error: str | None
-    restarts: int = 0  # the scanner crashed (a bug, logged) and started over
-
-
-@dataclass(frozen=True)
-class JobFile:
-    path: Path
-    relative: str
-    tracks: list[Track]
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True)
-class Job:
-    """One input taken: a file, or a group folder's files in order."""
-
-    key: str
-    name: str  # what the output folder is called (before `` (2)``)
-    relative: str  # the file or group folder, relative to the watched folder
-    files: tuple[JobFile, ...]
-    is_group: bool
-    taken_at: float  # monotonic
 
 
 class Watcher:
@@ -471,7 +421,7 @@ class Watcher:
             # A group already done is skipped without reading its files again.
             keys = []
             for path in members:
-                st = _stat(path)
+                st = stat(path)
                 if st is not None:
                     keys.append(file_key(f"{group}/{path.name}", *st))
             if members and len(keys) == len(members) and self._is_taken(group_key(group, keys)):
@@ -500,7 +450,7 @@ class Watcher:
             self._dirty_groups.add(group)
         if path in self._pending:
             return
-        st = _stat(path)
+        st = stat(path)
         if st is None:
             return
         candidate = Candidate(path, group, relative, st[0], st[1], now)
@@ -640,7 +590,7 @@ class Watcher:
         self._note(job.relative, "running")
         try:
             self._work(job)
-        except _InputFailure as exc:
+        except InputFailure as exc:
             self._fail_job(job, str(exc))
         except BridgeError as exc:
             if isinstance(exc, _INPUT_ERRORS):
@@ -667,7 +617,8 @@ class Watcher:
     def _work(self, job: Job) -> None:
         cfg = self.config
         started = time.monotonic()
-        generation, tracks_used = self._generate(job)
+        assert self._spec is not None
+        generation, tracks_used = run_job(self.config, self.engine, self._spec, job)
         model_seconds = time.monotonic() - started
         if self._abandon.is_set():
             return
@@ -678,7 +629,9 @@ class Watcher:
                 partial, stem, generation.outputs, piano_rolls=cfg.piano_rolls
             )
             finished = time.monotonic()
-            report = self._report(job, generation, tracks_used, outputs)
+            report = job_report(
+                self.config, self.engine.device, job, generation, tracks_used, outputs
+            )
             report["timings"] = {
                 "queued_seconds": round(started - job.taken_at, 3),
                 "model_seconds": round(model_seconds, 3),
@@ -701,55 +654,6 @@ class Watcher:
         self.log.info("done %s -> %s (%d file(s))", job.relative, target, len(outputs))
         self._note(job.relative, "done", target.name)
 
-    def _generate(self, job: Job) -> tuple[Generation, list[str]]:
-        cfg, engine, spec = self.config, self.engine, self._spec
-        assert spec is not None
-        tracks: list[Track] = []
-        used: list[str] = []
-        for f in job.files:
-            try:
-                track = pick_track(f.path, f.tracks, spec, cfg.track)
-            except BridgeError as exc:
-                raise _InputFailure(exc.message) from exc
-            tracks.append(track)
-            used.append(track.clip.name)
-        options = get_operation(cfg.op).options(cfg.params)
-        return run_operation(engine, cfg.model, cfg.op, tracks, options), used
-
-    def _report(
-        self,
-        job: Job,
-        generation: Generation,
-        tracks_used: list[str],
-        outputs: list[dict[str, Any]],
-    ) -> dict[str, Any]:
-        cfg = self.config
-        params = dict(generation.params)
-        if cfg.track is not None:
-            params["track"] = cfg.track
-        return {
-            "model": generation.model,
-            "operation": cfg.op,
-            "params": params,
-            "seed": generation.seed,
-            "input_name": job.relative,
-            "input_key": job.key,
-            "inputs": [
-                {
-                    "path": str(f.path),
-                    "relative": f.relative,
-                    "size": f.size,
-                    "mtime_ns": f.mtime_ns,
-                    "track": name,
-                }
-                for f, name in zip(job.files, tracks_used, strict=True)
-            ],
-            "outputs": outputs,
-            "checkpoint": str(cfg.checkpoint) if cfg.checkpoint else None,
-            "device": self.engine.device,
-            "created": now_text(),
-        }
-
     # -- failures ---------------------------------------------------------------------
     def _fail_file(self, cand: Candidate, reason: str) -> None:
         if cand.group is not None and self.config.is_group_op:
@@ -763,7 +667,7 @@ class Watcher:
     def _fail(self, key: str, relative: str, source: Path, reason: str) -> None:
         assert self.state is not None
         try:
-            moved = _move_to_failed(source, self.config.in_dir / FAILED_DIR, relative, reason)
+            moved = move_to_failed(source, self.config.in_dir / FAILED_DIR, relative, reason)
         except OSError as exc:
             self.log.error("failed %s: %s; and cannot move it: %s", relative, reason, exc)
             with self._lock:
@@ -778,29 +682,3 @@ class Watcher:
             self._failed += 1
         self.log.warning("failed %s: %s (moved to %s)", relative, reason, moved)
         self._note(relative, "failed", reason)
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
-def _move_to_failed(source: Path, failed_dir: Path, relative: str, reason: str) -> Path:
-    """Move ``source`` into ``failed_dir`` under a free name, with ``<name>.reason.txt``."""
-    failed_dir.mkdir(exist_ok=True)
-    stem, suffix = (source.name, "") if source.is_dir() else (source.stem, source.suffix)
-    with _FAIL_LOCK:
-        k = 1
-        while True:
-            name = f"{stem}{suffix}" if k == 1 else f"{stem} ({k}){suffix}"
-            target, note = failed_dir / name, failed_dir / f"{name}.reason.txt"
-            if not (os.path.lexists(target) or os.path.lexists(note)):
-                break
-            k += 1
-        os.rename(source, target)
-    with open(note, "x", encoding="utf-8") as f:
-        f.write(f"{relative}\n{now_text()}\n{reason}\n")
-    return target

@@ -5,13 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bridge.limits import check_seed
-
-# Steps that fit an input clip's latent to the clip (Engine, --refine-steps),
-# by default for models whose window decodes in at most this many steps.
-REFINE_STEPS = 10
-REFINE_MAX_DEFAULT_LENGTH = 64
-MAX_REFINE_STEPS = 500
+from bridge.limits import MAX_REFINE_STEPS, REFINE_STEPS, check_seed
 
 
 def _number(text: str, kind: type[int] | type[float]) -> float:
