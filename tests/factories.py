@@ -26,6 +26,7 @@ __all__ = [
     "make_folder",
     "melody_midi",
     "model_inputs",
+    "rock_beat",
     "train_config",
     "window_drums",
     "window_melody",
@@ -44,6 +45,14 @@ def drum_clip(variant: int = 0, bars: int = 2) -> Clip:
     notes += [Note(36, (b * 4 + (variant % 4) * 0.5) % beats, 0.25) for b in range(bars)]
     notes += [Note(38, 1.0 + i * 2, 0.25, velocity=100) for i in range(bars * 2)]
     return Clip(notes, float(beats), name=f"Beat {variant}")
+
+
+def rock_beat(shift: float = 0.0, *, hats: bool = True) -> Track:
+    """Two bars of kick and snare (the first snare ``shift`` beats late), eighth hats."""
+    notes = [Note(36, 0, 0.25), Note(38, 1 + shift, 0.25), Note(36, 4, 0.25), Note(38, 5, 0.25)]
+    if hats:
+        notes += [Note(42, i * 0.5, 0.25, velocity=70) for i in range(16)]
+    return Track(Clip(notes, 8.0, name="beat"), True, 0)
 
 
 def drum_midi(variant: int = 0, bars: int = 2) -> bytes:

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bridge.clips import Clip, Note, Track
+from bridge.clips import Clip, Track
 from bridge.engine import Engine
 from bridge.osc import Profile, Server
 from bridge.osc.client import OscClient, RemoteError
+from tests.factories import rock_beat
 
 pytestmark = pytest.mark.integration
 
@@ -35,9 +36,7 @@ def live_server(engine: Engine, tiny_checkpoints: dict[str, str]) -> Iterator[Se
 
 
 def beat(shift: float = 0.0) -> Track:
-    notes = [Note(36, 0, 0.25), Note(38, 1 + shift, 0.25), Note(36, 4, 0.25), Note(38, 5, 0.25)]
-    notes += [Note(42, i * 0.5, 0.25, velocity=70) for i in range(16)]
-    return Track(Clip(notes, 8.0, name="beat"), True, 0)
+    return rock_beat(shift)
 
 
 def test_two_clients_at_once(live_server: Server) -> None:

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bridge.clips import Clip, Note, Track
+from bridge.clips import Track
 from bridge.engine import Engine
 from bridge.osc import Profile, Server
 from bridge.osc.client import OscClient, RemoteError
+from tests.factories import rock_beat
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -26,9 +27,7 @@ DRUMS, GROOVE = "lb-drums_2bar_tiny", "lb-groove_2bar_tiny"
 
 
 def beat() -> Track:
-    notes = [Note(36, 0, 0.25), Note(38, 1, 0.25), Note(36, 4, 0.25), Note(38, 5, 0.25)]
-    notes += [Note(42, i * 0.5, 0.25, velocity=70) for i in range(16)]
-    return Track(Clip(notes, 8.0, name="beat"), True, 0)
+    return rock_beat()
 
 
 @pytest.fixture

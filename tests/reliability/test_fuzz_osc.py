@@ -29,13 +29,13 @@ from pythonosc.osc_bundle_builder import OscBundleBuilder
 from pythonosc.osc_message import OscMessage, ParseError
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from bridge.clips import Clip, Note, Track
+from bridge.clips import Note, Track
 from bridge.engine import Engine
 from bridge.osc import Profile, Server
 from bridge.osc.client import OscClient, RemoteError
 from bridge.osc.protocol import Outgoing, build, note_args
 from tests import osc_raw
-from tests.factories import Collector
+from tests.factories import Collector, rock_beat
 
 pytestmark = pytest.mark.reliability
 
@@ -180,8 +180,10 @@ def bundle(dgrams: list[bytes], timetag: float) -> bytes:
 
 ints = st.integers(-(2**40), 2**40)
 floats = st.floats(width=32, allow_nan=False, allow_infinity=False)
-# OSC strings end at their first NUL, so no string an OSC stack sends holds one.
-texts = st.text(st.characters(blacklist_characters="\x00"), max_size=24)
+# What an OSC string can hold: UTF-8 text ending at its first NUL (so no NUL,
+# and no lone surrogate, which UTF-8 cannot encode).
+osc_chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+texts = st.text(osc_chars, max_size=24)
 
 
 def valid_value(kind: str) -> st.SearchStrategy[Any]:
@@ -211,7 +213,7 @@ def invalid_request(draw: st.DrawFn) -> tuple[str, list[Any], str]:
     mode = draw(st.sampled_from(["count", "type", "range", "address", "notes"]))
     if mode == "address":
         address = draw(st.sampled_from(["/lb", "/lb/op", "/lb/ping/x", "/lb/op/sample/"]))
-        address = draw(st.one_of(st.just(address), st.text(min_size=1, max_size=30)))
+        address = draw(st.one_of(st.just(address), st.text(osc_chars, min_size=1, max_size=30)))
         if not address.startswith("/"):
             address = "/" + address
         if address in SIGNATURES or address == "/lb/clip/notes":
@@ -436,8 +438,7 @@ def test_socket_smoke(engine: Engine, tiny_checkpoints: dict[str, str], full: bo
 
 
 def beat() -> Track:
-    notes = [Note(36, 0, 0.25), Note(38, 1, 0.25), Note(36, 4, 0.25), Note(38, 5, 0.25)]
-    return Track(Clip(notes, 8.0, name="beat"), True, 0)
+    return rock_beat(hats=False)
 
 
 # --- every type tag in every argument position ---------------------------------------

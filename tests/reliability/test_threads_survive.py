@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from bridge.clips import Clip, Note, Track
+from bridge.clips import Track
 from bridge.convert import midi_bytes
 from bridge.engine import Engine
 from bridge.osc import Profile, Server
 from bridge.osc import workers as workers_module
 from bridge.osc.client import OscClient, RemoteError
 from bridge.osc.workers import ModelWorker
+from tests.factories import rock_beat
 
 pytestmark = pytest.mark.reliability
 
@@ -33,8 +34,7 @@ DRUMS, GROOVE, MULTI = "lb-drums_2bar_tiny", "lb-groove_2bar_tiny", "lb-multitra
 
 
 def beat() -> Track:
-    notes = [Note(36, 0, 0.25), Note(38, 1, 0.25), Note(42, 0.5, 0.25), Note(36, 4, 0.25)]
-    return Track(Clip(notes, 8.0, name="beat"), True, 0)
+    return rock_beat(hats=False)
 
 
 @pytest.fixture
