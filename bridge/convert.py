@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 QPM = 120.0
+MIN_QPM, MAX_QPM = 20.0, 400.0  # tempi a MIDI file written here may have
 BASS_PROGRAMS = range(32, 40)  # General MIDI's basses (programs 33-40, counted from 1)
 SECONDS_PER_BEAT = 60.0 / QPM
 STEPS_PER_QUARTER = 4
@@ -382,13 +383,29 @@ def read_midi(source: str | os.PathLike[str] | bytes) -> list[Track]:
     ]
 
 
-def _to_pretty_midi(tracks: Sequence[Track]) -> Any:
+def midi_tempo(source: str | os.PathLike[str] | bytes) -> float:
+    """The tempo a MIDI file starts at, in quarter notes a minute (120 if it names none)."""
+    where = "the MIDI data" if isinstance(source, (bytes, bytearray)) else os.fspath(source)
+    _, tempi = _load_midi(source, where).get_tempo_changes()
+    qpm = float(tempi[0]) if len(tempi) else QPM
+    return qpm if math.isfinite(qpm) and MIN_QPM <= qpm <= MAX_QPM else QPM
+
+
+def _check_qpm(qpm: float) -> float:
+    if isinstance(qpm, bool) or not isinstance(qpm, int | float) or not MIN_QPM <= qpm <= MAX_QPM:
+        raise InvalidClipError(f"tempo must be {MIN_QPM:g} to {MAX_QPM:g} bpm, got {qpm!r}")
+    return float(qpm)
+
+
+def _to_pretty_midi(tracks: Sequence[Track], qpm: float = QPM) -> Any:
     if not tracks:
         raise InvalidClipError("there are no tracks to write")
-    pm = pretty_midi.PrettyMIDI(resolution=_MIDI_RESOLUTION, initial_tempo=QPM)
+    qpm = _check_qpm(qpm)
+    pm = pretty_midi.PrettyMIDI(resolution=_MIDI_RESOLUTION, initial_tempo=qpm)
     ts = tracks[0].clip.time_signature
     pm.time_signature_changes.append(pretty_midi.TimeSignature(ts.numerator, ts.denominator, 0.0))
-    tick = SECONDS_PER_BEAT / _MIDI_RESOLUTION
+    seconds_per_beat = 60.0 / qpm
+    tick = seconds_per_beat / _MIDI_RESOLUTION
     for track in tracks:
         inst = pretty_midi.Instrument(
             program=track.program, is_drum=track.is_drum, name=track.clip.name
@@ -396,10 +413,10 @@ def _to_pretty_midi(tracks: Sequence[Track]) -> Any:
         for note in track.clip.notes:
             if note.mute:
                 continue
-            start = note.start_time * SECONDS_PER_BEAT
+            start = note.start_time * seconds_per_beat
             # pretty_midi writes a note that rounds to zero ticks with its
             # note-off first, and reading it back loses the note: keep one tick.
-            end = max(note.end_time * SECONDS_PER_BEAT, start + tick)
+            end = max(note.end_time * seconds_per_beat, start + tick)
             inst.notes.append(
                 pretty_midi.Note(_midi_velocity(note.velocity), note.pitch, start, end)
             )
@@ -407,19 +424,19 @@ def _to_pretty_midi(tracks: Sequence[Track]) -> Any:
     return pm
 
 
-def midi_bytes(tracks: Sequence[Track]) -> bytes:
-    """The tracks as a standard MIDI file at 120 qpm, in memory."""
+def midi_bytes(tracks: Sequence[Track], qpm: float = QPM) -> bytes:
+    """The tracks as a standard MIDI file at ``qpm`` (default 120), in memory."""
     buffer = io.BytesIO()
-    _to_pretty_midi(tracks).write(buffer)
+    _to_pretty_midi(tracks, qpm).write(buffer)
     return buffer.getvalue()
 
 
-def write_midi(tracks: Sequence[Track], path: str | os.PathLike[str]) -> None:
-    """Write the tracks to ``path`` (overwriting it) at 120 qpm, so beats are kept.
+def write_midi(tracks: Sequence[Track], path: str | os.PathLike[str], qpm: float = QPM) -> None:
+    """Write the tracks to ``path`` (overwriting it) at ``qpm``; beats are kept.
 
     Each track keeps its program, drum flag and clip name; the file takes the
     first clip's time signature. Muted notes are left out: Live does not play them.
     """
-    data = midi_bytes(tracks)
+    data = midi_bytes(tracks, qpm)
     with open(path, "wb") as f:
         f.write(data)

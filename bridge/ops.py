@@ -175,6 +175,14 @@ def _temperature(default: float) -> Param:
 SIMILARITY = Param(
     "similarity", float, 0.8, 0.0, 1.0, help="how close to the input: 1 stays close, 0 is free"
 )
+FEEL = Param(
+    "feel",
+    int,
+    1,
+    0,
+    1,
+    help="1: outputs keep the input's velocities and timing; 0: the model's raw output",
+)
 SEED = Param(
     "seed",
     int,
@@ -300,7 +308,7 @@ OPERATIONS: dict[str, Operation] = {
             "variations",
             "variations",
             (1, 1),
-            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED),
+            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED, FEEL),
             "variations of one clip",
             "slot 0",
             ONE_FILE,
@@ -367,7 +375,7 @@ OPERATIONS: dict[str, Operation] = {
             "multitrack",
             "multitrack",
             (0, None),
-            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED),
+            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED, FEEL),
             "variations of all tracks together",
             "0..n-1",
             ONE_FILE,
@@ -418,6 +426,7 @@ class OpOptions:
     # Variations of a drum clip on a model that is not a drum model (or the
     # reverse); None: the model's role decides.
     is_drum: bool | None = None
+    feel: int | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> OpOptions:
@@ -496,7 +505,7 @@ def run_operation(
     if name == "sample":
         return engine.sample(model, **options.given("n", "bars"), **common)
     if name == "variations":
-        more = options.given("n", "similarity", "is_drum")
+        more = options.given("n", "similarity", "is_drum", "feel")
         return engine.variations(model, clips[0], **more, **common)
     if name == "interpolate":
         more = options.given("steps", "method")
@@ -509,4 +518,4 @@ def run_operation(
         return engine.blend_grid(model, clips, **options.given("cols", "rows"), **common)
     if name == "humanize":
         return engine.humanize(model, clips[0], **common)
-    return engine.multitrack(model, tracks, **options.given("n", "similarity"), **common)
+    return engine.multitrack(model, tracks, **options.given("n", "similarity", "feel"), **common)

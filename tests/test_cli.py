@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bridge.cli import main
-from bridge.clips import Clip, Note, Track
-from bridge.convert import read_midi, write_midi
+from bridge.clips import Clip, Note, TimeSignature, Track
+from bridge.convert import midi_bytes, read_midi, write_midi
 
 DRUMS = "lb-drums_2bar_tiny"
 GROOVE = "lb-groove_2bar_tiny"
@@ -270,3 +270,32 @@ def test_refine_steps_reach_every_command_that_runs_the_engine(
     assert main([*sample, "-1"]) == 2
     assert main([*sample, "lots"]) == 2
     assert "--refine-steps" in capsys.readouterr().err
+
+
+def test_outputs_keep_the_input_s_tempo_and_meter(
+    checkpoints: dict[str, str], tmp_path: Path
+) -> None:
+    from bridge.convert import midi_tempo
+
+    slow = tmp_path / "slow.mid"
+    slow.write_bytes(midi_bytes([Track(drum_clip(), True, 0)], qpm=75))
+    assert midi_tempo(slow) == pytest.approx(75, abs=0.01)
+    out = tmp_path / "out"
+    assert generate(checkpoints, out, "variations", str(slow), "--count", "2", "--seed", "1") == 0
+    for name in midi_files(out):
+        assert midi_tempo(out / name) == pytest.approx(75, abs=0.01)
+        (track,) = read_midi(out / name)
+        assert track.clip.length == 8.0  # beats are beats at any tempo
+    waltz = Clip(
+        [Note(36, 0, 0.25), Note(38, 1, 0.25), Note(42, 2, 0.25)], 6.0, TimeSignature(3, 4)
+    )
+    three = tmp_path / "waltz.mid"
+    three.write_bytes(midi_bytes([Track(waltz, True, 0)], qpm=140))
+    (back,) = read_midi(three)
+    assert back.clip.time_signature == TimeSignature(3, 4) and midi_tempo(three) == pytest.approx(
+        140, abs=0.01
+    )
+    sampled = tmp_path / "sampled"
+    assert generate(checkpoints, sampled, "sample", "--qpm", "92.5", "--seed", "2") == 0
+    assert midi_tempo(sampled / "sample_01.mid") == pytest.approx(92.5, abs=0.01)
+    assert main(["generate", "sample", "--qpm", "0", "--out", str(sampled)]) == 2

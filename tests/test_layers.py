@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("train", "zoo"),
     ("ops",),
     ("engine",),
-    ("convert",),
+    ("convert", "feel"),
     ("clips",),
     ("limits", "errors", "threads"),
 ]

@@ -57,6 +57,7 @@ class GenerateConfig:
     batch_size: int = 8
     refine_steps: int | None = None
     track: int | None = None
+    qpm: float | None = None  # the outputs' tempo where no input gives one (default 120)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
     finally:
         engine.close()
 
-    files = _write_outputs(config.out, config.op, generation)
+    qpm = _tempo(config)
+    files = _write_outputs(config.out, config.op, generation, qpm)
     for path in files:
         echo(str(path))
     report = _write_report(config, generation, files, checkpoint, device, how)
@@ -167,11 +169,20 @@ def _write_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
         return path
 
 
-def _write_outputs(out: Path, op: str, generation: Generation) -> list[Path]:
+def _tempo(config: GenerateConfig) -> float:
+    """The tempo the outputs are written at: the first input's, else ``--qpm`` (120)."""
+    from bridge.convert import QPM, midi_tempo
+
+    if config.inputs:
+        return midi_tempo(config.inputs[0])
+    return config.qpm if config.qpm is not None else QPM
+
+
+def _write_outputs(out: Path, op: str, generation: Generation, qpm: float) -> list[Path]:
     from bridge.convert import midi_bytes
 
     return [
-        _write_new(out, stem, ".mid", midi_bytes(tracks))
+        _write_new(out, stem, ".mid", midi_bytes(tracks, qpm))
         for stem, tracks in zip(_output_stems(op, generation), generation.outputs, strict=True)
     ]
 
@@ -221,6 +232,14 @@ def add_generate_parser(sub: Any) -> None:
         add_param_options(p.add_argument_group(f"{op.name} options"), [op])
         if op.files and op.name != "multitrack":
             add_track_option(p)
+        if not op.files:
+            p.add_argument(
+                "--qpm",
+                type=_qpm,
+                metavar="BPM",
+                help="tempo of the MIDI files written (default: 120); with input files "
+                "the outputs take the first input's tempo",
+            )
     generate_parser.set_defaults(handler=_generate_command)
 
 
@@ -239,7 +258,20 @@ def config_from_args(args: argparse.Namespace) -> GenerateConfig:
         batch_size=args.batch_size,
         refine_steps=args.refine_steps,
         track=getattr(args, "track", None),
+        qpm=getattr(args, "qpm", None),
     )
+
+
+def _qpm(text: str) -> float:
+    from bridge.convert import MAX_QPM, MIN_QPM
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not MIN_QPM <= value <= MAX_QPM:
+        raise argparse.ArgumentTypeError(f"must be {MIN_QPM:g} to {MAX_QPM:g}, got {value:g}")
+    return value
 
 
 def _generate_command(args: argparse.Namespace) -> int:

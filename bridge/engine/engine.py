@@ -26,6 +26,7 @@ from bridge.engine.pipeline import LATENT_CACHE_SIZE, Pipeline, keep_hits, stitc
 from bridge.engine.pool import ModelPool, default_refine_steps
 from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
 from bridge.errors import InvalidRequestError, UnsupportedClipError
+from bridge.feel import carry_feel, hit_set
 from bridge.limits import (
     DRAWN_SEEDS,
     MAX_BARS,
@@ -54,6 +55,16 @@ class Generation:
     def clips(self) -> list[Clip]:
         """The first track of every output (the only one for single-track models)."""
         return [out[0].clip for out in self.outputs]
+
+
+# A variation that comes back as its input (or as another output of the same
+# request) is drawn again, each time further from the input, at most this often.
+MAX_REDRAWS = 8
+REDRAW_SIMILARITY = 0.8
+
+
+def _hits(tracks: Sequence[Track]) -> tuple[frozenset[tuple[int, int]], ...]:
+    return tuple(hit_set(t.clip, t.is_drum) for t in tracks)
 
 
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:
@@ -211,6 +222,7 @@ class Engine(ModelPool):
         seed: int | None,
         roles: Sequence[Role],
         operation: str,
+        feel: bool = True,
     ) -> Generation:
         _check_count("count", n, 1, MAX_COUNT)
         _check_range("similarity", similarity, 0.0, 1.0)
@@ -236,18 +248,67 @@ class Engine(ModelPool):
                 adapter, loaded, zs, templates, temperature, seed, controls
             )
             silent = [e is None for e in enc]
-            outputs = []
-            for i in range(n):
-                wins = decoded[i * len(windows) : (i + 1) * len(windows)]
+            once = controls[: len(windows)]
+
+            def output(wins: list[list[Track]], i: int) -> list[Track]:
                 # A silent window stays silent: there is nothing to vary.
                 wins = [
                     w if not s else src for w, s, src in zip(wins, silent, windows, strict=True)
                 ]
-                outputs.append(stitch(wins, tracks, carry=True, suffix=f"var {i + 1}"))
+                return stitch(wins, tracks, carry=True, suffix=f"var {i + 1}")
+
+            def redraw(i: int, attempt: int) -> list[Track]:
+                # Further from the input each time, with noise of its own.
+                rng = np.random.default_rng([seed, i, attempt])
+                noise = rng.standard_normal((len(mu), loaded.z_size))
+                far = similarity * REDRAW_SIMILARITY**attempt
+                targets = loaded.draw_latents(noise, fitted=self.fitted_prior)
+                moved = [latent.vary(m, t, far) for m, t in zip(mu, targets, strict=True)]
+                z = np.asarray(moved, np.float32)
+                wins = self.pipeline.decode(
+                    adapter, loaded, z, windows, temperature, seed + 7919 * attempt + i, once
+                )
+                return output(wins, i)
+
+            given = _hits(tracks)
+            heard: set[tuple[frozenset[tuple[int, int]], ...]] = set()
+            outputs = []
+            for i in range(n):
+                out = output(decoded[i * len(windows) : (i + 1) * len(windows)], i)
+                attempt = 0
+                # Below similarity 1 nothing may come back as the input or as
+                # another output of this request: redraw, a bounded number of times.
+                while (
+                    similarity < 1
+                    and attempt < MAX_REDRAWS
+                    and (_hits(out) == given or _hits(out) in heard)
+                ):
+                    attempt += 1
+                    out = redraw(i, attempt)
+                redraws["made"] += attempt
+                if similarity < 1 and (_hits(out) == given or _hits(out) in heard):
+                    redraws["left"] += 1
+                heard.add(_hits(out))
+                if feel:
+                    out = [
+                        Track(carry_feel(src.clip, t.clip, drums=t.is_drum), t.is_drum, t.program)
+                        for src, t in zip(tracks, out, strict=True)
+                    ]
+                outputs.append(out)
             return outputs
 
-        params = {"n": n, "similarity": similarity, "temperature": temperature}
-        return self._run(model, operation, seed, params, body)
+        redraws = {"made": 0, "left": 0}
+        params: dict[str, Any] = {
+            "n": n,
+            "similarity": similarity,
+            "temperature": temperature,
+            "feel": feel,
+        }
+        generation = self._run(model, operation, seed, params, body)
+        generation.params["redraws"] = redraws["made"]
+        if redraws["left"]:
+            generation.params["copies_left"] = redraws["left"]
+        return generation
 
     def variations(
         self,
@@ -259,8 +320,13 @@ class Engine(ModelPool):
         temperature: float = 0.5,
         seed: int | None = None,
         is_drum: bool | None = None,
+        feel: bool = True,
     ) -> Generation:
-        """``n`` variations of one clip: its latent moved toward noise by ``1 - similarity``."""
+        """``n`` variations of one clip: its latent moved toward noise by ``1 - similarity``.
+
+        With ``feel`` (the default) the outputs are played with the clip's feel
+        (:func:`bridge.feel.carry_feel`); without, they are the model's own.
+        """
         spec = self.registry.get(model)
         drum = spec.role in (Role.DRUMS, Role.GROOVE) if is_drum is None else is_drum
         return self._variations(
@@ -272,6 +338,7 @@ class Engine(ModelPool):
             seed,
             (Role.DRUMS, Role.MELODY, Role.GROOVE),
             "variations",
+            feel,
         )
 
     def multitrack(
@@ -283,6 +350,7 @@ class Engine(ModelPool):
         similarity: float = 0.8,
         temperature: float = 0.5,
         seed: int | None = None,
+        feel: bool = True,
     ) -> Generation:
         """``n`` variations of a scene: as many tracks out as in, same instruments."""
         spec = self.registry.get(model)
@@ -301,6 +369,7 @@ class Engine(ModelPool):
             seed,
             (Role.TRIO, Role.MULTITRACK),
             "multitrack",
+            feel,
         )
 
     def _encode_sources(

@@ -36,13 +36,20 @@ def track_messages(req: Request, output: int, index: int, track: Track) -> list[
 
 
 def result_messages(req: Request, gen: Generation) -> list[Outgoing]:
-    """Every output's tracks, then ``/lb/done id outputs seed seconds``."""
+    """Every output's tracks, then ``/lb/done id outputs tracks seed seconds redraws``."""
     out: list[Outgoing] = []
     for i, tracks in enumerate(gen.outputs):
         for k, track in enumerate(tracks):
             out += track_messages(req, i, k, track)
     tracks_per_output = len(gen.outputs[0]) if gen.outputs else 0
     out.append(
-        req.reply("done", len(gen.outputs), tracks_per_output, gen.seed, round(gen.seconds, 4))
+        req.reply(
+            "done",
+            len(gen.outputs),
+            tracks_per_output,
+            gen.seed,
+            round(gen.seconds, 4),
+            int(gen.params.get("redraws", 0)),
+        )
     )
     return out

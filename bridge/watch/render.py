@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.clips import Track
-from bridge.convert import midi_bytes
+from bridge.convert import QPM, midi_bytes
 from bridge.watch.state import REPORT_NAME
 
 __all__ = ["PARTIAL_DIR", "commit", "new_partial_dir", "piano_roll_png", "write_outputs"]
@@ -119,13 +119,15 @@ def write_outputs(
     outputs: Sequence[Sequence[Track]],
     *,
     piano_rolls: bool = True,
+    qpm: float = QPM,
 ) -> list[dict[str, Any]]:
-    """Write ``stem_01.mid`` (and ``stem_01.png``), ... into ``directory``; describe each."""
+    """Write ``stem_01.mid`` (and ``stem_01.png``), ... into ``directory`` at ``qpm``;
+    describe each."""
     width = max(2, len(str(len(outputs))))
     written = []
     for i, tracks in enumerate(outputs, start=1):
         name = f"{stem}_{i:0{width}d}"
-        (directory / f"{name}.mid").write_bytes(midi_bytes(tracks))
+        (directory / f"{name}.mid").write_bytes(midi_bytes(tracks, qpm))
         item: dict[str, Any] = {
             "midi": f"{name}.mid",
             "notes": sum(len(t.clip.notes) for t in tracks),

@@ -626,7 +626,7 @@ class Watcher:
         try:
             stem = f"{job.name}_{cfg.op}"
             outputs = render.write_outputs(
-                partial, stem, generation.outputs, piano_rolls=cfg.piano_rolls
+                partial, stem, generation.outputs, piano_rolls=cfg.piano_rolls, qpm=_tempo(job)
             )
             finished = time.monotonic()
             report = job_report(
@@ -682,3 +682,13 @@ class Watcher:
             self._failed += 1
         self.log.warning("failed %s: %s (moved to %s)", relative, reason, moved)
         self._note(relative, "failed", reason)
+
+
+def _tempo(job: Job) -> float:
+    """The tempo of the job's first file (the outputs are written at it), else 120."""
+    from bridge.convert import QPM, midi_tempo
+
+    try:
+        return midi_tempo(job.files[0].path)
+    except (OSError, BridgeError):  # gone or changed since it was read: beats still hold
+        return QPM

@@ -1,0 +1,130 @@
+"""Variations keep the input's feel, and never come back as a copy."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.clips import Clip, Note, Track
+from bridge.engine import Engine
+from bridge.feel import carry_feel, hit_set
+
+DRUMS = "lb-drums_2bar_tiny"
+
+
+def played_beat() -> Clip:
+    """Two bars with accents, ghost notes and a late snare: a drummer's, not a grid's."""
+    notes = []
+    for bar in range(2):
+        o = bar * 4.0
+        notes += [Note(36, o + 0.0, 0.25, 118), Note(36, o + 2.5, 0.25, 96)]
+        notes += [Note(38, o + 1.03, 0.25, 112), Note(38, o + 3.03, 0.25, 108)]
+        notes += [Note(38, o + 1.75, 0.25, 34)]  # a ghost note
+        hats = [(o + k * 0.5 - 0.01, 90 if k % 2 == 0 else 56) for k in range(8)]
+        notes += [Note(42, max(0.0, t), 0.25, v) for t, v in hats]
+    return Clip(notes, 8.0, name="played")
+
+
+def grid(clip: Clip) -> Clip:
+    """The model's view of a clip: every hit on the grid at velocity 80, pitch by class."""
+    canonical = {36: 36, 38: 38, 42: 42}
+    return clip.with_notes(
+        Note(canonical.get(n.pitch, n.pitch), round(n.start_time * 4) / 4, 0.25, 80)
+        for n in clip.notes
+    )
+
+
+def test_kept_hits_are_the_input_s_notes_and_new_hits_get_its_feel() -> None:
+    beat = played_beat()
+    model_out = grid(beat).with_notes([*grid(beat).notes, Note(42, 2.25, 0.25, 80)])
+    out = carry_feel(beat, model_out, drums=True)
+    by_start = {(n.pitch, n.start_time): n for n in out.notes}
+    for n in beat.notes:  # every kept hit is the input note itself
+        kept = by_start[(n.pitch, n.start_time)]
+        assert kept.velocity == n.velocity and kept.duration == n.duration
+    (new,) = [n for n in out.notes if round(n.start_time * 4) == 9]
+    # A closed hat on the second 16th of a beat: the input plays none there,
+    # so the hats' mean velocity and the hats' mean push (early) apply.
+    hats = [n for n in beat.notes if n.pitch == 42]
+    assert new.velocity == pytest.approx(sum(n.velocity for n in hats) / len(hats))
+    push = sum(n.start_time - round(n.start_time * 4) / 4 for n in hats) / len(hats)
+    assert push < 0 and new.start_time == pytest.approx(2.25 + push)
+    assert len({n.velocity for n in out.notes}) > 3  # not one flat velocity
+
+
+def test_melody_notes_keep_theirs_and_new_ones_get_the_median() -> None:
+    tune = Clip([Note(60, 0.0, 0.5, 100), Note(64, 1.02, 0.5, 70), Note(67, 2.0, 1.0, 90)], 4.0)
+    model_out = tune.with_notes([Note(60, 0.0, 0.5, 80), Note(62, 1.0, 0.5, 80)])
+    out = carry_feel(tune, model_out, drums=False)
+    assert [(n.pitch, n.start_time, n.velocity) for n in out.notes] == [
+        (60, 0.0, 100),
+        (62, 1.0, 90),
+    ]
+
+
+def test_hit_sets_are_drum_classes_on_16ths() -> None:
+    a = Clip([Note(36, 0.0, 0.25), Note(44, 1.02, 0.25)], 4.0)
+    b = Clip([Note(35, 0.01, 0.25), Note(42, 1.0, 0.25)], 4.0)  # same classes, same 16ths
+    assert hit_set(a, True) == hit_set(b, True)
+    assert hit_set(a, False) != hit_set(b, False)
+
+
+@pytest.mark.parametrize("similarity", [0.95, 0.8])
+def test_no_variation_is_a_copy_of_the_input_or_of_another(
+    engine: Engine, similarity: float
+) -> None:
+    beat = played_beat()
+    gen = engine.variations(DRUMS, beat, 8, similarity=similarity, seed=5)
+    heard = [hit_set(c, True) for c in gen.clips]
+    assert "copies_left" not in gen.params
+    assert hit_set(beat, True) not in heard
+    assert len(set(heard)) == len(heard)
+    again = engine.variations(DRUMS, beat, 8, similarity=similarity, seed=5)
+    assert [c.notes for c in again.clips] == [c.notes for c in gen.clips]  # a seed repeats
+
+
+def test_feel_is_on_by_default_and_off_on_request(engine: Engine) -> None:
+    beat = played_beat()
+    raw = engine.variations(DRUMS, beat, 4, similarity=0.9, seed=3, feel=False)
+    felt = engine.variations(DRUMS, beat, 4, similarity=0.9, seed=3)
+    assert felt.params["feel"] is True and raw.params["feel"] is False
+    played = {(n.start_time, n.velocity) for n in beat.notes}
+    for r, f in zip(raw.clips, felt.clips, strict=True):
+        assert hit_set(r, True) == hit_set(f, True)  # the same music, played differently
+        assert all(round(n.start_time * 4) == n.start_time * 4 for n in r.notes)
+        kept = [n for n in f.notes if (n.start_time, n.velocity) in played]
+        on_input = hit_set(f, True) & hit_set(beat, True)
+        assert len(kept) == len(on_input)
+
+
+def test_similarity_1_may_give_the_input_back(engine: Engine) -> None:
+    beat = Track(played_beat(), True, 0)
+    gen = engine.variations(DRUMS, beat.clip, 2, similarity=1.0, seed=1)
+    assert gen.params["redraws"] == 0
+
+
+def test_copies_are_drawn_again_a_bounded_number_of_times(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decoder that plays the input back: every output is redrawn, and redraws stop."""
+    from bridge.engine.engine import MAX_REDRAWS
+
+    beat = played_beat()
+    calls = {"redraws": 0}
+    real = engine.pipeline.decode
+
+    def copying(adapter, loaded, z, templates, *args, **kwargs):  # type: ignore[no-untyped-def]
+        first = len(z) > 1  # the batch of all outputs' windows; a redraw is one output
+        calls["redraws"] += 0 if first else 1
+        if first or calls["redraws"] % 3:  # copies, except every third redraw
+            return [list(t) for t in templates]
+        return real(adapter, loaded, z, templates, *args, **kwargs)
+
+    monkeypatch.setattr(engine.pipeline, "decode", copying)
+    gen = engine.variations(DRUMS, beat, 3, similarity=0.8, seed=2, feel=False)
+    heard = [hit_set(c, True) for c in gen.clips]
+    assert hit_set(beat, True) not in heard and len(set(heard)) == 3
+    assert gen.params["redraws"] == calls["redraws"] >= 3
+
+    monkeypatch.setattr(engine.pipeline, "decode", lambda a, m, z, t, *r, **k: [list(w) for w in t])
+    stuck = engine.variations(DRUMS, beat, 2, similarity=0.8, seed=2)
+    assert stuck.params["redraws"] == 2 * MAX_REDRAWS and stuck.params["copies_left"] == 2
