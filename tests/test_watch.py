@@ -477,11 +477,29 @@ def test_live_view_shows_counts_and_recent_inputs(engine: Engine, tmp_path: Path
     ]
 
 
-def test_piano_roll_is_a_small_png(tmp_path: Path) -> None:
+def test_piano_roll_is_readable_at_the_size_written(tmp_path: Path) -> None:
     from matplotlib.image import imread
+
+    from bridge.feel import drum_class
+    from bridge.watch.render import DRUM_NAMES, note_name
 
     path = tmp_path / "roll.png"
     piano_roll_png([Track(drum_clip(), True, 0)], path, title="roll")
     image = imread(path)
-    assert image.shape[:2] == (160, 400)
-    assert path.stat().st_size < 30_000
+    assert image.shape[1] >= 600 and 100 <= image.shape[0] <= 400
+    assert path.stat().st_size < 60_000
+    # Rows are named by drum: each name is its class's General MIDI pitch.
+    named = dict(zip(DRUM_NAMES, (36, 38, 42, 46, 45, 48, 50, 49, 51), strict=True))
+    assert all(drum_class(pitch) == DRUM_NAMES.index(name) for name, pitch in named.items())
+    assert [note_name(p) for p in (60, 61, 69, 36)] == ["C4", "C#4", "A4", "C2"]
+    # Loud notes are drawn in a deeper shade than soft ones (text and lines are grey).
+    soft_loud = Clip([Note(38, 0.0, 0.25, velocity=20), Note(38, 4.0, 0.25, velocity=127)], 8.0)
+    piano_roll_png([Track(soft_loud, True, 0)], path)
+    rgb = imread(path)[..., :3]
+    colour = rgb[..., 2] - rgb[..., 0]  # the first track's blue
+    half = colour.shape[1] // 2
+    assert colour[:, half:].max() > colour[:, :half].max() + 0.2
+    # A band: the drums get a panel of their own under the pitched parts.
+    tune = Clip([Note(60 + i, i * 0.5, 0.5) for i in range(8)], 8.0)
+    piano_roll_png([Track(tune, False, 0), Track(drum_clip(), True, 0)], path)
+    assert imread(path).shape[0] > image.shape[0]

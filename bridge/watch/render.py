@@ -9,7 +9,6 @@ replaced: a taken name gets `` (2)``, `` (3)``, ...
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import threading
@@ -32,50 +31,140 @@ _RENDER_LOCK = threading.Lock()
 _COMMIT_LOCK = threading.Lock()
 
 
+DRUM_NAMES = (
+    "kick",
+    "snare",
+    "closed hat",
+    "open hat",
+    "low tom",
+    "mid tom",
+    "high tom",
+    "crash",
+    "ride",
+)  # Magenta's nine drum classes, in its order
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_PALETTE = ((0.12, 0.35, 0.75), (0.80, 0.30, 0.10), (0.15, 0.55, 0.25), (0.50, 0.20, 0.60))
+
+
+def note_name(pitch: int) -> str:
+    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+def _shade(rgb: tuple[float, float, float], velocity: float) -> tuple[float, float, float]:
+    """The track's colour, from pale (soft) to full (loud)."""
+    amount = 0.2 + 0.8 * max(0.0, min(127.0, velocity)) / 127.0
+    return (
+        1 - amount + amount * rgb[0],
+        1 - amount + amount * rgb[1],
+        1 - amount + amount * rgb[2],
+    )
+
+
 def piano_roll_png(tracks: Sequence[Track], path: Path, title: str = "") -> None:
-    """A small piano roll: pitch against beats, velocity as the opacity of each note."""
+    """A piano roll readable at the size written: drums on named rows (kick,
+    snare, hats, toms, cymbals), other parts by pitch name; a 16th grid with
+    beat and bar lines; each note's velocity as its shade."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
 
+    from bridge.feel import STEP, drum_class
+
     length = max((t.clip.length for t in tracks), default=4.0)
     bar = tracks[0].clip.time_signature.beats_per_bar if tracks else 4.0
-    boxes: list[list[tuple[float, float]]] = []
-    colours: list[tuple[float, float, float, float]] = []
-    palette = [(0.12, 0.35, 0.75), (0.80, 0.30, 0.10), (0.15, 0.55, 0.25), (0.50, 0.20, 0.60)]
-    for i, track in enumerate(tracks):
-        rgb = palette[i % len(palette)]
+    beat = bar / tracks[0].clip.time_signature.numerator if tracks else 1.0
+    panels: list[tuple[str, list[tuple[int, Track]]]] = []
+    drums = [(i, t) for i, t in enumerate(tracks) if t.is_drum]
+    pitched = [(i, t) for i, t in enumerate(tracks) if not t.is_drum]
+    if pitched or not drums:
+        panels.append(("pitched", pitched))
+    if drums:
+        panels.append(("drums", drums))
+    heights = []
+    for kind, members in panels:
+        notes = [n for _, t in members for n in t.clip.notes if not n.mute]
+        if kind == "drums":
+            heights.append(max(3, len({min(drum_class(n.pitch), 9) for n in notes})))
+        else:
+            span = (max(n.pitch for n in notes) - min(n.pitch for n in notes)) if notes else 0
+            heights.append(max(4, min(24, span + 3)))
+    bars = max(1, round(length / bar))
+    width = min(14.0, max(6.0, 1.6 * bars + 1.5))
+    with _RENDER_LOCK:
+        fig = Figure(figsize=(width, 0.9 + 0.16 * sum(heights)), dpi=100)
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(len(panels), 1, sharex=True, height_ratios=heights, squeeze=False)
+        for (kind, members), ax in zip(panels, axes[:, 0], strict=True):
+            _draw_panel(ax, kind, members, length, bar, beat, STEP, drum_class, PolyCollection)
+        bottom = axes[-1, 0]
+        ticks = [b * bar for b in range(bars + 1)]
+        bottom.set_xticks(ticks, [str(b + 1) for b in range(bars + 1)])
+        bottom.set_xlabel("bar", fontsize=8, labelpad=1)
+        if title:
+            fig.suptitle(title, fontsize=9)
+        fig.tight_layout(pad=0.4, h_pad=0.3)
+        fig.savefig(path, format="png")
+
+
+def _draw_panel(
+    ax: Any,
+    kind: str,
+    members: list[tuple[int, Track]],
+    length: float,
+    bar: float,
+    beat: float,
+    step: float,
+    drum_class: Any,
+    poly: Any,
+) -> None:
+    marks: list[tuple[int, float, float, tuple[float, float, float]]] = []  # row, x0, x1, shade
+    labels: dict[int, str] = {}
+    for i, track in members:
+        rgb = _PALETTE[i % len(_PALETTE)]
         for note in track.clip.notes:
             if note.mute:
                 continue
-            x0, x1, y = note.start_time, min(note.end_time, length), note.pitch
-            boxes.append([(x0, y - 0.4), (x1, y - 0.4), (x1, y + 0.4), (x0, y + 0.4)])
-            colours.append((*rgb, 0.15 + 0.85 * note.velocity / 127.0))
-    pitches = [n.pitch for t in tracks for n in t.clip.notes if not n.mute] or [60]
-    low, high = min(pitches) - 2, max(pitches) + 2
-
-    with _RENDER_LOCK:
-        fig = Figure(figsize=(5.0, 2.0), dpi=80)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.2, top=0.88)
-        # Few fixed ticks: matplotlib's automatic ticks cost more than the notes.
-        bars = round(length / bar)
-        step = max(1, math.ceil(bars / 8))
-        ticks = [b * bar for b in range(0, bars + 1, step)]
-        ax.vlines(ticks, low, high, colors="0.85", linewidth=0.6, zorder=0)
-        ax.add_collection(PolyCollection(boxes, facecolors=colours, edgecolors="none"))
-        ax.set_xlim(0, length)
-        ax.set_ylim(low, high)
-        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-        octaves = list(range(math.ceil(low / 12) * 12, int(high) + 1, 12))
-        ax.set_yticks(octaves, [f"C{p // 12 - 1}" for p in octaves])
-        ax.set_xlabel("beats", fontsize=7, labelpad=1)
-        ax.set_ylabel("pitch", fontsize=7, labelpad=1)
-        ax.tick_params(labelsize=6, length=2, pad=1)
-        if title:
-            fig.text(0.5, 0.97, title, ha="center", va="top", fontsize=7)
-        fig.savefig(path, format="png")
+            if kind == "drums":
+                cls = drum_class(note.pitch)
+                known = cls < len(DRUM_NAMES)
+                row = cls if known else len(DRUM_NAMES) + note.pitch
+                labels[row] = DRUM_NAMES[cls] if known else f"drum {note.pitch}"
+                # A hit, not a held note: short enough that 16th hats stay apart.
+                x0, x1 = note.start_time, min(note.start_time + 0.7 * step, length)
+            else:
+                row = note.pitch
+                labels[row] = note_name(note.pitch)
+                x0 = note.start_time
+                x1 = max(min(note.end_time, length), x0 + 0.25 * step)
+            marks.append((row, x0, x1, _shade(rgb, note.velocity)))
+    if kind == "drums":
+        order = sorted(labels)
+        y_of = {row: float(k) for k, row in enumerate(order)}
+        ax.set_ylim(-0.6, max(len(order), 3) - 0.4)
+        ax.set_yticks(range(len(order)), [labels[r] for r in order])
+    else:
+        pitches = sorted(labels) or [60]
+        low, high = pitches[0] - 1, pitches[-1] + 1
+        y_of = {p: float(p) for p in pitches}
+        ax.set_ylim(low - 0.5, high + 0.5)
+        span = high - low
+        shown = [p for p in range(low, high + 1) if span <= 14 or p % 12 in (0, 4, 7)]
+        ax.set_yticks(shown, [note_name(p) for p in shown])
+    boxes = [
+        [(x0, y_of[row] - 0.4), (x1, y_of[row] - 0.4), (x1, y_of[row] + 0.4), (x0, y_of[row] + 0.4)]
+        for row, x0, x1, _ in marks
+    ]
+    # The grid: 16ths faint, beats lighter, bar lines dark, all behind the notes.
+    y0, y1 = ax.get_ylim()
+    sixteenths = round(length / step)
+    if sixteenths <= 256:
+        ax.vlines([k * step for k in range(sixteenths + 1)], y0, y1, colors="0.93", lw=0.5)
+    ax.vlines([k * beat for k in range(round(length / beat) + 1)], y0, y1, colors="0.78", lw=0.7)
+    ax.vlines([k * bar for k in range(round(length / bar) + 1)], y0, y1, colors="0.35", lw=1.0)
+    shades = [shade for *_, shade in marks]
+    ax.add_collection(poly(boxes, facecolors=shades, edgecolors="0.25", linewidths=0.3, zorder=2))
+    ax.set_xlim(0, length)
+    ax.tick_params(labelsize=7, length=2, pad=1)
 
 
 def _alive(pid: int) -> bool:
