@@ -9,6 +9,7 @@ through :func:`tf1` and nothing here imports it at module load.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ def tf1() -> Any:
             import absl.logging
             import tensorflow.compat.v1 as tf
 
+            # Before disable_v2_behavior, which warns of its own deprecation.
+            logging.getLogger("tensorflow").setLevel(logging.ERROR)
             tf.disable_v2_behavior()
             tf.logging.set_verbosity(tf.logging.ERROR)
             absl.logging.set_verbosity(absl.logging.ERROR)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import statistics
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,8 +120,44 @@ def _view(server: Server) -> Group:
     return Group(head, models, lat, errors)
 
 
+@contextlib.contextmanager
+def native_stderr_into(path: Path) -> Iterator[None]:
+    """On a terminal, send what native code prints (TensorFlow's and absl's C++
+    log lines, written straight to file descriptor 2) into the log file, while
+    Python's own messages still reach the terminal. Elsewhere, change nothing."""
+    try:
+        on_terminal = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        on_terminal = False
+    if not on_terminal:
+        yield
+        return
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    with open(path, "ab") as log_file:
+        os.dup2(log_file.fileno(), 2)
+    original = sys.stderr
+    sys.stderr = os.fdopen(os.dup(terminal), "w", buffering=1)
+    try:
+        yield
+    finally:
+        replaced, sys.stderr = sys.stderr, original
+        replaced.flush()
+        os.dup2(terminal, 2)
+        os.close(terminal)
+        replaced.close()
+
+
 def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:
-    """Run the server until Ctrl-C (or ``stop`` is set)."""
+    """Run the server until Ctrl-C (or ``stop`` is set).
+
+    TensorFlow's native log lines go to the log file, not the terminal.
+    """
+    with native_stderr_into(config.log_file):
+        return _serve(config, stop)
+
+
+def _serve(config: ServeConfig, stop: threading.Event | None) -> int:
     from bridge.engine import Engine
 
     handler = logging.FileHandler(config.log_file)
