@@ -171,12 +171,17 @@ def test_serve_command_with_a_toml_profile(
     try:
         with OscClient(port=port, timeout=2) as c:
             deadline = time.monotonic() + 60
-            while True:  # the server starts after TensorFlow has loaded
+            while True:  # the server answers at once; the models load behind it
                 try:
                     c.call("ping")
                     break
                 except TimeoutError:
                     assert time.monotonic() < deadline, "serve never answered"
+            # An operation sent before the models are loaded waits, then runs.
+            early = c.operation("sample", "drums", 1, 1.0, 0, 3, timeout=120)
+            assert len(early.outputs) == 1 and early.seed == 3
+            while c.call("status").replies[0].args[1] == "loading":
+                assert time.monotonic() < deadline, "the models never loaded"
             rows = c.call("models", until=("models/end",)).replies
             assert [r.args[1:3] for r in rows if r.address == "/lb/model"] == [[DRUMS, "drums"]]
             out = c.operation("sample", "drums", 2, 1.0, 0, 5, timeout=60)

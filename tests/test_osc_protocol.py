@@ -315,3 +315,54 @@ def test_the_int_7_and_the_string_7_are_two_requests(server: tuple[Server, Colle
     refused = upload(srv, "7", 0, Track(many, True, 0), dup=0)
     assert names(refused) == ["error"]
     assert names(upload(srv, 7, 0, Track(many, True, 0))) == ["clip/ok"]
+
+
+# --- answering at once, while the models load (issue 24) ----------------------------
+
+
+def test_a_starting_server_answers_at_once_and_runs_operations_once_loaded(
+    fake: FakeEngine,
+) -> None:
+    srv = Server(fake, Profile(), max_queue=4, starting=True)  # type: ignore[arg-type]
+    collect = Collector()
+    srv.send = collect  # type: ignore[method-assign]
+    try:
+        assert names(send(srv, "/lb/ping", PORT, 1)) == ["pong"]
+        (status,) = send(srv, "/lb/status", PORT, 2)
+        assert status.args[1] == "loading"
+        assert error_code(send(srv, "/lb/models", PORT, 3)) == "loading"
+        early = send(srv, "/lb/op/sample", PORT, 4, "drums", 2, 1.0, 0, 9)
+        assert names(early) == ["accepted", "progress"]
+        assert early[0].args[1:] == ("sample", "drums", 0)  # the model as asked for, so far
+        assert early[1].args[1:] == (0.0, "loading")
+        lost = send(srv, "/lb/op/sample", PORT, 5, "nobody", 1)
+        assert names(lost) == ["accepted", "progress"]
+        gone = send(srv, "/lb/op/sample", PORT, 6, "drums", 1)
+        assert send(srv, "/lb/op/cancel", PORT, 7, 6)[0].args == (7, 6, "cancelled")
+        assert gone[0].args[-1] == 2
+        assert fake.calls == []  # nothing runs before the profile is there
+
+        srv.loaded(Profile(roles={"drums": DRUMS.name}))
+        done = collect.wait_for(4, ("done", "error"))[-1]
+        assert done.address == "/lb/done" and done.args[1] == 2 and done.args[3] == 9
+        assert error_code(collect.wait_for(5, ("error",))) == "unknown_model"
+        assert error_code(collect.wait_for(6, ("error",))) == "cancelled"
+        (status,) = send(srv, "/lb/status", PORT, 8)
+        assert status.args[1] == "cpu"
+        assert names(send(srv, "/lb/op/sample", PORT, 9, "drums", 1)) == ["accepted"]
+    finally:
+        srv.stop()
+
+
+def test_a_server_that_cannot_start_says_why_to_every_waiting_request(fake: FakeEngine) -> None:
+    from bridge.errors import CheckpointError
+
+    srv = Server(fake, Profile(), starting=True)  # type: ignore[arg-type]
+    collect = Collector()
+    srv.send = collect  # type: ignore[method-assign]
+    try:
+        send(srv, "/lb/op/sample", PORT, 1, "drums", 1)
+        srv.failed_to_start(CheckpointError("model 'lb-drums' has no checkpoint here"))
+        assert error_code(collect.wait_for(1, ("error",))) == "checkpoint"
+    finally:
+        srv.stop()

@@ -171,47 +171,51 @@ def _serve(config: ServeConfig, stop: threading.Event | None) -> int:
     previous_hook = threading.excepthook
     threading.excepthook = _log_thread_crash  # the last resort: into the log file, not only stderr
     console = Console()
-    profile = profile_of(config)
     engine = Engine(
         device=config.device, batch_size=config.batch_size, refine_steps=config.refine_steps
     )
-    server = Server(engine, profile, host=config.host, port=config.port, max_queue=config.max_queue)
-    console.print(f"device: {engine.device}")
-    if not profile.models():
-        console.print(
-            "no models configured: ping and status work, operations answer with an error. "
-            "Give --model ROLE=NAME --checkpoint NAME=PATH or --profile FILE.toml"
-        )
+    # Listen first: ping and status answer at once, while TensorFlow and the
+    # models load on a thread of their own; operations wait for them.
+    server = Server(
+        engine,
+        Profile(),
+        host=config.host,
+        port=config.port,
+        max_queue=config.max_queue,
+        starting=True,
+    )
+    server.start()
+    console.print(
+        f"listening on {server.host}:{server.port} (log: {config.log_file}); loading models ..."
+    )
     if config.host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[yellow]warning:[/] listening on {config.host}, not only this computer")
-    for name in profile.models():
-        engine.registry.get(name)  # unknown names fail now, not on first request
-    if config.preload:
-        for name in profile.models():
-            console.print(f"loading {name} ...")
-            engine.model(name)
-    watching = watch_config(config, profile)
-    server.start()
-    console.print(f"listening on {server.host}:{server.port} (log: {config.log_file})")
+    loader = threading.Thread(
+        target=_load, args=(config, engine, server, console), name="loader", daemon=True
+    )
+    loader.start()
     watcher: Any = None
-    if watching is not None:
-        from bridge.watch import Watcher
-
-        watcher = Watcher(watching, engine)
-        watcher.start()
-        console.print(
-            f"watching {watching.in_dir} -> {watching.out_dir} "
-            f"({watching.op} with {watching.model})"
-        )
     stop = stop or threading.Event()
+
+    def tick() -> bool:
+        """One look at the loader: True to go on serving."""
+        nonlocal watcher
+        if server.startup_error is not None:
+            return False
+        if server.ready and watcher is None and config.watch_dir is not None:
+            watcher = _start_watcher(config, server, engine, console)
+        return True
+
     try:
         if config.live and console.is_terminal:
             with Live(_view(server), console=console, refresh_per_second=4) as live:
-                while not stop.wait(0.25):
+                while not stop.wait(0.25) and tick():
                     live.update(_view(server))
         else:
-            while not stop.wait(0.5):
+            while not stop.wait(0.25) and tick():
                 pass
+        if server.startup_error is not None:
+            raise server.startup_error
     except KeyboardInterrupt:
         pass
     finally:
@@ -224,6 +228,52 @@ def _serve(config: ServeConfig, stop: threading.Event | None) -> int:
             logger.removeHandler(handler)
         handler.close()
     return 0
+
+
+def _load(config: ServeConfig, engine: Any, server: Server, console: Console) -> None:
+    """The slow part of starting: the profile, TensorFlow and the device, the models."""
+    try:
+        profile = profile_of(config)
+        device = engine.device  # imports TensorFlow
+        for name in profile.models():
+            engine.registry.get(name)  # an unknown name fails now, not on first request
+        watch_config(config, profile)  # a watcher that cannot work fails now too
+        if config.preload:
+            for name in profile.models():
+                console.print(f"loading {name} ...")
+                engine.model(name)
+        server.loaded(profile)
+    except BridgeError as exc:
+        log.error("cannot start: %s", exc.message)
+        server.failed_to_start(exc)
+        return
+    except Exception as exc:  # a bug: say so, and stop rather than serve half a profile
+        log.exception("cannot start")
+        server.failed_to_start(BridgeError(f"cannot start: {exc!r}"))
+        return
+    console.print(f"device: {device}")
+    if profile.models():
+        roles = ", ".join(f"{role} = {name}" for role, name in sorted(profile.roles.items()))
+        console.print(f"models: {roles or ', '.join(profile.models())}")
+    else:
+        console.print(
+            "no models configured: ping and status work, operations answer with an error. "
+            "Give --model ROLE=NAME --checkpoint NAME=PATH or --profile FILE.toml"
+        )
+    log.info("ready: %s on %s", ", ".join(profile.models()) or "no models", device)
+
+
+def _start_watcher(config: ServeConfig, server: Server, engine: Any, console: Console) -> Any:
+    from bridge.watch import Watcher
+
+    watching = watch_config(config, server.profile)
+    assert watching is not None
+    watcher = Watcher(watching, engine)
+    watcher.start()
+    console.print(
+        f"watching {watching.in_dir} -> {watching.out_dir} ({watching.op} with {watching.model})"
+    )
+    return watcher
 
 
 def _log_thread_crash(args: threading.ExceptHookArgs) -> None:

@@ -61,6 +61,12 @@ class BusyError(BridgeError):
     code = "busy"
 
 
+class LoadingError(BridgeError):
+    """Asked for what needs the models while the server is still starting."""
+
+    code = "loading"
+
+
 class CancelledError(BridgeError):
     code = "cancelled"
 

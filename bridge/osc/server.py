@@ -21,7 +21,7 @@ from bridge.engine import Engine, Role
 from bridge.engine.checkpoint import checkpoint_present
 from bridge.errors import BridgeError, UnknownModelError
 from bridge.osc.handlers import Handler, all_routes
-from bridge.osc.protocol import PREFIX, Outgoing, ProtocolError
+from bridge.osc.protocol import PREFIX, BusyError, Outgoing, ProtocolError
 from bridge.osc.request import Request, reply_port, request_id
 from bridge.osc.uploads import Uploads
 from bridge.osc.workers import Job, ModelWorker
@@ -32,6 +32,10 @@ log = logging.getLogger("latent_bridge.server")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9000
+
+
+class _NowReady(Exception):
+    """The server finished starting while a request was being parked."""
 
 
 @dataclass
@@ -58,6 +62,7 @@ class Server:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         max_queue: int = 16,
+        starting: bool = False,
     ) -> None:
         self.engine = engine
         self.profile = profile
@@ -73,8 +78,56 @@ class Server:
         self._sock: socket.socket | None = None
         self._thread: Supervised | None = None
         self._stop = threading.Event()
+        # ``starting``: TensorFlow and the profile load in the background; ping
+        # and status answer at once, operations wait (parked) until :meth:`loaded`.
+        self._ready = threading.Event()
+        self._parked: list[Job] = []
+        self.startup_error: BridgeError | None = None
+        if not starting:
+            self.loaded(profile)
+
+    # -- starting -----------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def park(self, job: Job) -> int:
+        """Keep an operation that arrived while starting; returns its position."""
+        with self._lock:
+            if self._ready.is_set():  # loaded meanwhile: straight to its model
+                raise _NowReady
+            if len(self._parked) >= self.max_queue:
+                raise BusyError(
+                    f"{len(self._parked)} requests are waiting for the server to start; "
+                    "try again shortly"
+                )
+            self._parked.append(job)
+            return len(self._parked) - 1
+
+    def loaded(self, profile: Profile) -> None:
+        """The profile is loaded: serve it, and send the parked operations to their models."""
         for name, ckpt in profile.checkpoints.items():
-            engine.set_checkpoint(name, ckpt)
+            self.engine.set_checkpoint(name, ckpt)
+        with self._lock:
+            self.profile = profile
+            self._ready.set()
+            parked, self._parked = self._parked, []
+        for job in parked:
+            try:
+                job.model = self.resolve_model(job.model)
+                self.worker(job.model).submit(job)
+            except BridgeError as exc:
+                self.stats.errors.append((time.time(), job.req.id, exc.code))
+                self.send([job.req.error(exc.code, exc.message)])
+            job.released.set()
+
+    def failed_to_start(self, error: BridgeError) -> None:
+        """Loading failed: every parked operation gets the error; the server stops serving."""
+        self.startup_error = error
+        with self._lock:
+            parked, self._parked = self._parked, []
+        for job in parked:
+            self.send([job.req.error(error.code, error.message)])
 
     # -- model bookkeeping ------------------------------------------------------
     def resolve_model(self, name: str) -> str:
@@ -101,7 +154,13 @@ class Server:
             return w
 
     def submit(self, job: Job) -> int:
+        """Queue ``job`` for its model (parked while the server starts); its position."""
         self._unreleased.append(job)
+        if not self._ready.is_set():
+            try:
+                return self.park(job)
+            except _NowReady:
+                job.model = self.resolve_model(job.model)
         return self.worker(job.model).submit(job)
 
     def _release(self) -> None:
@@ -112,6 +171,12 @@ class Server:
     def cancel(self, host: str, port: int, request_id: str) -> str:
         with self._lock:
             workers = list(self._workers.values())
+            for job in self._parked:
+                if job.req.key == (host, port, request_id):
+                    self._parked.remove(job)
+                    job.cancelled = True
+                    self.send([job.req.error("cancelled", "cancelled before it ran")])
+                    return "cancelled"
         for w in workers:
             state = w.cancel(host, port, request_id)
             if state != "unknown":
@@ -130,10 +195,11 @@ class Server:
     def status(self) -> dict[str, Any]:
         with self._lock:
             workers = list(self._workers.values())
+            parked = len(self._parked)
         return {
-            "device": self.engine.device,
+            "device": self.engine.device if self._ready.is_set() else "loading",
             "models_loaded": sum(self.engine.is_loaded(m) for m in self.profile.models()),
-            "queue_depth": sum(w.depth for w in workers),
+            "queue_depth": parked + sum(w.depth for w in workers),
             "in_flight": sum(w.in_flight for w in workers),
             "served": self.stats.served,
             "restarts": self.restarts(),

@@ -58,6 +58,7 @@ CODES = {
     "busy",
     "cancelled",
     "shutting_down",
+    "loading",
 }
 # "internal" is documented too, but means a bug: no fuzz input may get it.
 SMOKE, FULL = 300, 5000  # examples per test: two tests, so 600 / 10,000 packets

@@ -38,7 +38,9 @@ def parse_params(op: Operation, req: Request) -> dict[str, Any]:
 
 def operation(op: Operation, server: Server, req: Request) -> list[Outgoing]:
     params = parse_params(op, req)
-    model = server.resolve_model(req.get_str(0, "model"))
+    given = req.get_str(0, "model")
+    # While the server starts, the model is resolved once the profile is loaded.
+    model = server.resolve_model(given) if server.ready else given
     most = op.clips[1]
     if op.clips == (0, 0):
         tracks: list[Track] = []
@@ -47,7 +49,10 @@ def operation(op: Operation, server: Server, req: Request) -> list[Outgoing]:
     op.check_clips(len(tracks))
     job = Job(req=req, model=model, op=op.name, params=params, tracks=tracks)
     position = server.submit(job)
-    return [req.reply("accepted", op.name, model, position)]
+    accepted = req.reply("accepted", op.name, job.model, position)
+    if not server.ready and server.startup_error is None:
+        return [accepted, req.reply("progress", 0.0, "loading")]
+    return [accepted]
 
 
 def cancel(server: Server, req: Request) -> list[Outgoing]:

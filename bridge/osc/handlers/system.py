@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bridge.osc.protocol import PREFIX, VERSION, Outgoing
+from bridge.osc.protocol import PREFIX, VERSION, LoadingError, Outgoing
 from bridge.osc.request import Request
 
 if TYPE_CHECKING:
@@ -36,6 +36,10 @@ def status(server: Server, req: Request) -> list[Outgoing]:
 
 def models(server: Server, req: Request) -> list[Outgoing]:
     req.expect(0)
+    if not server.ready:
+        raise LoadingError(
+            "the server is starting: TensorFlow and the models are loading; ask again shortly"
+        )
     rows = server.model_rows()
     out = [
         req.reply("model", r["name"], r["role"], r["bars"], int(r["loaded"]), int(r["available"]))
