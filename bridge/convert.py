@@ -37,12 +37,14 @@ __all__ = [
     "check_meter",
     "clip_to_sequence",
     "midi_bytes",
+    "midi_tempo",
     "read_midi",
     "sequence_to_clip",
     "sequence_to_tracks",
     "split_windows",
     "stitch_windows",
     "tracks_to_sequence",
+    "without_overlaps",
     "write_midi",
 ]
 
@@ -175,6 +177,36 @@ def _check_length(length: float) -> float:
     if not (math.isfinite(length) and length > 0):
         raise InvalidClipError(f"clip length must be a number of beats > 0, got {length}")
     return float(length)
+
+
+def without_overlaps(clip: Clip) -> Clip:
+    """The clip with no two sounding notes of one pitch overlapping.
+
+    Live shortens or drops such notes, and a MIDI file cannot say which
+    note-off ends which: a note is cut where the next of its pitch starts, and
+    of two starting together only the louder is kept.
+    """
+    by_pitch: dict[int, list[Note]] = {}
+    for n in clip.notes:
+        if not n.mute:
+            by_pitch.setdefault(n.pitch, []).append(n)
+    kept: list[Note] = [n for n in clip.notes if n.mute]
+    changed = False
+    for notes in by_pitch.values():
+        notes.sort(key=lambda n: (n.start_time, -n.velocity))
+        for i, n in enumerate(notes):
+            if i and notes[i - 1].start_time == n.start_time:
+                changed = True  # the louder one, sorted first, plays
+                continue
+            nxt = next((m.start_time for m in notes[i + 1 :] if m.start_time > n.start_time), None)
+            if nxt is not None and n.end_time > nxt + _EPSILON:
+                n = replace(n, duration=max(MIN_DURATION, nxt - n.start_time))
+                changed = True
+            kept.append(n)
+    if not changed:
+        return clip
+    kept.sort(key=lambda n: (n.start_time, n.pitch))
+    return clip.with_notes(kept)
 
 
 def carry_note_fields(source: Clip, result: Clip, *, tolerance: float = 0.125) -> Clip:
@@ -410,7 +442,7 @@ def _to_pretty_midi(tracks: Sequence[Track], qpm: float = QPM) -> Any:
         inst = pretty_midi.Instrument(
             program=track.program, is_drum=track.is_drum, name=track.clip.name
         )
-        for note in track.clip.notes:
+        for note in without_overlaps(track.clip).notes:
             if note.mute:
                 continue
             start = note.start_time * seconds_per_beat

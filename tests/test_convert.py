@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import random
 from pathlib import Path
 from typing import Any
@@ -462,3 +463,29 @@ def test_read_midi_rejects_a_text_file(tmp_path: Path) -> None:
 def test_read_midi_rejects_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(MidiFileError, match="cannot read"):
         read_midi(tmp_path / "missing.mid")
+
+
+def test_no_two_notes_of_one_pitch_overlap() -> None:
+    from bridge.convert import without_overlaps
+
+    clip = Clip(
+        [
+            Note(42, 0.0, 0.25, velocity=90),
+            Note(42, 0.2, 0.25, velocity=60),  # starts before the first ends
+            Note(42, 0.2, 0.25, velocity=100),  # and a louder one at the same time
+            Note(36, 0.0, 1.0),  # other pitches are left alone
+            Note(38, 0.0, 4.0, mute=True),
+        ],
+        4.0,
+    )
+    out = without_overlaps(clip)
+    hats = sorted((n.start_time, n.duration, n.velocity) for n in out.notes if n.pitch == 42)
+    assert hats == [(0.0, pytest.approx(0.2), 90), (0.2, 0.25, 100)]
+    assert any(n.pitch == 36 and n.duration == 1.0 for n in out.notes)
+    assert any(n.mute for n in out.notes)
+    tidy = Clip([Note(42, 0.0, 0.25), Note(42, 0.25, 0.25)], 4.0)
+    assert without_overlaps(tidy) is tidy
+    # What is written to a MIDI file never overlaps either.
+    (back,) = read_midi(midi_bytes([Track(clip, True, 0)]))
+    starts = sorted((n.start_time, n.end_time) for n in back.clip.notes if n.pitch == 42)
+    assert all(a[1] <= b[0] + 1e-6 for a, b in itertools.pairwise(starts))

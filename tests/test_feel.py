@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bridge.clips import Clip, Note, Track
@@ -128,3 +130,27 @@ def test_copies_are_drawn_again_a_bounded_number_of_times(
     monkeypatch.setattr(engine.pipeline, "decode", lambda a, m, z, t, *r, **k: [list(w) for w in t])
     stuck = engine.variations(DRUMS, beat, 2, similarity=0.8, seed=2)
     assert stuck.params["redraws"] == 2 * MAX_REDRAWS and stuck.params["copies_left"] == 2
+
+
+def overlaps(clip: Clip) -> list[tuple[int, float]]:
+    found = []
+    by_pitch: dict[int, list[Note]] = {}
+    for n in clip.notes:
+        by_pitch.setdefault(n.pitch, []).append(n)
+    for pitch, notes in by_pitch.items():
+        notes.sort(key=lambda n: n.start_time)
+        found += [
+            (pitch, a.start_time)
+            for a, b in itertools.pairwise(notes)
+            if a.end_time > b.start_time + 1e-9
+        ]
+    return found
+
+
+@pytest.mark.parametrize("model", [DRUMS, "lb-groove_2bar_tiny", "lb-groove_2bar_hits_tiny"])
+def test_no_output_plays_two_notes_of_one_pitch_at_once(engine: Engine, model: str) -> None:
+    beat = played_beat()
+    hats = beat.with_notes([*beat.notes, *(Note(42, 0.25 + k, 0.5, 70) for k in range(8))])
+    outputs = engine.humanize(model, hats, seed=4).clips if "groove" in model else []
+    outputs += engine.variations(DRUMS, hats, 4, similarity=0.7, seed=4).clips
+    assert outputs and all(overlaps(c) == [] for c in outputs)

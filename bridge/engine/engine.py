@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from bridge.clips import Clip, Track
-from bridge.convert import sequence_to_tracks
+from bridge.convert import sequence_to_tracks, without_overlaps
 from bridge.engine import latent
 from bridge.engine.adapters import Adapter
 from bridge.engine.model import LoadedModel
@@ -132,7 +132,10 @@ class Engine(ModelPool):
         adapter = self.adapter(model)
         started = time.perf_counter()
         loaded = self.model(model)
-        outputs = body(spec, adapter, loaded, seed)
+        outputs = [
+            [Track(without_overlaps(t.clip), t.is_drum, t.program) for t in tracks]
+            for tracks in body(spec, adapter, loaded, seed)
+        ]
         return Generation(model, operation, seed, outputs, time.perf_counter() - started, params)
 
     @staticmethod
