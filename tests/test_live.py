@@ -362,3 +362,25 @@ def test_model_setup_takes_models_by_role_and_checks_checkpoints(
 
     with pytest.raises(CheckpointError, match="not found"):
         model_setup(["lb-drums_2bar_tiny"], [str(tmp_path / "missing")])
+
+
+@pytest.mark.integration
+def test_the_set_is_checked_before_the_models_load(engine: Any) -> None:
+    """An empty slot or a taken target is reported before TensorFlow would load."""
+    loads: list[int] = []
+
+    def load() -> Any:
+        loads.append(1)
+        return engine, MODELS
+
+    tracks = [FakeTrack("Drums", [small_clip("src"), None, small_clip("mine")])]
+    with fake_live(tracks) as (_fake, live):
+        with pytest.raises(LiveError, match=r"track 1, slot 2 is empty"):
+            run_live(LiveRequest("variations", track=1, clip=2), live, None, None, load=load)
+        with pytest.raises(LiveError, match=r"track 1, slot 3 already holds a clip"):
+            request = LiveRequest("variations", track=1, clip=1, into=3)
+            run_live(request, live, None, None, load=load)
+        assert loads == []
+        request = LiveRequest("variations", track=1, clip=1, params={"count": 1, "seed": 2})
+        result = run_live(request, live, None, None, lambda _: None, load=load)
+        assert loads == [1] and len(result.written) == 1

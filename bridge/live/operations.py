@@ -153,12 +153,19 @@ def _clip_name(op: str, clip: Clip, i: int) -> str:
 def run_live(
     request: LiveRequest,
     live: LiveSet,
-    engine: Engine,
-    profile: Profile,
+    engine: Engine | None,
+    profile: Profile | None,
     echo: Callable[[str], None] = print,
+    *,
+    load: Callable[[], tuple[Engine, Profile]] | None = None,
 ) -> LiveResult:
     """Read the request's clips from Live, run the operation, write the results
-    into empty slots (below the source, or from ``into``); returns what was written."""
+    into empty slots (below the source, or from ``into``); returns what was written.
+
+    With ``load``, the engine and profile are made only once the clips are read
+    and the first target slot is known to be free: a clip that is not there is
+    reported at once, not after TensorFlow and the model have loaded.
+    """
     if request.op not in LIVE_OPERATIONS:
         raise InvalidRequestError(
             f"unknown operation {request.op!r}; choose one of {', '.join(LIVE_OPERATIONS)}"
@@ -172,11 +179,15 @@ def run_live(
     for info, clip in zip(infos, clips, strict=True):
         echo(f"read {info.describe()}, {len(clip.notes)} notes")
     drums = [live.track_is_drum(r.track) for r in refs]
-    model = profile.model_for(request.op, drums[0])
     multi = request.op == "multitrack"
     if into is not None:  # fail before the model runs when the first target is taken
         first = [SlotRef(r.track, into) for r in refs] if multi else [SlotRef(refs[0].track, into)]
         live.check_free(first)
+    if load is not None:
+        engine, profile = load()
+    if engine is None or profile is None:
+        raise InvalidRequestError("no engine and models to run the operation with")
+    model = profile.model_for(request.op, drums[0])
 
     echo(f"{request.op} with {model} ...")
     started = time.perf_counter()

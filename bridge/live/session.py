@@ -120,16 +120,24 @@ def live(
 ) -> LiveResult:
     """Run one operation on clips in Live and write its results into empty slots.
 
-    ``setup`` may be a function that makes it: it is called once Live has
-    answered, so that a closed Live is reported before TensorFlow loads.
+    ``setup`` may be a function that makes it: it is called once the clips
+    are read, so that a closed Live, an empty slot or a taken target is
+    reported before TensorFlow loads.
     """
     with connection.open() as liveset:
         liveset.num_tracks()  # is anyone there?
-        if not isinstance(setup, ModelSetup):
-            setup = setup()
-        engine = setup.engine()
-        try:
+        made: list[Engine] = []
+
+        def load() -> tuple[Engine, Profile]:
+            # Only once the clips are read: the set's errors come before TensorFlow.
+            ready = setup if isinstance(setup, ModelSetup) else setup()
+            engine = ready.engine()
+            made.append(engine)
             echo(f"device: {engine.device}")
-            return run_live(request, liveset, engine, setup.profile, echo)
+            return engine, ready.profile
+
+        try:
+            return run_live(request, liveset, None, None, echo, load=load)
         finally:
-            engine.close()
+            for engine in made:
+                engine.close()
