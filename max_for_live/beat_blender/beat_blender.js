@@ -54,7 +54,11 @@ function corner(i) {
         if (k < 0 || k > 3) {
             lb.fail("corner must be 0..3");
         }
-        corners[k] = dev.pick();
+        var picked = dev.pick();
+        if (targetClip && targetClip.id === picked.id) {
+            lb.fail(picked.name + " is the target, which each blend overwrites: choose another clip as a corner");
+        }
+        corners[k] = picked;
         dev.status(lb.cornerLabel(k) + ": " + corners[k].name);
         outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
         changed();
@@ -66,7 +70,14 @@ function target() {
         return;
     }
     dev.guard(function () {
-        targetClip = dev.pick();
+        var picked = dev.pick();
+        for (var k = 0; k < 4; k++) {
+            if (corners[k] && corners[k].id === picked.id) {
+                lb.fail(picked.name + " is the " + lb.cornerLabel(k) +
+                    " corner: a target is overwritten at each blend, so choose an empty or spare clip");
+            }
+        }
+        targetClip = picked;
         dev.status("target: " + targetClip.name);
         outlet(lb.OUT_UI, ["target", targetClip.name]);
     });

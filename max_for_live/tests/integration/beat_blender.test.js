@@ -55,3 +55,24 @@ test("Beat Blender: while playing, a new blend lands at the next bar line", { sk
     dev.close();
   }
 });
+
+test("Beat Blender: a corner cannot be the target, nor the target a corner", { skip }, async () => {
+  const { live, drums } = makeSet({ scenes: 6 });
+  const dev = await startDevice("beat_blender", live);
+  try {
+    const first = live.addClip(drums, 0, { name: "Corner 1", notes: beat() });
+    live.select(first);
+    dev.send("corner", 0);
+    dev.send("target");
+    assert.match(dev.status, /Corner 1 is the top-left corner/);
+    const out = live.addClip(drums, 5, { name: "Out", notes: beat(0.25) });
+    live.select(out);
+    dev.send("target");
+    assert.match(dev.status, /target: Out/);
+    dev.send("corner", 1);
+    assert.match(dev.status, /Out is the target/);
+    assert.equal(dev.sent.filter((m) => m[0] === "/lb/op/blend").length, 0);
+  } finally {
+    dev.close();
+  }
+});
