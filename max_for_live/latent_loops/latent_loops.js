@@ -88,8 +88,11 @@ function generate() {
 }
 
 // A click on the grid (matrixctrl sends column, row, state).
+// A click on a cell adds its loop to the timeline. [matrixctrl] toggles a
+// lit cell off (state 0) when it is clicked again: that click adds the loop
+// again too, and the cell is lit again.
 function cell(column, row, state) {
-    if (!dev || state === 0) {
+    if (!dev) {
         return;
     }
     dev.guard(function () {

@@ -35,6 +35,11 @@ test("Latent Loops: four corners make a grid; picked cells become a row of clips
     assert.equal(printed.notes.length, live.clipAt(1, 4).notes.length + live.clipAt(1, 5).notes.length);
     dev.send("cell", 9, 9, 1);
     assert.match(dev.status, /no cell 10, 10 in a 3 x 2 grid/);
+    // Clicking a lit cell again ([matrixctrl] sends it as state 0) adds it again.
+    dev.send("cell", 0, 0, 0);
+    assert.match(dev.status, /timeline: 3 loop\(s\); Loop 1-1/);
+    assert.equal(live.clipAt(1, 7).props.name, "Loop 1-1");
+    assert.equal(dev.ui[dev.ui.length - 1].join(" "), "set 0 0 1");
   } finally {
     dev.close();
   }
