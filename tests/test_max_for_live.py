@@ -194,6 +194,41 @@ def test_beat_blender_x_and_y_are_automatable_parameters() -> None:
         assert (vo["parameter_mmin"], vo["parameter_mmax"], vo["parameter_type"]) == (0.0, 1.0, 0)
 
 
+def _parameters(folder: str) -> list[dict[str, Any]]:
+    """Every parameter-enabled box of a device's patcher, in patcher order."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            box = node.get("box")
+            if isinstance(box, dict) and box.get("parameter_enable"):
+                found.append(box)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(json.loads((M4L / folder / f"{folder}.maxpat").read_text()))
+    return found
+
+
+@pytest.mark.parametrize("device", DEVICES, ids=lambda d: d.folder)
+def test_only_musical_controls_are_automated_and_they_fit_one_bank(device: Any) -> None:
+    """Buttons are Hidden, settings Stored Only (Parameter Visibility 2 and 1);
+    what is left is automatable and fits the first bank of eight Push shows."""
+    automated = []
+    for box in _parameters(device.folder):
+        visibility = box["saved_attribute_attributes"]["valueof"].get("parameter_invisible", 0)
+        name = box["saved_attribute_attributes"]["valueof"]["parameter_longname"]
+        if box["maxclass"] == "live.text" and box.get("mode") == 0:
+            assert visibility == 2, f"{name}: a button must not be automated or stored"
+        elif visibility == 0:
+            automated.append(name)
+    assert "Temperature" in automated and "Seed" in automated
+    assert len(automated) <= 8, automated
+
+
 # -- the JavaScript under Node -----------------------------------------------------------
 
 

@@ -244,7 +244,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Ping",
@@ -326,7 +327,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "TL",
@@ -408,7 +410,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "TR",
@@ -490,7 +493,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "BL",
@@ -572,7 +576,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "BR",
@@ -654,7 +659,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Target",
@@ -736,7 +742,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Render",

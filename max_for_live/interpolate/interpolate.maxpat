@@ -244,7 +244,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Ping",
@@ -326,7 +327,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "A",
@@ -408,7 +410,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "B",
@@ -609,7 +612,8 @@
 								"Drums",
 								"Melody"
 							],
-							"parameter_mmax": 2
+							"parameter_mmax": 2,
+							"parameter_invisible": 1
 						}
 					},
 					"presentation": 1,
@@ -790,7 +794,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Generate",

@@ -244,7 +244,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Ping",
@@ -326,7 +327,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "TL",
@@ -408,7 +410,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "TR",
@@ -490,7 +493,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "BL",
@@ -572,7 +576,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "BR",
@@ -896,7 +901,8 @@
 								"Drums",
 								"Melody"
 							],
-							"parameter_mmax": 2
+							"parameter_mmax": 2,
+							"parameter_invisible": 1
 						}
 					},
 					"presentation": 1,
@@ -1015,7 +1021,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Generate",
@@ -1097,7 +1104,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Print",
@@ -1179,7 +1187,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Clear",

@@ -244,7 +244,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Ping",
@@ -560,7 +561,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Generate",

@@ -244,7 +244,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Ping",
@@ -504,7 +505,8 @@
 								"Drums",
 								"Melody"
 							],
-							"parameter_mmax": 2
+							"parameter_mmax": 2,
+							"parameter_invisible": 1
 						}
 					},
 					"presentation": 1,
@@ -623,7 +625,8 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1
+							"parameter_mmax": 1,
+							"parameter_invisible": 2
 						}
 					},
 					"text": "Generate",
