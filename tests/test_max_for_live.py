@@ -229,6 +229,22 @@ def test_only_musical_controls_are_automated_and_they_fit_one_bank(device: Any) 
     assert len(automated) <= 8, automated
 
 
+@pytest.mark.parametrize("device", DEVICES, ids=lambda d: d.folder)
+def test_the_status_line_has_room_for_the_longest_message(device: Any) -> None:
+    """A comment wraps its text at its width; three lines at 9.5 pt hold the
+    longest fixed message (no server) on the narrowest device, at a generous
+    6 px a character."""
+    patcher = json.loads((M4L / device.folder / f"{device.folder}.maxpat").read_text())["patcher"]
+    (status,) = [b["box"] for b in patcher["boxes"] if b["box"].get("varname") == "status"]
+    _, y, width, height = status["presentation_rect"]
+    assert height >= 39 and y + height <= patcher["openrect"][3]
+    lines = height // 13
+    message = (
+        "no answer from the server at 127.0.0.1:9000; start it with: uv run latent-bridge serve"
+    )
+    assert len(message) * 6 <= lines * width
+
+
 # -- the JavaScript under Node -----------------------------------------------------------
 
 

@@ -149,9 +149,9 @@
 					"presentation": 1,
 					"presentation_rect": [
 						5,
-						130,
+						127,
 						290,
-						18
+						40
 					]
 				}
 			},
