@@ -534,3 +534,32 @@ def test_sample_stats_skip_a_model_that_needs_controls(tmp_path: Path) -> None:
     # Said before any weights are read: the prefix need not exist.
     stats = sample_stats(get_spec("lb-groove_2bar_hits_tiny"), tmp_path / "model.ckpt")
     assert "hits" in stats["skipped"]
+
+
+def test_a_fine_tune_continues_the_source_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--from a run directory sets the model and carries its hparams; --hparam wins."""
+    from bridge.cli import main
+    from bridge.train.loop import train
+
+    midi = make_folder(tmp_path / "midi", files=2)
+    source = tmp_path / "source"
+    train(config(tmp_path, midi, out=source, steps=2, eval_every=2, hparams={"free_bits": "7"}))
+    base = [
+        "train", str(midi), "--from", str(source), "--steps", "1", "--batch-size", "8",
+        "--eval-every", "100", "--plain", "--device", "cpu",
+    ]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "ft")]) == 0
+    said = capsys.readouterr().out
+    assert f"fine-tuning {MODEL} from {source}, keeping its free_bits=7" in said
+    run = json.loads((tmp_path / "ft" / "run.json").read_text())
+    assert run["model"] == MODEL and run["hparam_overrides"] == {"free_bits": "7"}
+    assert run["hparams"]["free_bits"] == 7
+    assert main([*base, "--out", str(tmp_path / "ft2"), "--hparam", "free_bits=9"]) == 0
+    run = json.loads((tmp_path / "ft2" / "run.json").read_text())
+    assert run["hparam_overrides"] == {"free_bits": "9"}
+    capsys.readouterr()
+    assert main([*base, "--out", str(tmp_path / "ft3"), "--model", "lb-mel_2bar_tiny"]) == 2
+    assert "leave --model out" in capsys.readouterr().err
+    assert not (tmp_path / "ft3" / "run.json").exists()

@@ -25,19 +25,25 @@ def add_train_parser(sub: Any) -> None:
         "from the newest checkpoint in --out; Ctrl-C writes a checkpoint and stops. The run "
         "directory describes itself (run.json, metrics.json, data.json), so serve, generate "
         "and watch take it as --model RUN_DIR.",
-        epilog="example: latent-bridge train my_band/ --model lb-drums_2bar_small "
-        "--from models/lb-drums --out runs/my-band-drums --steps 1000",
+        epilog="example: latent-bridge train my_band/ --from models/lb-drums "
+        "--out runs/my-band-drums --steps 1000 (the model and its hparams come from "
+        "models/lb-drums)",
     )
     p.add_argument("midi_dir", type=Path, metavar="MIDI_DIR", help="folder of MIDI files")
-    p.add_argument("--model", required=True, help="a registered model (see: models list)")
+    p.add_argument(
+        "--model",
+        help="a registered model (see: models list); with --from a run or model directory, "
+        "that model (left out: taken from it)",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="RUN_DIR", help="run directory")
     p.add_argument(
         "--from",
         dest="init_from",
         type=Path,
         metavar="CHECKPOINT",
-        help="fine-tune from this checkpoint (run directory, checkpoint directory, .tar "
-        "or prefix) instead of random weights",
+        help="fine-tune from this checkpoint instead of random weights: a run or model "
+        "directory (its model and the hparams it changed carry over; --hparam overrides "
+        "them), or a checkpoint directory, .tar or prefix (give --model)",
     )
     p.add_argument("--steps", type=int, default=2000, help="train up to this global step")
     p.add_argument("--batch-size", type=int, default=64)
@@ -91,12 +97,21 @@ def hparam_setting(text: str) -> tuple[str, str]:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    from bridge.errors import TrainingError
     from bridge.train.display import PlainTrainDisplay, RichTrainDisplay
     from bridge.train.loop import TrainConfig, train
+    from bridge.train.rundir import fine_tune_settings
 
+    console = Console()
+    model, hparams = args.model, dict(args.hparam)
+    if args.init_from is not None:
+        model, hparams, note = fine_tune_settings(args.init_from, model, hparams)
+        console.print(note, soft_wrap=True, highlight=False)
+    elif model is None:
+        raise TrainingError("which model? give --model NAME (or --from a run directory)")
     cfg = TrainConfig(
         midi_dir=args.midi_dir,
-        model=args.model,
+        model=model,
         out=args.out,
         init_from=args.init_from,
         steps=args.steps,
@@ -113,12 +128,11 @@ def train_command(args: argparse.Namespace) -> int:
         device=args.device,
         cache_dir=args.cache,
         eval_dir=args.eval_dir,
-        hparams=dict(args.hparam),
+        hparams=hparams,
     )
     # Magenta's TF1 layers warn about their own deprecations on every build.
     warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
     warnings.filterwarnings("ignore", category=UserWarning, module=r"keras\..*|tf_keras\..*")
-    console = Console()
     if args.plain or not sys.stdout.isatty():
         result = train(cfg, PlainTrainDisplay())
     else:

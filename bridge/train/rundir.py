@@ -139,3 +139,39 @@ def register_run(path: str | os.PathLike[str]) -> str:
     )
     REGISTRY.register(spec, replace_existing=True)
     return name
+
+
+def fine_tune_settings(
+    init_from: Path, model: str | None, hparams: dict[str, str]
+) -> tuple[str, dict[str, str], str]:
+    """What a fine-tune from ``init_from`` trains: (model, hparams, a line saying so).
+
+    From a run or model directory it is the source model continued: its
+    registered config and the hparams it changed, with ``hparams`` (given
+    here) on top. ``model`` may be left out; a different one is an error,
+    since the weights would not fit it. From a bare checkpoint, ``model``
+    must be given and nothing is carried over.
+    """
+    if not is_run_dir(init_from):
+        if model is None:
+            raise TrainingError(
+                f"--from {init_from} is a checkpoint, not a run or model directory: "
+                "say which model it is with --model NAME"
+            )
+        return model, dict(hparams), f"fine-tuning {model} from {init_from}"
+    run = read_run(init_from)
+    source = str(run["model"])
+    if model is not None and model != source:
+        raise TrainingError(
+            f"--from {init_from} is a {source} model; --model {model} is another config, "
+            "whose weights would not fit: leave --model out to continue the source model"
+        )
+    carried = {str(k): str(v) for k, v in (run.get("hparam_overrides") or {}).items()}
+    merged = {**carried, **hparams}
+    kept = {k: v for k, v in carried.items() if k not in hparams}
+    note = f"fine-tuning {source} from {init_from}"
+    if kept:
+        note += ", keeping its " + ", ".join(f"{k}={v}" for k, v in sorted(kept.items()))
+    if hparams:
+        note += "; changed here: " + ", ".join(f"{k}={v}" for k, v in sorted(hparams.items()))
+    return source, merged, note
