@@ -18,11 +18,12 @@ from __future__ import annotations
 import functools
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bridge.clips import Clip, Note
 
-__all__ = ["STEP", "carry_feel", "drum_class", "hit_set"]
+__all__ = ["STEP", "blend_feel", "carry_feel", "drum_class", "hit_set"]
 
 STEP = 0.25  # a 16th, in beats
 
@@ -50,53 +51,99 @@ def hit_set(clip: Clip, drums: bool) -> frozenset[tuple[int, int]]:
     return frozenset(_key(n, drums) for n in clip.notes if not n.mute)
 
 
-def carry_feel(source: Clip, result: Clip, *, drums: bool) -> Clip:
-    """``result`` played with ``source``'s feel (see the module's docstring)."""
-    played = [n for n in source.notes if not n.mute]
-    if not played:
+class _Feel:
+    """How one clip is played: its notes by (class or pitch, 16th), and its tendencies."""
+
+    def __init__(self, clip: Clip, drums: bool) -> None:
+        self.drums = drums
+        self.steps = max(1, round(clip.length / STEP))  # the clip loops over longer results
+        played = [n for n in clip.notes if not n.mute]
+        self.empty = not played
+        self.by_key: dict[tuple[int, int], Note] = {}
+        for n in played:
+            k = self.key(n)
+            if k not in self.by_key or n.velocity > self.by_key[k].velocity:
+                self.by_key[k] = n
+        self.everyone = statistics.fmean(n.velocity for n in played) if played else 80.0
+        self.median = statistics.median(n.velocity for n in played) if played else 80.0
+        self._velocity: dict[tuple[int, int], list[float]] = defaultdict(list)  # class, 16th
+        self._of_class: dict[int, list[float]] = defaultdict(list)
+        self._push: dict[int, list[float]] = defaultdict(list)  # beats off the grid, by class
+        for n in played:
+            cls, step = self.key(n)
+            self._velocity[(cls, step % 4)].append(n.velocity)
+            self._of_class[cls].append(n.velocity)
+            self._push[cls].append(n.start_time - round(n.start_time / STEP) * STEP)
+
+    def key(self, note: Note) -> tuple[int, int]:
+        cls, step = _key(note, self.drums)
+        return cls, step % self.steps
+
+    def offset(self, note: Note) -> float:
+        """How far off the grid ``note`` is, in beats."""
+        return note.start_time - round(note.start_time / STEP) * STEP
+
+    def new_velocity(self, cls: int, step: int) -> float:
+        if not self.drums:
+            return self.median
+        where = self._velocity.get((cls, step % 4)) or self._of_class.get(cls)
+        return statistics.fmean(where) if where else self.everyone
+
+    def new_push(self, cls: int) -> float:
+        if not self.drums:
+            return 0.0
+        return statistics.fmean(self._push[cls]) if self._push.get(cls) else 0.0
+
+
+def blend_feel(
+    sources: Sequence[Clip], weights: Sequence[float], result: Clip, *, drums: bool
+) -> Clip:
+    """``result`` played with the feel of ``sources``, each counted by its weight.
+
+    An interpolation from A to B at position t has weights (1 - t, t); a
+    blend of four corners their bilinear weights. With one source this is
+    :func:`carry_feel`.
+    """
+    feels = [(_Feel(c, drums), float(w)) for c, w in zip(sources, weights, strict=True)]
+    feels = [(f, w) for f, w in feels if not f.empty and w > 0]
+    if not feels:
         return result
-    by_key: dict[tuple[int, int], Note] = {}
-    for n in played:
-        k = _key(n, drums)
-        if k not in by_key or n.velocity > by_key[k].velocity:
-            by_key[k] = n
-    everyone = statistics.fmean(n.velocity for n in played)
-    median = statistics.median(n.velocity for n in played)
-    velocity: dict[tuple[int, int], list[float]] = defaultdict(list)  # (class, 16th in beat)
-    of_class: dict[int, list[float]] = defaultdict(list)
-    push: dict[int, list[float]] = defaultdict(list)  # beats off the grid, by class
-    for n in played:
-        cls, step = _key(n, drums)
-        velocity[(cls, step % 4)].append(n.velocity)
-        of_class[cls].append(n.velocity)
-        push[cls].append(n.start_time - step * STEP)
     used: set[tuple[int, int]] = set()
     notes = []
     for r in result.notes:
         k = _key(r, drums)
-        src = by_key.get(k)
-        if src is not None and k not in used:
+        cls, step = k
+        matches = [(f.by_key[f.key(r)], f, w) for f, w in feels if f.key(r) in f.by_key]
+        if matches and k not in used:
             used.add(k)
-            pitch = src.pitch if drums else r.pitch
+            total = sum(w for *_, w in matches)
+            main = max(matches, key=lambda m: m[2])[0]
+            velocity = sum(n.velocity * w for n, _, w in matches) / total
+            push = sum(f.offset(n) * w for n, f, w in matches) / total
+            start = max(0.0, step * STEP + push)
             notes.append(
                 replace(
                     r,
-                    pitch=pitch,
-                    start_time=src.start_time,
-                    velocity=src.velocity,
-                    duration=src.duration if drums else r.duration,
+                    pitch=main.pitch if drums else r.pitch,
+                    start_time=start if start < result.length else r.start_time,
+                    velocity=velocity,
+                    duration=main.duration if drums else r.duration,
                 )
             )
             continue
+        total = sum(w for _, w in feels)
+        velocity = sum(f.new_velocity(cls, step) * w for f, w in feels) / total
         if not drums:
-            notes.append(replace(r, velocity=float(median)))
+            notes.append(replace(r, velocity=float(velocity)))
             continue
-        cls, step = k
-        where = velocity.get((cls, step % 4)) or of_class.get(cls)
-        v = statistics.fmean(where) if where else everyone
-        offset = statistics.fmean(push[cls]) if push.get(cls) else 0.0
-        start = max(0.0, step * STEP + offset)
+        push = sum(f.new_push(cls) * w for f, w in feels) / total
+        start = max(0.0, step * STEP + push)
         if start >= result.length:
             start = r.start_time
-        notes.append(replace(r, velocity=float(min(127.0, max(1.0, v))), start_time=start))
+        notes.append(replace(r, velocity=float(min(127.0, max(1.0, velocity))), start_time=start))
     return result.with_notes(notes)
+
+
+def carry_feel(source: Clip, result: Clip, *, drums: bool) -> Clip:
+    """``result`` played with ``source``'s feel (see the module's docstring)."""
+    return blend_feel([source], [1.0], result, drums=drums)

@@ -181,7 +181,8 @@ FEEL = Param(
     1,
     0,
     1,
-    help="1: outputs keep the input's velocities and timing; 0: the model's raw output",
+    help="1: outputs are played with the input's velocities and timing (interpolations "
+    "and blends: the inputs', weighted by position); 0: the model's raw output",
 )
 SEED = Param(
     "seed",
@@ -328,6 +329,7 @@ OPERATIONS: dict[str, Operation] = {
                     choices=("slerp", "linear"),
                     help="path through the latent space",
                 ),
+                FEEL,
             ),
             "clips morphing from A to B",
             "0, 1",
@@ -342,6 +344,7 @@ OPERATIONS: dict[str, Operation] = {
                 Param("y", float, None, 0.0, 1.0, help="0 (top) .. 1 (bottom)"),
                 _temperature(0.5),
                 SEED,
+                FEEL,
             ),
             "one point between four corner clips",
             "0..3",
@@ -356,6 +359,7 @@ OPERATIONS: dict[str, Operation] = {
                 Param("rows", int, 5, 2, MAX_GRID, help="rows"),
                 _temperature(0.5),
                 SEED,
+                FEEL,
             ),
             "a grid of blends between four corner clips",
             "0..3",
@@ -508,14 +512,14 @@ def run_operation(
         more = options.given("n", "similarity", "is_drum", "feel")
         return engine.variations(model, clips[0], **more, **common)
     if name == "interpolate":
-        more = options.given("steps", "method")
+        more = options.given("steps", "method", "feel")
         return engine.interpolate(model, clips[0], clips[1], **more, **common)
     if name == "blend":
         if options.x is None or options.y is None:
             raise InvalidRequestError("blend needs x and y (each 0..1)")
-        return engine.blend(model, clips, options.x, options.y, **common)
+        return engine.blend(model, clips, options.x, options.y, **options.given("feel"), **common)
     if name == "blend_grid":
-        return engine.blend_grid(model, clips, **options.given("cols", "rows"), **common)
+        return engine.blend_grid(model, clips, **options.given("cols", "rows", "feel"), **common)
     if name == "humanize":
         return engine.humanize(model, clips[0], **common)
     return engine.multitrack(model, tracks, **options.given("n", "similarity", "feel"), **common)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -154,3 +155,21 @@ def test_no_output_plays_two_notes_of_one_pitch_at_once(engine: Engine, model: s
     outputs = engine.humanize(model, hats, seed=4).clips if "groove" in model else []
     outputs += engine.variations(DRUMS, hats, 4, similarity=0.7, seed=4).clips
     assert outputs and all(overlaps(c) == [] for c in outputs)
+
+
+def test_interpolations_and_blends_carry_their_inputs_feel_by_position(engine: Engine) -> None:
+    beat = played_beat()
+    soft = beat.with_notes(replace(n, velocity=40.0) for n in beat.notes)
+    loud = beat.with_notes(replace(n, velocity=120.0) for n in beat.notes)
+    steps = engine.interpolate(DRUMS, soft, loud, 3, seed=6).clips
+    velocities = [{n.velocity for n in clip.notes} for clip in steps]
+    assert velocities == [{40.0}, {80.0}, {120.0}]  # every hit, kept or new
+    raw = engine.interpolate(DRUMS, soft, loud, 3, seed=6, feel=False).clips
+    assert all(n.velocity == 80.0 for c in raw for n in c.notes)  # the model's own
+    corners = [soft, loud, loud, soft]  # TL, TR, BL, BR
+    (left,) = engine.blend(DRUMS, corners, 0.0, 0.0, seed=6).clips
+    (middle,) = engine.blend(DRUMS, corners, 0.5, 0.5, seed=6).clips
+    assert {n.velocity for n in left.notes} == {40.0}
+    assert {n.velocity for n in middle.notes} == {80.0}
+    grid = engine.blend_grid(DRUMS, corners, 2, 2, seed=6).clips
+    assert [{n.velocity for n in c.notes} for c in grid] == [{40.0}, {120.0}, {120.0}, {40.0}]

@@ -26,7 +26,7 @@ from bridge.engine.pipeline import LATENT_CACHE_SIZE, Pipeline, keep_hits, stitc
 from bridge.engine.pool import ModelPool, default_refine_steps
 from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
 from bridge.errors import InvalidRequestError, UnsupportedClipError
-from bridge.feel import carry_feel, hit_set
+from bridge.feel import blend_feel, carry_feel, hit_set
 from bridge.limits import (
     DRAWN_SEEDS,
     MAX_BARS,
@@ -61,6 +61,13 @@ class Generation:
 # request) is drawn again, each time further from the input, at most this often.
 MAX_REDRAWS = 8
 REDRAW_SIMILARITY = 0.8
+
+
+def _felt(tracks: list[Track], sources: Sequence[Clip], weights: Sequence[float]) -> list[Track]:
+    return [
+        Track(blend_feel(sources, weights, t.clip, drums=t.is_drum), t.is_drum, t.program)
+        for t in tracks
+    ]
 
 
 def _hits(tracks: Sequence[Track]) -> tuple[frozenset[tuple[int, int]], ...]:
@@ -416,6 +423,7 @@ class Engine(ModelPool):
         temperature: float = 0.5,
         method: str = "slerp",
         seed: int | None = None,
+        feel: bool = True,
     ) -> Generation:
         """``steps`` clips from A to B; the first and last are the model's renderings of A and B."""
         _check_count("steps", steps, 2, MAX_COUNT)
@@ -451,7 +459,7 @@ class Engine(ModelPool):
                     0,
                 )
             ]
-            return [
+            outputs = [
                 stitch(
                     [decoded[w * steps + s] for w in range(windows)],
                     src,
@@ -460,8 +468,15 @@ class Engine(ModelPool):
                 )
                 for s in range(steps)
             ]
+            if not feel:
+                return outputs
+            # Each step is played with A's feel and B's, weighted by where it lies.
+            return [
+                _felt(out, [a, b], [1 - s / (steps - 1), s / (steps - 1)])
+                for s, out in enumerate(outputs)
+            ]
 
-        params = {"steps": steps, "temperature": temperature, "method": method}
+        params = {"steps": steps, "temperature": temperature, "method": method, "feel": feel}
         return self._run(model, "interpolate", seed, params, body)
 
     def _blend_points(
@@ -473,6 +488,7 @@ class Engine(ModelPool):
         seed: int | None,
         operation: str,
         params: dict[str, Any],
+        feel: bool = True,
     ) -> Generation:
         if len(corners) != 4:
             raise InvalidRequestError(f"{operation} takes 4 corner clips, got {len(corners)}")
@@ -512,7 +528,7 @@ class Engine(ModelPool):
             src = [
                 Track(Clip((), length, first.time_signature, "blend"), template[0][0].is_drum, 0)
             ]
-            return [
+            outputs = [
                 stitch(
                     decoded[i * windows : (i + 1) * windows],
                     src,
@@ -521,8 +537,15 @@ class Engine(ModelPool):
                 )
                 for i, (x, y) in enumerate(points)
             ]
+            if not feel:
+                return outputs
+            # Each point is played with the corners' feel, by their bilinear weights.
+            return [
+                _felt(out, corners, [(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y])
+                for out, (x, y) in zip(outputs, points, strict=True)
+            ]
 
-        return self._run(model, operation, seed, params, body)
+        return self._run(model, operation, seed, {**params, "feel": feel}, body)
 
     def blend(
         self,
@@ -533,6 +556,7 @@ class Engine(ModelPool):
         *,
         temperature: float = 0.5,
         seed: int | None = None,
+        feel: bool = True,
     ) -> Generation:
         """One clip at (x, y) of the square spanned by four corner clips (bilinear in z)."""
         _check_range("x", x, 0.0, 1.0)
@@ -545,6 +569,7 @@ class Engine(ModelPool):
             seed,
             "blend",
             {"x": x, "y": y, "temperature": temperature},
+            feel,
         )
 
     def blend_grid(
@@ -556,13 +581,16 @@ class Engine(ModelPool):
         *,
         temperature: float = 0.5,
         seed: int | None = None,
+        feel: bool = True,
     ) -> Generation:
         """A ``rows x cols`` grid over the corners, row by row (as Latent Loops draws it)."""
         _check_count("cols", cols, 2, MAX_GRID)
         _check_count("rows", rows, 2, MAX_GRID)
         points = [(c / (cols - 1), r / (rows - 1)) for r in range(rows) for c in range(cols)]
         params = {"cols": cols, "rows": rows, "temperature": temperature}
-        return self._blend_points(model, corners, points, temperature, seed, "blend_grid", params)
+        return self._blend_points(
+            model, corners, points, temperature, seed, "blend_grid", params, feel
+        )
 
     def humanize(
         self,
