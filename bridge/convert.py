@@ -39,6 +39,7 @@ __all__ = [
     "midi_bytes",
     "midi_tempo",
     "read_midi",
+    "read_midi_and_tempo",
     "sequence_to_clip",
     "sequence_to_tracks",
     "split_windows",
@@ -372,8 +373,17 @@ def read_midi(source: str | os.PathLike[str] | bytes) -> list[Track]:
     reads back in beats. All tracks share one length: the end of the last note
     rounded up to a whole bar of the file's first time signature.
     """
+    return read_midi_and_tempo(source)[0]
+
+
+def read_midi_and_tempo(source: str | os.PathLike[str] | bytes) -> tuple[list[Track], float]:
+    """:func:`read_midi`, and the tempo the file starts at (see :func:`midi_tempo`)."""
     where = "the MIDI data" if isinstance(source, (bytes, bytearray)) else os.fspath(source)
     pm = _load_midi(source, where)
+    return _tracks_of(pm, where), _first_tempo(pm)
+
+
+def _tracks_of(pm: Any, where: str) -> list[Track]:
     resolution = float(pm.resolution)
 
     if pm.time_signature_changes:
@@ -418,7 +428,11 @@ def read_midi(source: str | os.PathLike[str] | bytes) -> list[Track]:
 def midi_tempo(source: str | os.PathLike[str] | bytes) -> float:
     """The tempo a MIDI file starts at, in quarter notes a minute (120 if it names none)."""
     where = "the MIDI data" if isinstance(source, (bytes, bytearray)) else os.fspath(source)
-    _, tempi = _load_midi(source, where).get_tempo_changes()
+    return _first_tempo(_load_midi(source, where))
+
+
+def _first_tempo(pm: Any) -> float:
+    _, tempi = pm.get_tempo_changes()
     qpm = float(tempi[0]) if len(tempi) else QPM
     return qpm if math.isfinite(qpm) and MIN_QPM <= qpm <= MAX_QPM else QPM
 

@@ -23,9 +23,21 @@ from dataclasses import replace
 
 from bridge.clips import Clip, Note
 
-__all__ = ["STEP", "blend_feel", "carry_feel", "drum_class", "hit_set"]
+__all__ = ["DRUM_NAMES", "STEP", "blend_feel", "carry_feel", "drum_class", "hit_set"]
 
 STEP = 0.25  # a 16th, in beats
+# The nine drum classes of Magenta's drum models, in its order (drum_class's numbers).
+DRUM_NAMES = (
+    "kick",
+    "snare",
+    "closed hat",
+    "open hat",
+    "low tom",
+    "mid tom",
+    "high tom",
+    "crash",
+    "ride",
+)
 
 
 @functools.cache
@@ -61,7 +73,7 @@ class _Feel:
         self.empty = not played
         self.by_key: dict[tuple[int, int], Note] = {}
         for n in played:
-            k = self.key(n)
+            k = _key(n, self.drums)
             if k not in self.by_key or n.velocity > self.by_key[k].velocity:
                 self.by_key[k] = n
         self.everyone = statistics.fmean(n.velocity for n in played) if played else 80.0
@@ -70,14 +82,19 @@ class _Feel:
         self._of_class: dict[int, list[float]] = defaultdict(list)
         self._push: dict[int, list[float]] = defaultdict(list)  # beats off the grid, by class
         for n in played:
-            cls, step = self.key(n)
+            cls, step = _key(n, self.drums)
             self._velocity[(cls, step % 4)].append(n.velocity)
             self._of_class[cls].append(n.velocity)
-            self._push[cls].append(n.start_time - round(n.start_time / STEP) * STEP)
+            self._push[cls].append(self.offset(n))
 
-    def key(self, note: Note) -> tuple[int, int]:
+    def match(self, note: Note) -> Note | None:
+        """This clip's note on ``note``'s 16th and drum or pitch; past the clip's
+        end, on the same place of the clip looped."""
         cls, step = _key(note, self.drums)
-        return cls, step % self.steps
+        found = self.by_key.get((cls, step))
+        if found is None and step >= self.steps:
+            found = self.by_key.get((cls, step % self.steps))
+        return found
 
     def offset(self, note: Note) -> float:
         """How far off the grid ``note`` is, in beats."""
@@ -113,7 +130,8 @@ def blend_feel(
     for r in result.notes:
         k = _key(r, drums)
         cls, step = k
-        matches = [(f.by_key[f.key(r)], f, w) for f, w in feels if f.key(r) in f.by_key]
+        found = [(f.match(r), f, w) for f, w in feels]
+        matches = [(n, f, w) for n, f, w in found if n is not None]
         if matches and k not in used:
             used.add(k)
             total = sum(w for *_, w in matches)

@@ -23,21 +23,10 @@ from bridge.engine.checkpoint import resolve_checkpoint
 from bridge.engine.model import LoadedModel
 from bridge.engine.prior import LatentPrior, fit_prior
 from bridge.engine.registry import Role
+from bridge.feel import DRUM_NAMES
 from bridge.train.data import build_dataset
 from bridge.train.evaluate import hits_from_outputs
 from bridge.train.rundir import read_run, run_spec
-
-CLASSES = (
-    "kick",
-    "snare",
-    "closed hat",
-    "open hat",
-    "low tom",
-    "mid tom",
-    "high tom",
-    "crash",
-    "ride",
-)
 
 
 def main() -> None:
@@ -99,7 +88,7 @@ def main() -> None:
         f"{len(data)} windows of {args.folder}; {args.samples} samples at temperature "
         f"{args.temperature}; the folder's prior has shrinkage {folder_prior.shrinkage:g}\n"
     )
-    head = " | ".join(CLASSES[: len(target)])
+    head = " | ".join(DRUM_NAMES[: len(target)])
     print(f"| latents from | L1 to the folder | hits a bar | copies of a window | {head} |")
     print("|---|---:|---:|---:|" + "---:|" * len(target))
     for label, p, copies in rows:

@@ -30,23 +30,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
 
 from bridge.clips import Clip, Note
 from bridge.convert import read_midi, split_windows
 from bridge.engine import Engine
+from bridge.feel import DRUM_NAMES, STEP, drum_class
 from bridge.profile import resolve_model_ref
-
-CLASS_OF = {p: i for i, pitches in enumerate(DEFAULT_DRUM_TYPE_PITCHES) for p in pitches}
-STEP = 0.25  # a 16th, in beats
 
 
 def hits(clip: Clip) -> dict[tuple[int, int], Note]:
     out: dict[tuple[int, int], Note] = {}
     for n in clip.notes:
-        if n.mute or n.pitch not in CLASS_OF:
+        cls = drum_class(n.pitch)
+        if n.mute or cls >= len(DRUM_NAMES):  # a pitch no drum class names
             continue
-        key = (CLASS_OF[n.pitch], round(n.start_time / STEP))
+        key = (cls, round(n.start_time / STEP))
         if key not in out or n.velocity > out[key].velocity:
             out[key] = n
     return out

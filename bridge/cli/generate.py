@@ -90,7 +90,12 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
         raise InvalidRequestError(f"batch size must be at least 1, got {config.batch_size}")
     # Everything that needs no TensorFlow is checked first: loading it takes a while.
     checkpoint = existing_checkpoint(config.checkpoint)
-    files_tracks = [_read_tracks(path) for path in config.inputs]
+    from bridge.convert import QPM
+
+    read = [_read_tracks(path) for path in config.inputs]
+    files_tracks = [(path, tracks) for path, tracks, _ in read]
+    # The outputs' tempo: the first input's, else --qpm (120).
+    qpm = read[0][2] if read else (config.qpm if config.qpm is not None else QPM)
     config.out.mkdir(parents=True, exist_ok=True)
 
     from bridge.engine import Engine
@@ -115,7 +120,6 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
     finally:
         engine.close()
 
-    qpm = _tempo(config)
     files = _write_outputs(config.out, config.op, generation, qpm)
     for path in files:
         echo(str(path))
@@ -125,10 +129,11 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
     return GenerateResult(generation.seed, device, tuple(files), report)
 
 
-def _read_tracks(path: Path) -> tuple[Path, list[Track]]:
-    from bridge.convert import read_midi
+def _read_tracks(path: Path) -> tuple[Path, list[Track], float]:
+    from bridge.convert import read_midi_and_tempo
 
-    return path, read_midi(path)
+    tracks, qpm = read_midi_and_tempo(path)
+    return path, tracks, qpm
 
 
 def _run(
@@ -167,15 +172,6 @@ def _write_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
             k += 1
             continue
         return path
-
-
-def _tempo(config: GenerateConfig) -> float:
-    """The tempo the outputs are written at: the first input's, else ``--qpm`` (120)."""
-    from bridge.convert import QPM, midi_tempo
-
-    if config.inputs:
-        return midi_tempo(config.inputs[0])
-    return config.qpm if config.qpm is not None else QPM
 
 
 def _write_outputs(out: Path, op: str, generation: Generation, qpm: float) -> list[Path]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bridge.clips import Track
-from bridge.convert import read_midi
+from bridge.convert import QPM, read_midi_and_tempo
 from bridge.errors import BridgeError, MidiFileError
 from bridge.watch.state import file_key
 
@@ -129,6 +129,7 @@ class Candidate:
     mtime_ns: int
     changed_at: float  # monotonic time its size or mtime was last seen to change
     tracks: list[Track] | None = None  # read once it has settled
+    qpm: float = QPM  # its tempo, read with the tracks
     error: str | None = None  # why it did not read as MIDI (at this size and mtime)
     not_midi: bool = False  # does not even start like a MIDI file: no point waiting
 
@@ -157,6 +158,7 @@ class Candidate:
     def read(self, now: float) -> None:
         """Read the file as MIDI, keeping the tracks or the reason it did not read."""
         tracks: list[Track] | None = None
+        qpm = QPM
         error: str | None = None
         try:
             with open(self.path, "rb") as f:
@@ -164,7 +166,7 @@ class Candidate:
             if len(head) == 4 and head not in _MIDI_MAGIC:
                 error, not_midi = f"{self.path} is not a MIDI file (no MIDI header)", True
             else:
-                tracks, error, not_midi = read_midi(self.path), None, False
+                (tracks, qpm), error, not_midi = read_midi_and_tempo(self.path), None, False
         except MidiFileError as exc:  # maybe only half written yet
             error, not_midi = exc.message, False
         except BridgeError as exc:  # read, but holds something no clip can take
@@ -174,4 +176,4 @@ class Candidate:
         before = (self.size, self.mtime_ns)
         if not self.update(now) or (self.size, self.mtime_ns) != before:
             return  # changed while being read: start over
-        self.tracks, self.error, self.not_midi = tracks, error, not_midi
+        self.tracks, self.qpm, self.error, self.not_midi = tracks, qpm, error, not_midi

@@ -79,6 +79,7 @@ class JobFile:
     tracks: list[Track]
     size: int
     mtime_ns: int
+    qpm: float  # the file's tempo; the outputs are written at the first file's
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 from bridge.clips import Track
 from bridge.convert import QPM, midi_bytes
+from bridge.feel import DRUM_NAMES
 from bridge.watch.state import REPORT_NAME
 
 __all__ = ["PARTIAL_DIR", "commit", "new_partial_dir", "piano_roll_png", "write_outputs"]
@@ -31,17 +32,6 @@ _RENDER_LOCK = threading.Lock()
 _COMMIT_LOCK = threading.Lock()
 
 
-DRUM_NAMES = (
-    "kick",
-    "snare",
-    "closed hat",
-    "open hat",
-    "low tom",
-    "mid tom",
-    "high tom",
-    "crash",
-    "ride",
-)  # Magenta's nine drum classes, in its order
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _PALETTE = ((0.12, 0.35, 0.75), (0.80, 0.30, 0.10), (0.15, 0.55, 0.25), (0.50, 0.20, 0.60))
 

@@ -547,7 +547,7 @@ class Watcher:
         self, cands: list[Candidate], *, group: str | None, now: float, key: str | None = None
     ) -> Job:
         files = tuple(
-            JobFile(c.path, c.relative, c.tracks or [], c.size, c.mtime_ns) for c in cands
+            JobFile(c.path, c.relative, c.tracks or [], c.size, c.mtime_ns, c.qpm) for c in cands
         )
         if group is None:
             cand = cands[0]
@@ -626,7 +626,7 @@ class Watcher:
         try:
             stem = f"{job.name}_{cfg.op}"
             outputs = render.write_outputs(
-                partial, stem, generation.outputs, piano_rolls=cfg.piano_rolls, qpm=_tempo(job)
+                partial, stem, generation.outputs, piano_rolls=cfg.piano_rolls, qpm=job.files[0].qpm
             )
             finished = time.monotonic()
             report = job_report(
@@ -682,13 +682,3 @@ class Watcher:
             self._failed += 1
         self.log.warning("failed %s: %s (moved to %s)", relative, reason, moved)
         self._note(relative, "failed", reason)
-
-
-def _tempo(job: Job) -> float:
-    """The tempo of the job's first file (the outputs are written at it), else 120."""
-    from bridge.convert import QPM, midi_tempo
-
-    try:
-        return midi_tempo(job.files[0].path)
-    except (OSError, BridgeError):  # gone or changed since it was read: beats still hold
-        return QPM
