@@ -4,10 +4,14 @@ MusicVAE's drum models play every hit at one velocity on the 16th grid, so a
 variation of a played beat comes back lifeless. :func:`carry_feel` gives the
 output the input's feel: an output note on an input note (same 16th, same
 drum class or pitch) becomes that input note, velocity and push or drag
-included; a new note gets the feel the input has there (for drums: the mean
-velocity and timing of that drum class at that place in the beat, else of
-that drum class, else of the whole clip; for melodies: the input's median
-velocity).
+included. A new note gets the feel the input has there: for drums, the
+mean velocity of that drum class at that place in the beat (else of that
+class, else of the whole clip); for melodies, the input's median velocity.
+Given ``played``, the output as a groove model plays it (the whole pattern
+humanized), a new drum hit also takes half the groove model's accent there
+and its timing, moved by how much later the input's player plays than the
+groove model on the hits they share; without it, a new hit gets the input's
+mean push for that drum class.
 
 :func:`hit_set` is what "the same music" means when outputs are compared
 (which drum class or pitch, on which 16th).
@@ -26,6 +30,10 @@ from bridge.clips import Clip, Note
 __all__ = ["DRUM_NAMES", "STEP", "blend_feel", "carry_feel", "drum_class", "hit_set"]
 
 STEP = 0.25  # a 16th, in beats
+# How much of a groove model's accent (its velocity against the same drum at the
+# same place in the pattern's other beats) a new drum hit takes: measured on
+# held-out beats (scripts/variation_feel.py), half beat none and all of it.
+ACCENT_SHARE = 0.5
 # The nine drum classes of Magenta's drum models, in its order (drum_class's numbers).
 DRUM_NAMES = (
     "kick",
@@ -52,6 +60,11 @@ def _class_of() -> dict[int, int]:
 def drum_class(pitch: int) -> int:
     """The drum class of a pitch (pitches no class names are their own: 100 + pitch)."""
     return _class_of().get(pitch, 100 + pitch)
+
+
+def _offset(note: Note) -> float:
+    """How far off the 16th grid ``note`` is, in beats."""
+    return note.start_time - round(note.start_time / STEP) * STEP
 
 
 def _key(note: Note, drums: bool) -> tuple[int, int]:
@@ -85,7 +98,7 @@ class _Feel:
             cls, step = _key(n, self.drums)
             self._velocity[(cls, step % 4)].append(n.velocity)
             self._of_class[cls].append(n.velocity)
-            self._push[cls].append(self.offset(n))
+            self._push[cls].append(_offset(n))
 
     def match(self, note: Note) -> Note | None:
         """This clip's note on ``note``'s 16th and drum or pitch; past the clip's
@@ -95,10 +108,6 @@ class _Feel:
         if found is None and step >= self.steps:
             found = self.by_key.get((cls, step % self.steps))
         return found
-
-    def offset(self, note: Note) -> float:
-        """How far off the grid ``note`` is, in beats."""
-        return note.start_time - round(note.start_time / STEP) * STEP
 
     def new_velocity(self, cls: int, step: int) -> float:
         if not self.drums:
@@ -111,20 +120,59 @@ class _Feel:
             return 0.0
         return statistics.fmean(self._push[cls]) if self._push.get(cls) else 0.0
 
+    def later_than(self, played: dict[tuple[int, int], Note]) -> float:
+        """How much later (in beats) this clip's player plays than ``played``, on
+        the hits both play; 0 when they share none."""
+        both = [(n, played[k]) for k, n in self.by_key.items() if k in played]
+        return statistics.fmean(_offset(n) - _offset(p) for n, p in both) if both else 0.0
+
+
+def _accents(played: dict[tuple[int, int], Note]) -> dict[tuple[int, int], float]:
+    """How much louder each hit is played than the same drum at the same place
+    in the other beats of the pattern."""
+    peers: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for (cls, step), n in played.items():
+        peers[(cls, step % 4)].append(n.velocity)
+    return {
+        (cls, step): n.velocity - statistics.fmean(peers[(cls, step % 4)])
+        for (cls, step), n in played.items()
+    }
+
+
+def _by_key(clip: Clip, drums: bool) -> dict[tuple[int, int], Note]:
+    out: dict[tuple[int, int], Note] = {}
+    for n in clip.notes:
+        if not n.mute:
+            out.setdefault(_key(n, drums), n)
+    return out
+
 
 def blend_feel(
-    sources: Sequence[Clip], weights: Sequence[float], result: Clip, *, drums: bool
+    sources: Sequence[Clip],
+    weights: Sequence[float],
+    result: Clip,
+    *,
+    drums: bool,
+    played: Clip | None = None,
 ) -> Clip:
     """``result`` played with the feel of ``sources``, each counted by its weight.
 
     An interpolation from A to B at position t has weights (1 - t, t); a
     blend of four corners their bilinear weights. With one source this is
-    :func:`carry_feel`.
+    :func:`carry_feel`. ``played`` is ``result`` as a groove model plays it:
+    where given, new drum hits take its velocity and timing, shifted to the
+    sources' players.
     """
     feels = [(_Feel(c, drums), float(w)) for c, w in zip(sources, weights, strict=True)]
     feels = [(f, w) for f, w in feels if not f.empty and w > 0]
     if not feels:
         return result
+    grooved = _by_key(played, drums) if played is not None and drums else {}
+    total = sum(w for _, w in feels)
+    later = 0.0
+    for f, w in feels if grooved else []:
+        later += f.later_than(grooved) * w / total
+    accents = _accents(grooved)
     used: set[tuple[int, int]] = set()
     notes = []
     for r in result.notes:
@@ -134,10 +182,10 @@ def blend_feel(
         matches = [(n, f, w) for n, f, w in found if n is not None]
         if matches and k not in used:
             used.add(k)
-            total = sum(w for *_, w in matches)
+            matched = sum(w for *_, w in matches)
             main = max(matches, key=lambda m: m[2])[0]
-            velocity = sum(n.velocity * w for n, _, w in matches) / total
-            push = sum(f.offset(n) * w for n, f, w in matches) / total
+            velocity = sum(n.velocity * w for n, _, w in matches) / matched
+            push = sum(_offset(n) * w for n, _, w in matches) / matched
             start = max(0.0, step * STEP + push)
             notes.append(
                 replace(
@@ -149,12 +197,17 @@ def blend_feel(
                 )
             )
             continue
-        total = sum(w for _, w in feels)
         velocity = sum(f.new_velocity(cls, step) * w for f, w in feels) / total
         if not drums:
             notes.append(replace(r, velocity=float(velocity)))
             continue
-        push = sum(f.new_push(cls) * w for f, w in feels) / total
+        if k in grooved:
+            # The player's level there, with half the groove model's accent in
+            # this pattern; the groove model's timing, moved to the player's push.
+            velocity += ACCENT_SHARE * accents[k]
+            push = _offset(grooved[k]) + later
+        else:
+            push = sum(f.new_push(cls) * w for f, w in feels) / total
         start = max(0.0, step * STEP + push)
         if start >= result.length:
             start = r.start_time
@@ -162,6 +215,6 @@ def blend_feel(
     return result.with_notes(notes)
 
 
-def carry_feel(source: Clip, result: Clip, *, drums: bool) -> Clip:
+def carry_feel(source: Clip, result: Clip, *, drums: bool, played: Clip | None = None) -> Clip:
     """``result`` played with ``source``'s feel (see the module's docstring)."""
-    return blend_feel([source], [1.0], result, drums=drums)
+    return blend_feel([source], [1.0], result, drums=drums, played=played)

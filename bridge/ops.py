@@ -173,7 +173,7 @@ def _temperature(default: float) -> Param:
 
 
 SIMILARITY = Param(
-    "similarity", float, 0.8, 0.0, 1.0, help="how close to the input: 1 stays close, 0 is free"
+    "similarity", float, 0.75, 0.0, 1.0, help="how close to the input: 1 stays close, 0 is free"
 )
 FEEL = Param(
     "feel",

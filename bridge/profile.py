@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_MODELS",
     "ROLES",
     "Profile",
+    "bundled_groove",
     "default_roles",
     "existing_checkpoint",
     "load_profile",
@@ -106,6 +107,19 @@ def default_roles() -> dict[str, str]:
         if name in manifest and model_state(manifest.get(name), cache_dir()).present:
             found[role] = name
     return found
+
+
+def bundled_groove(checkpoints: Mapping[str, str]) -> tuple[str, str] | None:
+    """The bundled groove model as (registered name, checkpoint), when it is here
+    and ``checkpoints`` has no other checkpoint under its name: it plays the new
+    hits of drum variations (``Engine(groove=...)``)."""
+    model = default_roles().get("groove")
+    if model is None:
+        return None
+    name, ckpt = resolve_model_ref(model, None)
+    if ckpt is None or checkpoints.get(name, ckpt) != ckpt:
+        return None
+    return name, ckpt
 
 
 def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, str]:

@@ -18,6 +18,12 @@ model at several similarities, same seeds for every setting, and reports:
 
 Each setting runs twice, with the feel off (the model's raw output, as
 before) and on, on the same beats and seeds.
+
+Then the feel of new hits, where the truth is known: a quarter of each
+beat's hits (seeded) are taken out of the input and the whole beat, on the
+grid at one velocity, is the "output"; each taken-out hit gets its velocity
+and timing from the input's table alone, or with the groove model
+(``--groove``) playing the pattern, and is compared with the drummer's.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import numpy as np
 from bridge.clips import Clip, Note
 from bridge.convert import read_midi, split_windows
 from bridge.engine import Engine
-from bridge.feel import DRUM_NAMES, STEP, drum_class
+from bridge.feel import DRUM_NAMES, STEP, carry_feel, drum_class
 from bridge.profile import resolve_model_ref
 
 
@@ -125,6 +131,38 @@ def run(
     }
 
 
+def new_hit_feel(engine: Engine, groove: str, beats: list[Clip], seed: int = 5) -> dict[str, Any]:
+    """Velocity and timing errors of hits taken out of the input and played as new."""
+    rng = np.random.default_rng(seed)
+    errors: dict[str, tuple[list[float], list[float]]] = {}
+    for k, beat in enumerate(beats):
+        truth = hits(beat)
+        keys = sorted(truth)
+        out = {keys[i] for i in rng.permutation(len(keys))[: max(1, len(keys) // 4)]}
+        given = beat.with_notes(n for key, n in truth.items() if key not in out)
+        grid = beat.with_notes(
+            Note(n.pitch, key[1] * STEP, n.duration, 80.0)
+            for key, n in truth.items()
+            if key[1] * STEP < beat.length
+        )
+        played = engine.humanize(groove, grid, seed=100 + k).clips[0]
+        takes = {
+            "the input's table": carry_feel(given, grid, drums=True),
+            f"with {groove} in context": carry_feel(given, grid, drums=True, played=played),
+            f"{groove} alone": played,
+        }
+        for label, clip in takes.items():
+            v, t = errors.setdefault(label, ([], []))
+            found = hits(clip)
+            for key in out & found.keys():
+                v.append(abs(found[key].velocity - truth[key].velocity))
+                t.append(abs(found[key].start_time - truth[key].start_time) / STEP)
+    return {
+        label: {"velocity_error": mean(v), "timing_error_16ths": mean(t), "hits": len(v)}
+        for label, (v, t) in errors.items()
+    }
+
+
 def show(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -136,10 +174,20 @@ def main() -> None:
     ap.add_argument("--windows", type=int, default=60)
     ap.add_argument("--count", type=int, default=4, help="variations a request")
     ap.add_argument("--similarities", default="1.0,0.9,0.8,0.6,0.4,0.2")
+    ap.add_argument("--feel", choices=("both", "on", "off"), default="both")
+    ap.add_argument(
+        "--groove", default="lb-groove", help="the groove model for new hits ('none': the table)"
+    )
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     name, ckpt = resolve_model_ref(args.model, None)
-    engine = Engine(device="cpu", checkpoints={name: str(ckpt)} if ckpt else {})
+    checkpoints = {name: str(ckpt)} if ckpt else {}
+    groove = None
+    if args.groove != "none":
+        groove, groove_ckpt = resolve_model_ref(args.groove, None)
+        if groove_ckpt:
+            checkpoints[groove] = str(groove_ckpt)
+    engine = Engine(device="cpu", checkpoints=checkpoints, groove=groove)
     beats = windows(args.dataset, args.windows, seed=0)
     others = beats[1:] + beats[:1]
     floor = float(
@@ -163,7 +211,8 @@ def main() -> None:
     )
     print(" | ".join(head))
     rows = []
-    for feel in (False, True):
+    feels = {"both": (False, True), "on": (True,), "off": (False,)}[args.feel]
+    for feel in feels:
         for sim in (float(s) for s in args.similarities.split(",")):
             row = run(engine, name, beats, sim, args.count, feel)
             rows.append(row)
@@ -179,13 +228,24 @@ def main() -> None:
                 show(row["velocity_spread"]),
             ]
             print(" | ".join(cells), flush=True)
+    new_hits: dict[str, Any] = {}
+    if groove is not None:
+        new_hits = new_hit_feel(engine, groove, beats)
+        print(
+            "new hits (a quarter of each beat taken out): | velocity error | timing error (16ths)"
+        )
+        for label, row in new_hits.items():
+            cells = [label, show(row["velocity_error"]), show(row["timing_error_16ths"])]
+            print(" | ".join(cells) + f" | {row['hits']} hits")
     engine.close()
     report = {
         "model": name,
+        "groove": groove,
         "windows": len(beats),
         "unrelated_hit_f1": floor,
         "real_velocity_spread": real_spread,
         "rows": rows,
+        "new_hits": new_hits,
     }
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tarfile
 from pathlib import Path
 
@@ -279,6 +280,18 @@ def test_latent_math() -> None:
     corners = [np.array([float(i)]) for i in range(4)]
     assert latent.bilinear(corners, 0, 0)[0] == 0 and latent.bilinear(corners, 1, 1)[0] == 3
     assert np.allclose(latent.vary(a, b, 1.0), a) and np.allclose(latent.vary(a, b, 0.0), b)
+
+
+def test_similarity_moves_further_the_lower_it_is() -> None:
+    """The calibrated knob: 1 keeps the latent, 0 is the random one, and every
+    step down moves further (the curve is measured; its shape is in latent.py)."""
+    knob = np.linspace(0.0, 1.0, 101)
+    fractions = [latent.distance(float(s)) for s in knob]
+    assert fractions[0] == 1.0 and fractions[-1] == 0.0
+    assert all(a > b for a, b in itertools.pairwise(fractions))
+    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    angles = [float(np.arctan2(*latent.vary(a, b, float(s))[::-1])) for s in knob]
+    assert all(x > y for x, y in itertools.pairwise(angles))
 
 
 def test_threads_share_a_model(engine: Engine) -> None:

@@ -173,3 +173,75 @@ def test_interpolations_and_blends_carry_their_inputs_feel_by_position(engine: E
     assert {n.velocity for n in middle.notes} == {80.0}
     grid = engine.blend_grid(DRUMS, corners, 2, 2, seed=6).clips
     assert [{n.velocity for n in c.notes} for c in grid] == [{40.0}, {120.0}, {120.0}, {40.0}]
+
+
+def test_new_hits_take_the_groove_model_s_timing_and_accent_moved_to_the_player() -> None:
+    beat = played_beat()
+    model_out = grid(beat).with_notes([*grid(beat).notes, Note(42, 2.25, 0.25, 80)])
+
+    def off(n: Note) -> float:
+        return n.start_time - round(n.start_time * 4) / 4
+
+    # A groove model's take on the output: the hits 0.02 beats early at 70, the
+    # new hat late (+0.03) and accented (100).
+    played = model_out.with_notes(
+        Note(n.pitch, 2.28, 0.25, 100)
+        if n.start_time == 2.25
+        else Note(n.pitch, max(0.0, n.start_time - 0.02), 0.25, 70)
+        for n in model_out.notes
+    )
+    out = carry_feel(beat, model_out, drums=True, played=played)
+    (new,) = [n for n in out.notes if round(n.start_time * 4) == 9]
+    # The player plays later than the groove model, on the hits both play, by:
+    theirs = {(n.pitch, round(n.start_time * 4)): n for n in played.notes}
+    later = [off(n) - off(theirs[(n.pitch, round(n.start_time * 4))]) for n in beat.notes]
+    assert new.start_time == pytest.approx(2.28 + sum(later) / len(later))
+    # The hats' mean velocity; no other hat on a beat's second 16th, so no accent.
+    hats = [n for n in beat.notes if n.pitch == 42]
+    assert new.velocity == pytest.approx(sum(n.velocity for n in hats) / len(hats))
+    kept = carry_feel(beat, model_out, drums=True)  # the input's notes, as without
+    assert [n for n in out.notes if n is not new] == [
+        n for n in kept.notes if round(n.start_time * 4) != 9
+    ]
+
+
+def test_a_groove_accent_moves_a_new_hit_by_half(monkeypatch: pytest.MonkeyPatch) -> None:
+    beat = Clip([Note(36, 0.0, 0.25, 100), Note(36, 1.0, 0.25, 60)], 4.0)
+    model_out = beat.with_notes([*beat.notes, Note(36, 2.0, 0.25, 80), Note(36, 3.0, 0.25, 80)])
+    played = model_out.with_notes(
+        Note(36, n.start_time, 0.25, {0.0: 80, 1.0: 80, 2.0: 110, 3.0: 70}[n.start_time])
+        for n in model_out.notes
+    )
+    out = carry_feel(beat, model_out, drums=True, played=played)
+    new = {n.start_time: n.velocity for n in out.notes}
+    # The kicks on a beat's first 16th average 80 in the input; the groove model
+    # plays them at 85 on average, so its 110 is an accent of 25 and its 70 of -15.
+    assert new[2.0] == pytest.approx(80 + 25 / 2) and new[3.0] == pytest.approx(80 - 15 / 2)
+
+
+def test_drum_variations_play_their_new_hits_with_the_groove_model(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beat = played_beat()
+    table = engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8)
+    calls = []
+    real = engine.humanize
+
+    def humanize(model, clip, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(model)
+        return real(model, clip, **kwargs)
+
+    monkeypatch.setattr(engine, "humanize", humanize)
+    monkeypatch.setattr(engine, "groove", "lb-groove_2bar_hits_tiny")
+    grooved = engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8)
+    assert calls == ["lb-groove_2bar_hits_tiny"] * 3  # one take of each output
+    assert [hit_set(c, True) for c in grooved.clips] == [hit_set(c, True) for c in table.clips]
+    assert [c.notes for c in grooved.clips] != [c.notes for c in table.clips]
+    assert engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8).clips == grooved.clips
+    # Without the feel there is nothing to play; a groove model that is not
+    # there leaves the input's table in charge, and says so in the log.
+    engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8, feel=False)
+    assert len(calls) == 6  # the count above, plus three from the repeat
+    monkeypatch.setattr(engine, "groove", "no-such-groove-model")
+    fallback = engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8)
+    assert [c.notes for c in fallback.clips] == [c.notes for c in table.clips]

@@ -26,7 +26,7 @@ from bridge.cli.options import (
 from bridge.clips import Track
 from bridge.errors import InvalidRequestError
 from bridge.ops import GENERATE, Value, operations, pick_track, run_operation
-from bridge.profile import existing_checkpoint
+from bridge.profile import bundled_groove, existing_checkpoint
 
 if TYPE_CHECKING:
     from bridge.engine import Engine, Generation, ModelSpec
@@ -100,11 +100,16 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
 
     from bridge.engine import Engine
 
+    checkpoints = {config.model: str(checkpoint)}
+    groove = bundled_groove(checkpoints)  # plays the new hits of drum variations
+    if groove is not None:
+        checkpoints[groove[0]] = groove[1]
     engine = Engine(
         device=config.device,
         batch_size=config.batch_size,
-        checkpoints={config.model: str(checkpoint)},
+        checkpoints=checkpoints,
         refine_steps=config.refine_steps,
+        groove=groove[0] if groove else None,
     )
     try:
         # Resolved before the registry loads TensorFlow, so "cpu" can hide the GPUs.

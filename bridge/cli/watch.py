@@ -22,7 +22,7 @@ from bridge.cli.options import (
     positive_int,
 )
 from bridge.errors import InvalidRequestError
-from bridge.profile import DEFAULT_MODELS, existing_checkpoint
+from bridge.profile import DEFAULT_MODELS, bundled_groove, existing_checkpoint
 from bridge.watch.config import WATCH_OPERATIONS
 
 if TYPE_CHECKING:
@@ -55,11 +55,16 @@ def watch(
     from bridge.watch.display import live_view
 
     live = not quiet and sys.stdout.isatty()
+    checkpoints = {config.model: str(checkpoint)}
+    groove = bundled_groove(checkpoints)  # plays the new hits of drum variations
+    if groove is not None:
+        checkpoints[groove[0]] = groove[1]
     engine = Engine(
         device=device,
         batch_size=batch_size,
-        checkpoints={config.model: str(checkpoint)},
+        checkpoints=checkpoints,
         refine_steps=refine_steps,
+        groove=groove[0] if groove else None,
     )
     abandoned = False
     try:

@@ -8,6 +8,7 @@ one it draws a seed and reports it, so any result can be made again.
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 import time
@@ -25,8 +26,8 @@ from bridge.engine.model import LoadedModel
 from bridge.engine.pipeline import LATENT_CACHE_SIZE, Pipeline, keep_hits, stitch
 from bridge.engine.pool import ModelPool, default_refine_steps
 from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
-from bridge.errors import InvalidRequestError, UnsupportedClipError
-from bridge.feel import blend_feel, carry_feel, hit_set
+from bridge.errors import BridgeError, InvalidRequestError, UnsupportedClipError
+from bridge.feel import blend_feel, hit_set
 from bridge.limits import (
     DRAWN_SEEDS,
     MAX_BARS,
@@ -36,6 +37,8 @@ from bridge.limits import (
     MIN_TEMPERATURE,
     check_seed,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = ["LATENT_CACHE_SIZE", "Engine", "Generation", "default_refine_steps", "keep_hits"]
 
@@ -61,13 +64,6 @@ class Generation:
 # request) is drawn again, each time further from the input, at most this often.
 MAX_REDRAWS = 8
 REDRAW_SIMILARITY = 0.8
-
-
-def _felt(tracks: list[Track], sources: Sequence[Clip], weights: Sequence[float]) -> list[Track]:
-    return [
-        Track(blend_feel(sources, weights, t.clip, drums=t.is_drum), t.is_drum, t.program)
-        for t in tracks
-    ]
 
 
 def _hits(tracks: Sequence[Track]) -> tuple[frozenset[tuple[int, int]], ...]:
@@ -109,6 +105,7 @@ class Engine(ModelPool):
         refine_steps: int | None = None,
         fitted_prior: bool = True,
         latent_cache: int = LATENT_CACHE_SIZE,
+        groove: str | None = None,
     ) -> None:
         super().__init__(
             registry,
@@ -120,6 +117,9 @@ class Engine(ModelPool):
         # Draw random latents from a model's fitted prior where it has one
         # (bridge.engine.prior); False draws from N(0, I) as Magenta does.
         self.fitted_prior = fitted_prior
+        # The groove model that plays the new hits of drum variations, blends
+        # and interpolations in context (bridge.feel); None: the input's table.
+        self.groove = groove
         self.pipeline = Pipeline(self, latent_cache)
 
     # -- shared steps ---------------------------------------------------------
@@ -144,6 +144,38 @@ class Engine(ModelPool):
             for tracks in body(spec, adapter, loaded, seed)
         ]
         return Generation(model, operation, seed, outputs, time.perf_counter() - started, params)
+
+    def _played(self, spec: ModelSpec, track: Track, seed: int) -> Clip | None:
+        """A drum ``track`` as the groove model plays it, for its new hits' feel."""
+        if self.groove is None or not track.is_drum or spec.role is Role.GROOVE:
+            return None
+        if not track.clip.notes:
+            return None
+        try:
+            return self.humanize(self.groove, track.clip, seed=seed).clips[0]
+        except BridgeError as exc:  # no groove model: the input's table plays the new hits
+            log.warning("groove model %s not used for new hits: %s", self.groove, exc.message)
+            return None
+
+    def _felt(
+        self,
+        spec: ModelSpec,
+        tracks: Sequence[Track],
+        sources: Sequence[Clip],
+        weights: Sequence[float],
+        seed: int,
+    ) -> list[Track]:
+        """``tracks`` played with the feel of ``sources``, each counted by its weight."""
+        return [
+            Track(
+                blend_feel(
+                    sources, weights, t.clip, drums=t.is_drum, played=self._played(spec, t, seed)
+                ),
+                t.is_drum,
+                t.program,
+            )
+            for t in tracks
+        ]
 
     @staticmethod
     def _require(spec: ModelSpec, roles: Sequence[Role], operation: str) -> None:
@@ -301,7 +333,7 @@ class Engine(ModelPool):
                 heard.add(_hits(out))
                 if feel:
                     out = [
-                        Track(carry_feel(src.clip, t.clip, drums=t.is_drum), t.is_drum, t.program)
+                        self._felt(spec, [t], [src.clip], [1.0], seed + i)[0]
                         for src, t in zip(tracks, out, strict=True)
                     ]
                 outputs.append(out)
@@ -326,13 +358,14 @@ class Engine(ModelPool):
         clip: Clip,
         n: int = 4,
         *,
-        similarity: float = 0.8,
+        similarity: float = 0.75,
         temperature: float = 0.5,
         seed: int | None = None,
         is_drum: bool | None = None,
         feel: bool = True,
     ) -> Generation:
-        """``n`` variations of one clip: its latent moved toward noise by ``1 - similarity``.
+        """``n`` variations of one clip: its latent moved toward a random one, the
+        further the lower ``similarity`` (:func:`bridge.engine.latent.distance`).
 
         With ``feel`` (the default) the outputs are played with the clip's feel
         (:func:`bridge.feel.carry_feel`); without, they are the model's own.
@@ -357,7 +390,7 @@ class Engine(ModelPool):
         tracks: Sequence[Track],
         n: int = 4,
         *,
-        similarity: float = 0.8,
+        similarity: float = 0.75,
         temperature: float = 0.5,
         seed: int | None = None,
         feel: bool = True,
@@ -472,7 +505,7 @@ class Engine(ModelPool):
                 return outputs
             # Each step is played with A's feel and B's, weighted by where it lies.
             return [
-                _felt(out, [a, b], [1 - s / (steps - 1), s / (steps - 1)])
+                self._felt(spec, out, [a, b], [1 - s / (steps - 1), s / (steps - 1)], seed + s)
                 for s, out in enumerate(outputs)
             ]
 
@@ -541,8 +574,14 @@ class Engine(ModelPool):
                 return outputs
             # Each point is played with the corners' feel, by their bilinear weights.
             return [
-                _felt(out, corners, [(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y])
-                for out, (x, y) in zip(outputs, points, strict=True)
+                self._felt(
+                    spec,
+                    out,
+                    corners,
+                    [(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y],
+                    seed + i,
+                )
+                for i, (out, (x, y)) in enumerate(zip(outputs, points, strict=True))
             ]
 
         return self._run(model, operation, seed, {**params, "feel": feel}, body)

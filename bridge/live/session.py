@@ -54,6 +54,7 @@ class ModelSetup:
             batch_size=self.batch_size,
             checkpoints=dict(self.profile.checkpoints),
             refine_steps=self.refine_steps,
+            groove=self.profile.roles.get("groove"),
         )
 
 

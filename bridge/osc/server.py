@@ -108,6 +108,8 @@ class Server:
         """The profile is loaded: serve it, and send the parked operations to their models."""
         for name, ckpt in profile.checkpoints.items():
             self.engine.set_checkpoint(name, ckpt)
+        # The profile's groove model plays the new hits of drum variations.
+        self.engine.groove = profile.roles.get("groove")
         with self._lock:
             self.profile = profile
             self._ready.set()

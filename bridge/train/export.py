@@ -201,7 +201,7 @@ def variation_stats(
     prefix: Path,
     examples: Examples,
     *,
-    similarity: float = 0.8,
+    similarity: float = 0.75,
     temperature: float = 0.5,
     seed: int = 0,
     refine_steps: int = 0,
@@ -209,8 +209,8 @@ def variation_stats(
     """What the multitrack operation makes of held-out bars.
 
     Each bar's posterior mean (refined ``refine_steps`` steps, as the engine
-    refines a scene's) is moved ``1 - similarity`` toward a random
-    latent and decoded at ``temperature`` (the operation's defaults), as a
+    refines a scene's) is moved toward a random latent (by ``similarity``, as
+    ``vary`` does) and decoded at ``temperature`` (the operation's defaults), as a
     scene sent from the DAW is. Reports the share of outputs that keep every
     instrument group (drums, bass, other) of their input and, among inputs
     with three or more instruments, the share of outputs with three or more.

@@ -22,7 +22,7 @@ var glue = new lb.Glue({
     }
 });
 var dev = null;
-var params = { count: 2, similarity: 0.8, temperature: 0.5, seed: -1 };
+var params = { count: 2, similarity: 0.75, temperature: 0.5, seed: -1 };
 
 function init(pingMs) {
     dev = glue.init(pingMs);

@@ -379,7 +379,7 @@
 							"parameter_type": 0,
 							"parameter_initial_enable": 1,
 							"parameter_initial": [
-								0.8
+								0.75
 							],
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
