@@ -24,6 +24,23 @@ them, with the behaviour that matters to a client:
 - A clip made by ``/live/clip_slot/create_clip`` shows up only ``ready_after``
   seconds later: until then ``has_clip`` is false and adding notes fails with
   the ``'NoneType' object has no attribute 'add_new_notes'`` error of issue #60.
+- Messages are handled on Live's ticks, every ``tick`` seconds (about 100 ms
+  in Live): whatever arrived since the last tick is handled in order, then.
+- An address no handler knows is logged at error level ("AbletonOSC: Unknown
+  OSC address: ..."), which reaches the client as ``/live/error "Unknown OSC
+  address: ..."`` (``osc_server.py``, and the log relay in ``manager.py``,
+  which drops the text up to the first colon).
+- Types are Live's: ``get_notes_extended`` and ``remove_notes_extended`` take
+  (int, int, float, float), and a float pitch fails with Boost.Python's "did
+  not match C++ signature" (ints pass as floats, as Boost converts them);
+  notes come back sorted by pitch, then time, as Live lists them.
+- A clip has a loop (``loop_start``, ``loop_end``; ``start_marker``), which
+  may start later than beat 0; ``length`` is the loop's length.
+- ``version`` plays an older AbletonOSC: ``"2023-04"`` (before 2023-11-18:
+  ``get/notes`` ignores its arguments and answers every note from 0 to the
+  clip's end, and ``start_marker`` is unknown) or ``"2023-11-time-first"``
+  (the hours on 2023-11-18 when ``get/notes`` read time start, pitch start,
+  time span, pitch span).
 """
 
 from __future__ import annotations
@@ -50,6 +67,12 @@ class FakeClip:
     name: str = ""
     is_midi: bool = True
     ready_at: float = 0.0  # monotonic time from which Live shows it
+    loop_start: float = 0.0
+    loop_end: float | None = None  # None: the clip's length
+
+    @property
+    def end(self) -> float:
+        return self.length if self.loop_end is None else self.loop_end
 
 
 @dataclass
@@ -83,6 +106,8 @@ class FakeAbletonOSC:
         ready_after: float = 0.15,
         answer: bool = True,
         drop_adds: Iterable[int] = (),
+        tick: float = 0.1,
+        version: str = "current",
     ) -> None:
         self.tracks = list(tracks)
         self.reply_port = reply_port
@@ -92,6 +117,8 @@ class FakeAbletonOSC:
         self.ready_after = ready_after
         self.answer = answer
         self.drop_adds = set(drop_adds)  # add/notes datagrams lost on the way, by count
+        self.tick = tick
+        self.version = version
         self.received: list[tuple[str, list[Any]]] = []
         self.oversized = 0  # replies not sent for their size
         self._adds = 0
@@ -121,9 +148,14 @@ class FakeAbletonOSC:
             "/live/clip/remove/notes": self._remove_notes,
             "/live/clip/get/name": lambda a: (*self._ids(a), self._clip(a).name),
             "/live/clip/set/name": self._set_name,
-            "/live/clip/get/length": lambda a: (*self._ids(a), self._clip(a).length),
+            "/live/clip/get/length": lambda a: (*self._ids(a), self._loop_length(a)),
             "/live/clip/get/is_midi_clip": lambda a: (*self._ids(a), self._clip(a).is_midi),
+            "/live/clip/get/loop_start": lambda a: (*self._ids(a), self._clip(a).loop_start),
+            "/live/clip/get/loop_end": lambda a: (*self._ids(a), self._clip(a).end),
+            "/live/clip/get/start_marker": lambda a: (*self._ids(a), self._clip(a).loop_start),
         }
+        if version == "2023-04":
+            del self._handlers["/live/clip/get/start_marker"]
 
     # -- running ------------------------------------------------------------
     def __enter__(self) -> FakeAbletonOSC:
@@ -136,19 +168,28 @@ class FakeAbletonOSC:
         self._sock.close()
 
     def _serve(self) -> None:
+        pending: list[tuple[bytes, str]] = []
+        next_tick = time.monotonic() + self.tick
         while not self._stop.is_set():
+            self._sock.settimeout(max(0.001, min(0.05, next_tick - time.monotonic())))
             try:
                 data, sender = self._sock.recvfrom(65536)
+                pending.append((data, sender[0]))
             except TimeoutError:
-                continue
+                pass
             except OSError:
                 return
-            try:
-                messages = [m.message for m in OscPacket(data).messages]
-            except ParseError:
+            if time.monotonic() < next_tick:
                 continue
-            for message in messages:
-                self._handle(message.address, list(message.params), sender[0])
+            next_tick = time.monotonic() + self.tick
+            handled, pending = pending, []
+            for data, host in handled:
+                try:
+                    messages = [m.message for m in OscPacket(data).messages]
+                except ParseError:
+                    continue
+                for message in messages:
+                    self._handle(message.address, list(message.params), host)
 
     def _handle(self, address: str, args: list[Any], host: str) -> None:
         with self._lock:
@@ -156,8 +197,9 @@ class FakeAbletonOSC:
         if not self.answer:
             return
         handler = self._handlers.get(address)
-        if handler is None:
-            return  # AbletonOSC logs "Unknown OSC address" at info level: no reply
+        if handler is None:  # logged at error level, relayed without its "AbletonOSC: "
+            self._send(host, "/live/error", (f"Unknown OSC address: {address}",))
+            return
         try:
             with self._lock:
                 reply = handler(args)
@@ -229,10 +271,25 @@ class FakeAbletonOSC:
             raise RuntimeError("Clip slot already has a clip")
         track.slots[slot] = FakeClip(float(args[2]), ready_at=time.monotonic() + self.ready_after)
 
-    @staticmethod
-    def _area(args: list[Any]) -> tuple[int, int, float, float]:
+    def _loop_length(self, args: list[Any]) -> float:
+        clip = self._clip(args)
+        return clip.end - clip.loop_start
+
+    def _area(self, args: list[Any], method: str) -> tuple[int, int, float, float]:
         if len(args) == 4:
-            return int(args[0]), int(args[1]), float(args[2]), float(args[3])
+            if self.version == "2023-11-time-first" and method == "get_notes":
+                args = [args[1], args[3], args[0], args[2]]  # read as time, pitch, span, span
+            pitch, pitch_span, start, span = args
+            if not all(type(v) is int for v in (pitch, pitch_span)) or not all(
+                type(v) in (int, float) for v in (start, span)
+            ):
+                names = ", ".join(type(v).__name__ for v in args)
+                raise TypeError(
+                    f"Python argument types in\n    Clip.{method}_extended(Clip, {names})\n"
+                    "did not match C++ signature:\n"
+                    f"    {method}_extended(TPyHandle<AClip>, int, int, float, float)"
+                )
+            return pitch, pitch_span, float(start), float(span)
         if not args:
             return 0, 127, -8192.0, 16384.0
         raise ValueError(
@@ -242,9 +299,12 @@ class FakeAbletonOSC:
 
     def _get_notes(self, args: list[Any]) -> tuple[Any, ...]:
         clip = self._clip(args)
-        lo, span, t0, tspan = self._area(args[2:])
+        if self.version == "2023-04":  # clip.get_notes(0, 0, clip.length, 127)
+            lo, span, t0, tspan = 0, 127, 0.0, clip.length
+        else:
+            lo, span, t0, tspan = self._area(args[2:], "get_notes")
         out: list[Any] = []
-        for pitch, start, duration, velocity, mute in clip.notes:
+        for pitch, start, duration, velocity, mute in sorted(clip.notes):
             if lo <= pitch < lo + span and t0 <= start < t0 + tspan:
                 out += [pitch, start, duration, velocity, mute]
         return (*self._ids(args), *out)
@@ -263,7 +323,7 @@ class FakeAbletonOSC:
 
     def _remove_notes(self, args: list[Any]) -> None:
         clip = self._clip(args)
-        lo, span, t0, tspan = self._area(args[2:])
+        lo, span, t0, tspan = self._area(args[2:], "remove_notes")
         clip.notes = [
             n for n in clip.notes if not (lo <= n[0] < lo + span and t0 <= n[1] < t0 + tspan)
         ]

@@ -384,3 +384,59 @@ def test_the_set_is_checked_before_the_models_load(engine: Any) -> None:
         request = LiveRequest("variations", track=1, clip=1, params={"count": 1, "seed": 2})
         result = run_live(request, live, None, None, lambda _: None, load=load)
         assert loads == [1] and len(result.written) == 1
+
+
+@pytest.mark.integration
+def test_a_loop_that_starts_later_is_read_as_live_plays_it(engine: Any) -> None:
+    """Beats 4 to 12 of a 16-beat clip loop: only the notes there are read,
+    moved to start at 0, and results are clips of the loop's length."""
+    notes = [(36, float(b), 0.25, 100.0, False) for b in range(16)]  # a kick every beat
+    notes += [(38, 5.0, 0.25, 90.0, False), (42, 3.5, 0.25, 70.0, False)]  # in and out
+    looped = FakeClip(16.0, notes, "looped", loop_start=4.0, loop_end=12.0)
+    tracks = [FakeTrack("Drums", [looped, None, None])]
+    with fake_live(tracks) as (fake, live):
+        info = live.clip_info(SlotRef(0, 0))
+        clip = live.read_clip(info)
+        assert info.length == 8.0 and info.loop_start == 4.0
+        assert "from beat 4" in info.describe()
+        result = run_live(
+            LiveRequest("variations", params={"count": 1, "seed": 3}),
+            live,
+            engine,
+            MODELS,
+            lambda _: None,
+        )
+        made = fake.clip(0, 1)
+    assert clip.length == 8.0
+    assert as_tuples(list(clip.notes)) == sorted(
+        [(36, float(b), 0.25, 100.0, False) for b in range(8)] + [(38, 1.0, 0.25, 90.0, False)]
+    )
+    assert made is not None and made.length == 8.0 and made.loop_start == 0.0
+    assert result.written and all(0 <= n[1] < 8.0 for n in made.notes)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("version", ["2023-04", "2023-11-time-first"])
+def test_an_old_abletonosc_is_named_with_the_version_needed(version: str) -> None:
+    tracks = [FakeTrack("Drums", [small_clip("a"), None])]
+    with (
+        fake_live(tracks, version=version) as (_, live),
+        pytest.raises(LiveError, match="older than 2023-11-18") as caught,
+    ):
+        live.read_clip(live.clip_info(SlotRef(0, 0)))
+    assert "github.com/ideoforms/AbletonOSC" in caught.value.message
+
+
+@pytest.mark.integration
+def test_the_fake_answers_an_unknown_address_and_a_float_pitch_as_abletonosc_does() -> None:
+    tracks = [FakeTrack("Drums", [small_clip("a")])]
+    with fake_live(tracks) as (_, live):
+        with pytest.raises(LiveError, match="Unknown OSC address: /live/clip/get/nonsense"):
+            live.osc.query("/live/clip/get/nonsense", 0, 0)
+        with pytest.raises(LiveError, match="did not match C\\+\\+ signature"):
+            live.osc.query("/live/clip/get/notes", 0, 0, 0.0, 128.0, 0.0, 8.0, match=(0, 0))
+        started = time.monotonic()
+        reply = live.osc.query("/live/clip/get/notes", 0, 0, 0, 128, 0, 8, match=(0, 0))
+        assert time.monotonic() - started >= 0.02  # answered on a tick, not at once
+    pitches = reply[::5]
+    assert pitches == sorted(pitches)  # Live lists notes by pitch, then time

@@ -18,6 +18,15 @@ What AbletonOSC does that shapes this module:
   and then read back and counted, with one more try if some did not land.
 - Existing clips are never touched: results only go to empty slots, and a slot
   that turns out to be taken stops the write with an error.
+- A clip is what Live plays of it: the notes from ``loop_start`` to
+  ``loop_end`` (for a clip that does not loop, Live's Object Model gives its
+  start and end markers there), moved to start at beat 0. Results are new
+  clips that start at 0 and loop their whole length: the loop heard, varied.
+- AbletonOSC before 2023-11-18 reads ``/live/clip/get/notes`` arguments in
+  another order (or ignores them); ``/live/clip/get/start_marker`` came the
+  same day, so asking for it first tells an old AbletonOSC apart, and the
+  user is told which version is needed instead of seeing a C++ signature
+  error.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bridge.clips import FOUR_FOUR, Clip, Note, TimeSignature
@@ -53,6 +62,12 @@ FULL_PITCH_SPAN = 128  # pitches 0..127; AbletonOSC's own default (127) misses p
 NOTES_PER_ADD = 100
 MIN_TIME_SPAN = 1 / 64  # beats; below this an area is split by pitch instead
 _EPS = 1e-4  # beats: float32 rounding of times on the wire
+MIN_ABLETONOSC = "2023-11-18"
+OLD_ABLETONOSC = (
+    f"AbletonOSC in Live is older than {MIN_ABLETONOSC}: it reads clips' notes with "
+    "arguments in another order. Update it (https://github.com/ideoforms/AbletonOSC: "
+    "replace the AbletonOSC folder in Live's Remote Scripts, then restart Live)"
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -72,12 +87,14 @@ class ClipInfo:
 
     ref: SlotRef
     name: str
-    length: float
+    length: float  # what Live plays: loop_end - loop_start
     track_name: str
+    loop_start: float = 0.0  # the clip's beat where what Live plays starts
 
     def describe(self) -> str:
         name = f"'{self.name}'" if self.name else "(unnamed)"
-        return f"{self.ref} ('{self.track_name}'): clip {name}, {self.length:g} beats"
+        where = f" from beat {self.loop_start:g}" if self.loop_start else ""
+        return f"{self.ref} ('{self.track_name}'): clip {name}, {self.length:g} beats{where}"
 
 
 def notes_from_args(args: Sequence[Any], what: str = "clip") -> list[Note]:
@@ -247,39 +264,55 @@ class LiveSet:
                 "View, or give --track and --clip)"
             )
         ids = (ref.track, ref.slot)
-        is_midi, length, name, track_name = self.osc.query_many(
-            [
-                Query("/live/clip/get/is_midi_clip", ids),
-                Query("/live/clip/get/length", ids),
-                Query("/live/clip/get/name", ids),
-                Query("/live/track/get/name", (ref.track,)),
-            ]
-        )
+        try:
+            is_midi, start, end, _marker, name, track_name = self.osc.query_many(
+                [
+                    Query("/live/clip/get/is_midi_clip", ids),
+                    Query("/live/clip/get/loop_start", ids),
+                    Query("/live/clip/get/loop_end", ids),
+                    Query("/live/clip/get/start_marker", ids),  # new enough to read notes
+                    Query("/live/clip/get/name", ids),
+                    Query("/live/track/get/name", (ref.track,)),
+                ]
+            )
+        except LiveTimeoutError:
+            raise
+        except LiveError as exc:
+            if "Unknown OSC address" in exc.message:
+                raise LiveError(f"{OLD_ABLETONOSC} ({exc.message})") from exc
+            raise
         if not (is_midi and bool(is_midi[0])):
             raise LiveError(f"the clip at {ref} is an audio clip: only MIDI clips have notes")
         try:
-            beats = float(length[0])
+            first, last = float(start[0]), float(end[0])
         except (IndexError, TypeError, ValueError):
-            raise LiveError(f"AbletonOSC sent no length for the clip at {ref}") from None
+            raise LiveError(f"AbletonOSC sent no loop for the clip at {ref}") from None
+        beats = last - first
         if not (math.isfinite(beats) and beats > 0):
-            raise LiveError(f"the clip at {ref} has no length ({beats})")
+            raise LiveError(f"the clip at {ref} has no length (loop {first:g} to {last:g})")
         return ClipInfo(
             ref,
             str(name[0]) if name and name[0] is not None else "",
             beats,
             str(track_name[0]) if track_name else "",
+            first,
         )
 
     def read_clip(self, info: ClipInfo, time_signature: TimeSignature = FOUR_FOUR) -> Clip:
-        """The clip's notes from beat 0 to its length, read in areas that fit a datagram."""
-        notes = self.read_notes(info.ref, info.length)
+        """What Live plays of the clip (its loop), moved to start at beat 0."""
+        notes = [
+            replace(n, start_time=max(0.0, n.start_time - info.loop_start))
+            for n in self.read_notes(info.ref, info.length, info.loop_start)
+        ]
         try:
             return Clip(notes, info.length, time_signature, info.name)
         except InvalidClipError as exc:
             raise LiveError(f"the clip at {info.ref} cannot be used: {exc.message}") from exc
 
-    def read_notes(self, ref: SlotRef, length: float) -> list[Note]:
-        work = [_Area(0, FULL_PITCH_SPAN, 0.0, float(length))]
+    def read_notes(self, ref: SlotRef, length: float, start: float = 0.0) -> list[Note]:
+        """The notes that start from ``start`` for ``length`` beats, in areas that fit
+        a datagram, at the clip's own times."""
+        work = [_Area(0, FULL_PITCH_SPAN, float(start), float(length))]
         notes: list[Note] = []
         widest: float = math.inf  # the longest time span known to overflow
         while work:
@@ -290,6 +323,8 @@ class LiveSet:
             try:
                 notes += self._read_area(ref, area)
             except LiveError as exc:
+                if "did not match C++ signature" in exc.message:
+                    raise LiveError(f"{OLD_ABLETONOSC} ({exc.message})") from exc
                 if isinstance(exc, LiveTimeoutError):
                     # Lost to the datagram limit, or Live stopped answering: ask something small.
                     self.num_tracks()

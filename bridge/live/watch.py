@@ -49,7 +49,7 @@ def selection_text(live: LiveSet) -> Text:
     except LiveError as exc:
         text.append(f"  {exc.message}", style="yellow")
         return text
-    notes = len(live.read_notes(ref, info.length))
+    notes = len(live.read_notes(ref, info.length, info.loop_start))
     name = info.name or "(unnamed)"
     text.append(f"  '{info.track_name}'  {name}  {info.length:g} beats  {notes} notes")
     return text
