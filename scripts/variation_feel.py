@@ -218,7 +218,7 @@ def main() -> None:
             rows.append(row)
             cells = [
                 "on" if feel else "off (raw)",
-                f"{sim:.1f}",
+                f"{sim:.2f}",
                 show(row["hit_f1"]),
                 f"{row['copy_rate']:.2f}",
                 f"{row['duplicate_rate']:.2f}",

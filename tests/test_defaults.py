@@ -79,3 +79,27 @@ def test_generate_without_model_uses_the_bundled_one(bundled: Path, tmp_path: Pa
                 ["generate", "variations", str(tmp_path / "tune.mid"), "--out", str(out)]
             )
         )
+
+
+def test_the_bundled_groove_model_is_found_for_new_hits(
+    bundled: Path, tiny_checkpoints: dict[str, str]
+) -> None:
+    from bridge.profile import bundled_groove
+
+    assert bundled_groove({}) is None  # no groove model bundled here yet
+    folder = bundled / "lb-groove"
+    folder.mkdir()
+    prefix = Path(tiny_checkpoints["lb-groove_2bar_hits_tiny"])
+    for f in prefix.parent.glob(prefix.name + ".*"):
+        shutil.copy2(f, folder / f.name)
+    (folder / "run.json").write_text(json.dumps({"model": "lb-groove_2bar_hits_tiny", "step": 1}))
+    manifest = bundled / "manifest.toml"
+    manifest.write_text(
+        manifest.read_text()
+        + '\n[[models]]\nname = "lb-groove"\nkind = "bundled"\nrole = "groove"\n'
+        + 'description = "test groove"\npath = "lb-groove"\n'
+    )
+    found = bundled_groove({})
+    assert found is not None and Path(found[1]) == folder.resolve()
+    assert bundled_groove({found[0]: "/somewhere/else"}) is None  # the user's own stays
+    assert bundled_groove({found[0]: found[1]}) == found
