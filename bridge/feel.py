@@ -139,6 +139,12 @@ def _accents(played: dict[tuple[int, int], Note]) -> dict[tuple[int, int], float
     }
 
 
+def _within(clip: Clip, start: float, duration: float) -> float:
+    """``duration``, cut so that a note moved to ``start`` ends by the clip's end."""
+    room = clip.length - start
+    return duration if duration <= room else max(min(duration, room), 1e-3)
+
+
 def _by_key(clip: Clip, drums: bool) -> dict[tuple[int, int], Note]:
     out: dict[tuple[int, int], Note] = {}
     for n in clip.notes:
@@ -187,13 +193,15 @@ def blend_feel(
             velocity = sum(n.velocity * w for n, _, w in matches) / matched
             push = sum(_offset(n) * w for n, _, w in matches) / matched
             start = max(0.0, step * STEP + push)
+            start = start if start < result.length else r.start_time
+            duration = main.duration if drums else r.duration
             notes.append(
                 replace(
                     r,
                     pitch=main.pitch if drums else r.pitch,
-                    start_time=start if start < result.length else r.start_time,
+                    start_time=start,
                     velocity=velocity,
-                    duration=main.duration if drums else r.duration,
+                    duration=_within(result, start, duration),
                 )
             )
             continue
@@ -211,7 +219,14 @@ def blend_feel(
         start = max(0.0, step * STEP + push)
         if start >= result.length:
             start = r.start_time
-        notes.append(replace(r, velocity=float(min(127.0, max(1.0, velocity))), start_time=start))
+        notes.append(
+            replace(
+                r,
+                velocity=float(min(127.0, max(1.0, velocity))),
+                start_time=start,
+                duration=_within(result, start, r.duration),
+            )
+        )
     return result.with_notes(notes)
 
 

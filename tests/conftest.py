@@ -60,6 +60,15 @@ def engine(tiny_checkpoints: dict[str, str]):  # type: ignore[no-untyped-def]
     eng.close()
 
 
+@pytest.fixture(autouse=True)
+def _engine_without_groove(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A server started on the shared engine gives it its profile's groove model
+    (for new hits); each test starts without one, as a fresh engine does."""
+    if "engine" in request.fixturenames:
+        request.getfixturevalue("engine").groove = None
+    yield
+
+
 @pytest.fixture
 def tmp(tmp_path: Path) -> Path:
     return tmp_path

@@ -35,7 +35,7 @@ test("Variations: the selected drum clip becomes N clips in the next empty slots
     const begin = dev.sent.find((m) => m[0] === "/lb/clip/begin");
     assert.deepEqual(begin.slice(3, 9), [0, 8, 4, 4, 24, 1]);
     const op = dev.sent.find((m) => m[0] === "/lb/op/variations");
-    assert.deepEqual(op.slice(3), ["drums", 3, 0.8, 0.5, 7]);
+    assert.deepEqual(op.slice(3), ["drums", 3, 0.75, 0.5, 7]);
     const firstNotes = dev.sent.find((m) => m[0] === "/lb/clip/notes");
     assert.deepEqual(firstNotes.slice(5, 13), [36, 0, 0.25, 110, 0, 0.9, 5, 30]);
   } finally {
