@@ -140,17 +140,8 @@ def _accents(played: dict[tuple[int, int], Note]) -> dict[tuple[int, int], float
 
 
 def _within(clip: Clip, start: float, duration: float) -> float:
-    """``duration``, cut so that a note moved to ``start`` ends by the clip's end."""
-    room = clip.length - start
-    return duration if duration <= room else max(min(duration, room), 1e-3)
-
-
-def _by_key(clip: Clip, drums: bool) -> dict[tuple[int, int], Note]:
-    out: dict[tuple[int, int], Note] = {}
-    for n in clip.notes:
-        if not n.mute:
-            out.setdefault(_key(n, drums), n)
-    return out
+    """``duration``, cut so that a note at ``start`` (inside the clip) ends by its end."""
+    return min(duration, clip.length - start)
 
 
 def blend_feel(
@@ -173,7 +164,7 @@ def blend_feel(
     feels = [(f, w) for f, w in feels if not f.empty and w > 0]
     if not feels:
         return result
-    grooved = _by_key(played, drums) if played is not None and drums else {}
+    grooved = _Feel(played, drums).by_key if played is not None and drums else {}
     total = sum(w for _, w in feels)
     later = 0.0
     for f, w in feels if grooved else []:

@@ -20,13 +20,14 @@ from bridge.cli.options import (
     add_track_option,
     common_options,
     default_model,
+    model_engine,
     model_ref,
     param_values,
 )
 from bridge.clips import Track
 from bridge.errors import InvalidRequestError
 from bridge.ops import GENERATE, Value, operations, pick_track, run_operation
-from bridge.profile import bundled_groove, existing_checkpoint
+from bridge.profile import existing_checkpoint
 
 if TYPE_CHECKING:
     from bridge.engine import Engine, Generation, ModelSpec
@@ -98,18 +99,12 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
     qpm = read[0][2] if read else (config.qpm if config.qpm is not None else QPM)
     config.out.mkdir(parents=True, exist_ok=True)
 
-    from bridge.engine import Engine
-
-    checkpoints = {config.model: str(checkpoint)}
-    groove = bundled_groove(checkpoints)  # plays the new hits of drum variations
-    if groove is not None:
-        checkpoints[groove[0]] = groove[1]
-    engine = Engine(
+    engine = model_engine(
+        config.model,
+        checkpoint,
         device=config.device,
         batch_size=config.batch_size,
-        checkpoints=checkpoints,
         refine_steps=config.refine_steps,
-        groove=groove[0] if groove else None,
     )
     try:
         # Resolved before the registry loads TensorFlow, so "cpu" can hide the GPUs.

@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridge.cli.argtypes import add_refine_option
 from bridge.cli.argtypes import positive_int as positive_int
 from bridge.ops import Operation, Param, Value
-from bridge.profile import DEFAULT_MODELS, existing_checkpoint, resolve_model_ref
+from bridge.profile import DEFAULT_MODELS, bundled_groove, existing_checkpoint, resolve_model_ref
+
+if TYPE_CHECKING:
+    from bridge.engine import Engine
 
 __all__ = [
     "add_inputs",
@@ -20,6 +23,7 @@ __all__ = [
     "common_options",
     "default_model",
     "existing_checkpoint",
+    "model_engine",
     "model_ref",
     "param_values",
     "positive_int",
@@ -145,3 +149,23 @@ def model_ref(model: str, checkpoint: Path | None) -> tuple[str, Path | None]:
     """``--model`` as a registered name or a training run directory."""
     name, ckpt = resolve_model_ref(model, str(checkpoint) if checkpoint else None)
     return name, Path(ckpt) if ckpt else None
+
+
+def model_engine(
+    model: str, checkpoint: Path, *, device: str, batch_size: int, refine_steps: int | None
+) -> Engine:
+    """An engine for one model (``generate``, ``watch``), with the bundled groove
+    model, when it is here, to play the new hits of drum variations."""
+    from bridge.engine import Engine
+
+    checkpoints = {model: str(checkpoint)}
+    groove = bundled_groove(checkpoints)
+    if groove is not None:
+        checkpoints[groove[0]] = groove[1]
+    return Engine(
+        device=device,
+        batch_size=batch_size,
+        checkpoints=checkpoints,
+        refine_steps=refine_steps,
+        groove=groove[0] if groove else None,
+    )

@@ -17,12 +17,13 @@ from bridge.cli.options import (
     add_param_options,
     add_track_option,
     common_options,
+    model_engine,
     model_ref,
     param_values,
     positive_int,
 )
 from bridge.errors import InvalidRequestError
-from bridge.profile import DEFAULT_MODELS, bundled_groove, existing_checkpoint
+from bridge.profile import DEFAULT_MODELS, existing_checkpoint
 from bridge.watch.config import WATCH_OPERATIONS
 
 if TYPE_CHECKING:
@@ -50,21 +51,12 @@ def watch(
         raise InvalidRequestError(f"batch size must be at least 1, got {batch_size}")
     checkpoint = existing_checkpoint(config.checkpoint)
 
-    from bridge.engine import Engine
     from bridge.watch import Watcher
     from bridge.watch.display import live_view
 
     live = not quiet and sys.stdout.isatty()
-    checkpoints = {config.model: str(checkpoint)}
-    groove = bundled_groove(checkpoints)  # plays the new hits of drum variations
-    if groove is not None:
-        checkpoints[groove[0]] = groove[1]
-    engine = Engine(
-        device=device,
-        batch_size=batch_size,
-        checkpoints=checkpoints,
-        refine_steps=refine_steps,
-        groove=groove[0] if groove else None,
+    engine = model_engine(
+        config.model, checkpoint, device=device, batch_size=batch_size, refine_steps=refine_steps
     )
     abandoned = False
     try:
