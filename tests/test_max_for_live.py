@@ -77,6 +77,40 @@ def _count(out: str, what: str) -> int:
 # -- the .amxd container -------------------------------------------------------------
 
 
+def _archive(data: bytes) -> tuple[bytes, list[dict[str, Any]]]:
+    """The ptch data of a frozen .amxd and its directory, walked here without the builder."""
+    (size,) = struct.unpack("<I", data[28:32])
+    body = data[32 : 32 + size]
+    assert body[:4] == b"mx@c" and struct.unpack(">I", body[4:8])[0] == 16
+    (footer_at,) = struct.unpack(">Q", body[8:16])
+    footer = body[footer_at:]
+    assert footer[:4] == b"dlst" and struct.unpack(">I", footer[4:8])[0] == len(footer)
+    records, pos = [], 8
+    while pos < len(footer):
+        assert footer[pos : pos + 4] == b"dire"
+        (rsize,) = struct.unpack(">I", footer[pos + 4 : pos + 8])
+        fields, order, fpos = {}, [], pos + 8
+        while fpos < pos + rsize:
+            tag = footer[fpos : fpos + 4].decode("ascii")
+            (fsize,) = struct.unpack(">I", footer[fpos + 4 : fpos + 8])
+            assert fsize >= 8 and fpos + fsize <= pos + rsize, f"field {tag} overruns its record"
+            fields[tag] = footer[fpos + 8 : fpos + fsize]
+            order.append(tag)
+            fpos += fsize
+        assert fpos == pos + rsize
+        assert order == ["type", "fnam", "sz32", "of32", "vers", "flag", "mdat"]
+        records.append(
+            {
+                "type": fields["type"].decode("ascii"),
+                "fnam": fields["fnam"],
+                **{k: struct.unpack(">I", fields[k])[0] for k in order[2:]},
+            }
+        )
+        pos += rsize
+    assert pos == len(footer)
+    return body, records
+
+
 @pytest.mark.parametrize("device", DEVICES, ids=lambda d: d.folder)
 def test_built_amxd_is_current_and_well_formed(device: Any) -> None:
     data = device.target.read_bytes()
@@ -85,18 +119,72 @@ def test_built_amxd_is_current_and_well_formed(device: Any) -> None:
     assert data[:4] == b"ampf" and struct.unpack("<I", data[4:8])[0] == 4
     assert data[8:12] == b"mmmm"
     assert data[12:16] == b"meta" and struct.unpack("<I", data[16:20])[0] == 4
+    assert struct.unpack("<I", data[20:24])[0] == 7, "frozen devices carry meta 7"
     assert data[24:28] == b"ptch"
     (size,) = struct.unpack("<I", data[28:32])
     assert 32 + size == len(data), "ptch runs to the end of the file"
-    assert data[-1:] == b"\0" and data[32:33] == b"{"
+    assert data[32:36] == b"mx@c", "the device is frozen"
     kind, patcher = builder.read_amxd(data)
     assert kind == "mmmm"
     assert patcher == json.loads(device.source.read_text())
 
 
+@pytest.mark.parametrize("device", DEVICES, ids=lambda d: d.folder)
+def test_frozen_device_carries_its_patcher_and_scripts(device: Any) -> None:
+    data = device.target.read_bytes()
+    body, records = _archive(data)
+    names = [r["fnam"].rstrip(b"\0").decode() for r in records]
+    assert names == [device.target.name, device.script.name, "latentbridge.js"]
+    assert [(r["type"], r["flag"]) for r in records] == [("JSON", 0x11), ("TEXT", 0), ("TEXT", 0)]
+    (footer_at,) = struct.unpack(">Q", body[8:16])
+    offset = 16
+    for name, r in zip(names, records, strict=True):
+        raw = name.encode()
+        # NUL-terminated, zero-padded: len + 1 rounded up to a multiple of 4.
+        assert r["fnam"] == raw + b"\0" * (len(r["fnam"]) - len(raw))
+        assert len(r["fnam"]) == (len(raw) + 1 + 3) // 4 * 4
+        assert r["of32"] == offset, "files lie back to back from byte 16"
+        assert r["vers"] == 0
+        assert r["mdat"] == builder.MDAT_UNIX + 2082844800, "HFS+ seconds of the fixed time"
+        offset += r["sz32"]
+    assert offset == footer_at, "the footer follows the last file"
+    files = {
+        n: body[r["of32"] : r["of32"] + r["sz32"]] for n, r in zip(names, records, strict=True)
+    }
+    patcher_bytes = files[device.target.name]
+    assert patcher_bytes.endswith(b"}\n\0")
+    assert json.loads(patcher_bytes[:-1]) == json.loads(device.source.read_text())
+    assert files[device.script.name] == device.script.read_bytes()
+    assert files["latentbridge.js"] == builder.LIB.read_bytes()
+    # The patcher lists what the device carries besides itself.
+    deps = json.loads(device.source.read_text())["patcher"]["dependency_cache"]
+    assert sorted(d["name"] for d in deps) == sorted(names[1:])
+    assert all(d["type"] == "TEXT" for d in deps)
+    # The builder's own reader agrees.
+    entries = builder.read_frozen(data)
+    assert [(e.name, e.type, e.flag, e.mdat) for e in entries] == [
+        (n, r["type"], r["flag"], builder.MDAT_UNIX) for n, r in zip(names, records, strict=True)
+    ]
+    assert [e.data for e in entries] == list(files.values())
+
+
 def test_amxd_reader_and_builder_refuse_bad_input() -> None:
-    good = builder.build_amxd({"patcher": {"boxes": [], "lines": []}})
-    assert builder.read_amxd(good) == ("mmmm", {"patcher": {"boxes": [], "lines": []}})
+    patcher = {"patcher": {"boxes": [], "lines": []}}
+    good = builder.build_amxd(patcher, name="T.amxd", files=[("t.js", b"post(1);\n")])
+    assert builder.read_amxd(good) == ("mmmm", patcher)
+    unfrozen = builder.build_amxd(patcher, frozen=False)
+    assert unfrozen[32:33] == b"{" and unfrozen.endswith(b"\0")
+    assert builder.read_amxd(unfrozen) == ("mmmm", patcher)
+    with pytest.raises(builder.AmxdError, match="not frozen"):
+        builder.read_frozen(unfrozen)
+    archive = good[32:]
+    assert [e.name for e in builder.unpack_archive(archive)] == ["T.amxd", "t.js"]
+    with pytest.raises(builder.AmxdError, match="bad magic"):
+        builder.unpack_archive(b"mx@d" + archive[4:])
+    with pytest.raises(builder.AmxdError, match="unfrozen device carries no files"):
+        builder.build_amxd(patcher, files=[("t.js", b"")], frozen=False)
+    with pytest.raises(builder.AmxdError, match="must differ"):
+        builder.build_amxd(patcher, name="t.js", files=[("t.js", b"")])
     with pytest.raises(builder.AmxdError, match="device type"):
         builder.build_amxd({"patcher": {}}, "xxxx")
     with pytest.raises(builder.AmxdError, match="patcher"):
@@ -105,23 +193,108 @@ def test_amxd_reader_and_builder_refuse_bad_input() -> None:
         builder.read_amxd(good[:-10])
     with pytest.raises(builder.AmxdError, match="truncated"):
         builder.read_amxd(good + b"pt")
-    frozen = builder.chunk(b"ampf", b"mmmm") + builder.chunk(b"ptch", b"mx@c" + b"\0" * 12)
-    with pytest.raises(builder.AmxdError, match="frozen"):
-        builder.read_amxd(frozen)
     with pytest.raises(builder.AmxdError, match="starts with an ampf"):
         builder.read_amxd(builder.chunk(b"meta", b"\0" * 4))
 
 
-def test_install_puts_devices_and_scripts_side_by_side(tmp_path: Path) -> None:
-    written = builder.install(tmp_path / "Latent Bridge")
-    names = sorted(p.name for p in written)
-    assert "latentbridge.js" in names
+def _corrupt_frozen(edit: Any) -> bytes:
+    """A small frozen device whose mx@c archive went through ``edit(bytearray)``."""
+    patcher = {"patcher": {"boxes": [], "lines": []}}
+    data = builder.build_amxd(patcher, name="T.amxd", files=[("t.js", b"post(1);\n")])
+    body = bytearray(data[32:])
+    edit(body)
+    return data[:24] + builder.chunk(b"ptch", bytes(body))
+
+
+def _footer_at(body: bytearray) -> int:
+    return int(struct.unpack(">Q", body[8:16])[0])
+
+
+def _put(body: bytearray, at: int, value: bytes) -> None:
+    body[at : at + len(value)] = value
+
+
+def _set_u32(body: bytearray, at: int, value: int) -> None:
+    _put(body, at, struct.pack(">I", value))
+
+
+def _field_at(body: bytearray, tag: bytes, nth: int = 0) -> int:
+    """Where the nth ``tag`` of the footer starts (record 0 is the patcher, 1 is t.js)."""
+    at = _footer_at(body)
+    for _ in range(nth + 1):
+        at = body.index(tag, at + 1)
+    return at
+
+
+def _truncate_footer(body: bytearray) -> None:
+    del body[-3:]  # the last field loses 3 bytes; dlst's size still matches
+    _set_u32(body, _footer_at(body) + 4, len(body) - _footer_at(body))
+
+
+CORRUPTIONS = {
+    "short header": (lambda b: b.__delitem__(slice(12, None)), "truncated mx@c header"),
+    "header size": (lambda b: _set_u32(b, 4, 20), "header size is 20"),
+    "footer past the end": (
+        lambda b: _put(b, 8, struct.pack(">Q", len(b) + 4)),
+        "footer offset .* past the end",
+    ),
+    "footer into header": (
+        lambda b: _put(b, 8, struct.pack(">Q", 4)),
+        "footer offset 4 points into the header",
+    ),
+    "no dlst": (lambda b: _put(b, _footer_at(b), b"dlsx"), "no dlst"),
+    "footer size": (lambda b: _set_u32(b, _footer_at(b) + 4, 9), "footer size mismatch"),
+    "truncated footer": (_truncate_footer, "runs past the end of its footer"),
+    "record overrun": (
+        lambda b: _set_u32(b, _field_at(b, b"dire", 1) + 4, 4096),
+        "record 'dire' .* runs past the end of its footer",
+    ),
+    "not a dire record": (lambda b: _put(b, _footer_at(b) + 8, b"dirx"), "not a dire record"),
+    "field overrun": (
+        lambda b: _set_u32(b, _field_at(b, b"fnam") + 4, 4096),
+        "field 'fnam' .* runs past the end of its record",
+    ),
+    "field too small": (lambda b: _set_u32(b, _field_at(b, b"type") + 4, 3), "has size 3"),
+    "missing field": (lambda b: _put(b, _field_at(b, b"mdat", 1), b"mdaX"), "lacks mdat"),
+    "file past the footer": (
+        lambda b: _set_u32(b, _field_at(b, b"sz32", 1) + 8, 4096),
+        "file 't.js' .* runs past the footer",
+    ),
+    "file in the header": (
+        lambda b: _set_u32(b, _field_at(b, b"of32") + 8, 8),
+        "inside the mx@c header",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CORRUPTIONS)
+def test_frozen_reader_refuses_corrupt_archives(case: str) -> None:
+    edit, message = CORRUPTIONS[case]
+    data = _corrupt_frozen(edit)
+    with pytest.raises(builder.AmxdError, match=message):
+        builder.read_frozen(data)
+    with pytest.raises(builder.AmxdError, match=message):
+        builder.read_amxd(data)
+
+
+def test_install_writes_self_contained_devices(tmp_path: Path) -> None:
+    folder = tmp_path / "Latent Bridge"
+    written = builder.install(folder)
+    assert sorted(p.name for p in written) == sorted(d.target.name for d in DEVICES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(d.target.name for d in DEVICES)
     for device in DEVICES:
-        assert f"{device.title}.amxd" in names and f"{device.folder}.js" in names
-        kind, _ = builder.read_amxd(
-            (tmp_path / "Latent Bridge" / f"{device.title}.amxd").read_bytes()
-        )
+        data = (folder / device.target.name).read_bytes()
+        assert data == device.target.read_bytes()
+        kind, _ = builder.read_amxd(data)
         assert kind == "mmmm"
+        files = {e.name: e.data for e in builder.read_frozen(data)[1:]}
+        assert files == {
+            device.script.name: device.script.read_bytes(),
+            "latentbridge.js": builder.LIB.read_bytes(),
+        }
+    # Scripts an earlier install copied next to the devices are pointed out, not needed.
+    (folder / "latentbridge.js").write_text("// old\n")
+    assert builder.leftover_scripts(folder) == [folder / "latentbridge.js"]
     assert builder.main(["--check"]) == 0
 
 
@@ -174,12 +347,44 @@ def test_patcher_is_wired_to_its_script(device: Any) -> None:
     assert len(names) == len(set(names)), names
     for b in params:
         vo = b["saved_attribute_attributes"]["valueof"]
+        if vo["parameter_type"] == BLOB:
+            continue  # a blob holds any list: no range
         assert "parameter_enum" in vo or vo["parameter_mmin"] < vo["parameter_mmax"]
     assert patcher["openinpresentation"] == 1
     assert {d["name"] for d in patcher["dependency_cache"]} == {
         f"{device.folder}.js",
         "latentbridge.js",
     }
+
+
+STATEFUL = {"beat_blender", "interpolate", "latent_loops"}
+BLOB = 3  # parameter_type: float 0, int 1, enum 2, blob 3
+
+
+@pytest.mark.parametrize("device", DEVICES, ids=lambda d: d.folder)
+def test_device_state_is_saved_with_the_set(device: Any) -> None:
+    """A device that remembers chosen clips keeps them in a [pattr] bound to
+    its script (getvalueof/setvalueof, notifyclients) that Live stores with
+    the set: a Stored Only blob parameter, never automated."""
+    patcher = json.loads(device.source.read_text())["patcher"]
+    boxes = [b["box"] for b in patcher["boxes"]]
+    (js,) = [b for b in boxes if b.get("text", "").startswith("js ")]
+    pattrs = [b for b in boxes if b.get("text", "").startswith("pattr ")]
+    script = device.script.read_text()
+    if device.folder not in STATEFUL:
+        assert not pattrs and "getvalueof" not in script
+        return
+    (pattr,) = pattrs
+    assert pattr["text"] == f"pattr state @bindto {js['varname']}"
+    assert pattr["parameter_enable"] == 1
+    vo = pattr["saved_attribute_attributes"]["valueof"]
+    assert (vo["parameter_type"], vo["parameter_invisible"]) == (BLOB, 1)
+    functions = _script_functions(device)
+    assert {"getvalueof", "setvalueof"} <= functions
+    assert "notifyclients()" in script
+    # Live ids change between runs: the saved state must never hold one.
+    getvalueof = script.split("function getvalueof")[1].split("\n}\n")[0]
+    assert "encodeState" in getvalueof and ".id" not in getvalueof
 
 
 def test_beat_blender_x_and_y_are_automatable_parameters() -> None:

@@ -8,7 +8,9 @@
 // selected clip as top-left, top-right, bottom-left, bottom-right), target
 // (take the selected clip as the target), x, y (0..1), render,
 // temperature, seed (a fixed seed by default, so a position always gives
-// the same beat), server HOST PORT, ping.
+// the same beat), server HOST PORT, ping. The corners and the target are
+// saved with the set (getvalueof/setvalueof, through the bound [pattr]),
+// so saved X/Y automation plays on after the set is reopened.
 
 autowatch = 0;
 inlets = 1;
@@ -19,6 +21,7 @@ var glue = new lb.Glue({
     name: "Beat Blender",
     LiveAPI: LiveAPI,
     Task: Task,
+    Global: Global,
     post: post,
     out: function (n, list) {
         outlet(n, list);
@@ -38,12 +41,77 @@ var pending = null;          // a blend waiting for the next bar
 var pendingBar = -1;
 var watcher = null;
 var LOOKAHEAD = 0.125;       // beats before the bar line at which to write
+var restored = null;         // the state the set was saved with, until the device is up
+var saved = "";              // the state as last handed to [pattr]
 
 function init(pingMs) {
     dev = glue.init(pingMs);
     watcher = new Task(watch, this);
     watcher.interval = 20;
+    if (restored !== null) {
+        restore();
+    }
 }
+
+// [pattr] asks for the state to save with the set.
+function getvalueof() {
+    if (dev && restored === null) {
+        saved = lb.encodeState({
+            corners: [dev.reference(corners[0]), dev.reference(corners[1]),
+                dev.reference(corners[2]), dev.reference(corners[3])],
+            target: dev.reference(targetClip)
+        });
+    }
+    return saved;
+}
+
+// [pattr] hands back the saved state as the set opens.
+function setvalueof(value) {
+    restored = value;
+    saved = String(value);
+    if (dev) {
+        restore();
+    }
+}
+
+function remember() {
+    if (dev) {
+        notifyclients();
+    }
+}
+remember.local = 1;
+
+function restore() {
+    var text = restored;
+    restored = null;
+    dev.guard(function () {
+        var state = lb.decodeState(text);
+        var lost = [];
+        var kept = [];
+        var k, n = 0;
+        if (!state) {
+            return;
+        }
+        for (k = 0; k < 4; k++) {
+            corners[k] = dev.findAgain(state.corners ? state.corners[k] : null, "the " + lb.cornerLabel(k) + " corner", lost);
+            if (corners[k]) {
+                n += 1;
+                outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
+            }
+        }
+        if (n) {
+            kept.push(n + " corner" + (n > 1 ? "s" : ""));
+        }
+        targetClip = dev.findAgain(state.target, "the target", lost);
+        if (targetClip) {
+            kept.push("target " + targetClip.name);
+            outlet(lb.OUT_UI, ["target", targetClip.name]);
+        }
+        dev.reopened(kept, lost);
+    });
+    remember();
+}
+restore.local = 1;
 
 function corner(i) {
     if (!dev) {
@@ -61,6 +129,7 @@ function corner(i) {
         corners[k] = picked;
         dev.status(lb.cornerLabel(k) + ": " + corners[k].name);
         outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
+        remember();
         changed();
     });
 }
@@ -80,6 +149,7 @@ function target() {
         targetClip = picked;
         dev.status("target: " + targetClip.name);
         outlet(lb.OUT_UI, ["target", targetClip.name]);
+        remember();
     });
 }
 
@@ -137,8 +207,7 @@ function render() {
                     watcher.repeat();
                     return "blend at " + where + " lands at the next bar";
                 }
-                write(out);
-                return "blend at " + where + " written to " + targetClip.name;
+                return "blend at " + where + (write(out) ? " written to " : " is already in ") + targetClip.name;
             });
         if (!started) {
             again = true;
@@ -183,16 +252,17 @@ function watch() {
         pending = null;
         watcher.cancel();
         dev.guard(function () {
-            write(out);
-            dev.status("blend at x " + rendered.x.toFixed(2) + ", y " + rendered.y.toFixed(2) +
-                " written to " + targetClip.name + " at bar " + (b.index + 1));
+            var where = "blend at x " + rendered.x.toFixed(2) + ", y " + rendered.y.toFixed(2);
+            dev.status(write(out) ? where + " written to " + targetClip.name + " at bar " + (b.index + 1) :
+                where + " is already in " + targetClip.name);
         });
     }
 }
 watch.local = 1;
 
 // Into the chosen target; without one, a new clip in the first empty slot
-// of this device's track becomes the target.
+// of this device's track becomes the target. False when the target already
+// held this pattern (nothing written, no undo step).
 function write(out) {
     var api = targetClip ? dev.live.byId(targetClip.id) : null;
     if (targetClip && !api) {
@@ -202,11 +272,15 @@ function write(out) {
         var track = dev.live.deviceTrack();
         var slot = dev.live.emptySlots(track, -1, 1)[0];
         api = dev.live.createClip(track, slot, out, "Beat Blender", lb.COLORS.beat_blender);
-        targetClip = { id: Number(api.id), track: track, slot: slot, name: "Beat Blender" };
+        targetClip = {
+            id: Number(api.id), track: track, slot: slot, name: "Beat Blender",
+            trackName: dev.live.str(dev.live.track(track), "name")
+        };
         outlet(lb.OUT_UI, ["target", targetClip.name]);
-        return;
+        remember();
+        return true;
     }
-    dev.live.replaceNotes(api, out);
+    return dev.live.replaceNotes(api, out);
 }
 write.local = 1;
 

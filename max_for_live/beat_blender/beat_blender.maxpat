@@ -50,7 +50,12 @@
 						"",
 						"",
 						""
-					]
+					],
+					"varname": "script",
+					"saved_object_attributes": {
+						"filename": "beat_blender.js",
+						"parameter_enable": 0
+					}
 				}
 			},
 			{
@@ -1162,6 +1167,41 @@
 					"outlettype": [
 						""
 					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-46",
+					"maxclass": "newobj",
+					"patching_rect": [
+						30,
+						460,
+						160,
+						22
+					],
+					"text": "pattr state @bindto script",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"parameter_enable": 1,
+					"varname": "state",
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Saved state",
+							"parameter_shortname": "state",
+							"parameter_type": 3,
+							"parameter_invisible": 1,
+							"parameter_initial_enable": 0
+						}
+					},
+					"saved_object_attributes": {
+						"parameter_enable": 1,
+						"parameter_mappable": 0
+					}
 				}
 			}
 		],

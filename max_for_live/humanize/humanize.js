@@ -13,6 +13,7 @@ var glue = new lb.Glue({
     name: "Humanize",
     LiveAPI: LiveAPI,
     Task: Task,
+    Global: Global,
     post: post,
     out: function (n, list) {
         outlet(n, list);

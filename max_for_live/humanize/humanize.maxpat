@@ -50,7 +50,11 @@
 						"",
 						"",
 						""
-					]
+					],
+					"saved_object_attributes": {
+						"filename": "humanize.js",
+						"parameter_enable": 0
+					}
 				}
 			},
 			{

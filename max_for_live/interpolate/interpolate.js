@@ -5,6 +5,8 @@
 // [js interpolate.js HOST PORT]; messages: init, a, b (take the selected
 // clip as A or B), generate, steps, temperature, kind (0 auto, 1 drums,
 // 2 melody), method (0 slerp, 1 linear), seed, server HOST PORT, ping.
+// A and B are saved with the set (getvalueof/setvalueof, through the bound
+// [pattr]).
 
 autowatch = 0;
 inlets = 1;
@@ -15,6 +17,7 @@ var glue = new lb.Glue({
     name: "Interpolate",
     LiveAPI: LiveAPI,
     Task: Task,
+    Global: Global,
     post: post,
     out: function (n, list) {
         outlet(n, list);
@@ -26,16 +29,72 @@ var glue = new lb.Glue({
 var dev = null;
 var params = { steps: 5, temperature: 0.5, kind: 0, method: 0, seed: -1 };
 var chosen = { a: null, b: null };
+var restored = null;         // the state the set was saved with, until the device is up
+var saved = "";              // the state as last handed to [pattr]
 
 function init(pingMs) {
     dev = glue.init(pingMs);
+    if (restored !== null) {
+        restore();
+    }
 }
+
+// [pattr] asks for the state to save with the set.
+function getvalueof() {
+    if (dev && restored === null) {
+        saved = lb.encodeState({ a: dev.reference(chosen.a), b: dev.reference(chosen.b) });
+    }
+    return saved;
+}
+
+// [pattr] hands back the saved state as the set opens.
+function setvalueof(value) {
+    restored = value;
+    saved = String(value);
+    if (dev) {
+        restore();
+    }
+}
+
+function remember() {
+    if (dev) {
+        notifyclients();
+    }
+}
+remember.local = 1;
+
+function restore() {
+    var text = restored;
+    restored = null;
+    dev.guard(function () {
+        var state = lb.decodeState(text);
+        var lost = [];
+        var kept = [];
+        if (!state) {
+            return;
+        }
+        chosen.a = dev.findAgain(state.a, "clip A", lost);
+        chosen.b = dev.findAgain(state.b, "clip B", lost);
+        if (chosen.a) {
+            kept.push("A " + chosen.a.name);
+            outlet(lb.OUT_UI, ["a", chosen.a.name]);
+        }
+        if (chosen.b) {
+            kept.push("B " + chosen.b.name);
+            outlet(lb.OUT_UI, ["b", chosen.b.name]);
+        }
+        dev.reopened(kept, lost);
+    });
+    remember();
+}
+restore.local = 1;
 
 function choose(which) {
     dev.guard(function () {
         chosen[which] = dev.pick();
         dev.status("clip " + which.toUpperCase() + ": " + chosen[which].name);
         outlet(lb.OUT_UI, [which, chosen[which].name]);
+        remember();
     });
 }
 choose.local = 1;

@@ -7,7 +7,9 @@
 // [js latent_loops.js HOST PORT]; messages: init, corner 0..3, generate,
 // columns, rows (2..8), temperature, seed, cell COL ROW [STATE] (from the
 // grid), print, clear, kind (0 auto, 1 drums, 2 melody), server HOST PORT,
-// ping. Outlet 3 drives the [matrixctrl] grid.
+// ping. Outlet 3 drives the [matrixctrl] grid. The corners, the grid's loops
+// and the timeline are saved with the set (getvalueof/setvalueof, through
+// the bound [pattr]).
 
 autowatch = 0;
 inlets = 1;
@@ -18,6 +20,7 @@ var glue = new lb.Glue({
     name: "Latent Loops",
     LiveAPI: LiveAPI,
     Task: Task,
+    Global: Global,
     post: post,
     out: function (n, list) {
         outlet(n, list);
@@ -32,10 +35,118 @@ var corners = [null, null, null, null];
 var cells = null;            // {columns, rows, clips: row by row}
 var timeline = [];           // [{column, row, clip}] in the order picked
 var lastSlot = -1;           // where the timeline's last clip went
+var restored = null;         // the state the set was saved with, until the device is up
+var saved = "";              // the state as last handed to [pattr]
 
 function init(pingMs) {
     dev = glue.init(pingMs);
+    if (restored !== null) {
+        restore();
+    }
 }
+
+// [pattr] asks for the state to save with the set: corner references, the
+// grid's loops as notes, the timeline as grid cells (or notes, for loops of
+// an earlier grid).
+function getvalueof() {
+    var i, t, k, grid = null, line = [];
+    if (!dev || restored !== null) {
+        return saved;
+    }
+    if (cells) {
+        grid = { columns: cells.columns, rows: cells.rows, clips: [] };
+        for (i = 0; i < cells.clips.length; i++) {
+            grid.clips.push(lb.packClip(cells.clips[i]));
+        }
+    }
+    for (i = 0; i < timeline.length; i++) {
+        t = timeline[i];
+        k = cells ? t.row * cells.columns + t.column : -1;
+        line.push(k >= 0 && cells.clips[k] === t.clip ? [t.column, t.row] : [t.column, t.row, lb.packClip(t.clip)]);
+    }
+    saved = lb.encodeState({
+        corners: [dev.reference(corners[0]), dev.reference(corners[1]),
+            dev.reference(corners[2]), dev.reference(corners[3])],
+        grid: grid,
+        timeline: line,
+        lastSlot: lastSlot
+    });
+    return saved;
+}
+
+// [pattr] hands back the saved state as the set opens.
+function setvalueof(value) {
+    restored = value;
+    saved = String(value);
+    if (dev) {
+        restore();
+    }
+}
+
+function remember() {
+    if (dev) {
+        notifyclients();
+    }
+}
+remember.local = 1;
+
+function restore() {
+    var text = restored;
+    restored = null;
+    dev.guard(function () {
+        var state = lb.decodeState(text);
+        var lost = [];
+        var kept = [];
+        var k, n = 0, e, clip;
+        if (!state) {
+            return;
+        }
+        for (k = 0; k < 4; k++) {
+            corners[k] = dev.findAgain(state.corners ? state.corners[k] : null, "the " + lb.cornerLabel(k) + " corner", lost);
+            if (corners[k]) {
+                n += 1;
+                outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
+            }
+        }
+        if (n) {
+            kept.push(n + " corner" + (n > 1 ? "s" : ""));
+        }
+        cells = null;
+        if (state.grid) {
+            cells = { columns: state.grid.columns, rows: state.grid.rows, clips: [] };
+            for (k = 0; k < state.grid.clips.length; k++) {
+                cells.clips.push(lb.unpackClip(state.grid.clips[k]));
+            }
+            if (cells.clips.length !== cells.columns * cells.rows) {
+                cells = null;
+                lb.fail("the grid saved with the set is damaged; generate it again");
+            }
+            outlet(lb.OUT_UI, ["columns", cells.columns]);
+            outlet(lb.OUT_UI, ["rows", cells.rows]);
+            outlet(lb.OUT_UI, ["clear"]);
+            kept.push("a " + cells.columns + " x " + cells.rows + " grid");
+        }
+        timeline = [];
+        for (k = 0; state.timeline && k < state.timeline.length; k++) {
+            e = state.timeline[k];
+            clip = e.length > 2 ? lb.unpackClip(e[2]) : (cells ? cells.clips[e[1] * cells.columns + e[0]] : null);
+            if (!clip) {
+                lb.fail("the timeline saved with the set is damaged; click its cells again");
+            }
+            timeline.push({ column: e[0], row: e[1], clip: clip });
+            if (cells && e.length === 2) {
+                outlet(lb.OUT_UI, ["set", e[0], e[1], 1]);
+            }
+        }
+        if (timeline.length) {
+            kept.push("a timeline of " + timeline.length + " loop(s)");
+        }
+        lastSlot = typeof state.lastSlot === "number" ? state.lastSlot : -1;
+        dev.reopened(kept, lost);
+    });
+    remember();
+}
+restore.local = 1;
 
 function corner(i) {
     if (!dev) {
@@ -49,6 +160,7 @@ function corner(i) {
         corners[k] = dev.pick();
         dev.status(lb.cornerLabel(k) + ": " + corners[k].name);
         outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
+        remember();
     });
 }
 
@@ -82,6 +194,7 @@ function generate() {
                 outlet(lb.OUT_UI, ["columns", cols]);
                 outlet(lb.OUT_UI, ["rows", rows]);
                 outlet(lb.OUT_UI, ["clear"]);
+                remember();
                 return "grid of " + cols + " x " + rows + " loops ready: click cells to add them to the timeline";
             });
     });
@@ -112,6 +225,7 @@ function cell(column, row, state) {
         lastSlot = slot;
         timeline.push({ column: c, row: r, clip: clip });
         outlet(lb.OUT_UI, ["set", c, r, 1]);
+        remember();
         dev.status("timeline: " + timeline.length + " loop(s); " + name + " in slot " + (slot + 1));
     });
 }
@@ -143,6 +257,7 @@ function print() {
             length: offset, numerator: first.numerator, denominator: first.denominator, notes: notes
         }, "Latent Loops timeline", lb.COLORS.latent_loops);
         lastSlot = slot;
+        remember();
         dev.status("printed " + timeline.length + " loop(s), " + offset + " beats, into slot " + (slot + 1));
     });
 }
@@ -152,6 +267,7 @@ function clear() {
     timeline = [];
     lastSlot = -1;
     outlet(lb.OUT_UI, ["clear"]);
+    remember();
     if (dev) {
         dev.status("timeline cleared");
     }

@@ -1,8 +1,8 @@
 // latentbridge.js: what every Latent Bridge device shares.
 //
-// Loaded by each device's script with require("latentbridge") (Max 8+'s js
-// object finds it on the search path: the folder the device is in comes
-// first). ES5 only: Max's js object runs an ES5 engine.
+// Loaded by each device's script with require("latentbridge"); every built
+// device is frozen and carries a copy (scripts/build_amxd.py). ES5 only:
+// Max's js object runs an ES5 engine.
 //
 // - The protocol of docs/protocol.md: clips sent in parts of 16 notes
 //   (/lb/clip/begin|notes|end), operations (/lb/op/...), and the results
@@ -565,6 +565,89 @@ Live.prototype.sceneClips = function (scene) {
     return out;
 };
 
+// Run fn as one undo step where this Live's Song lists begin_undo_step and
+// end_undo_step (its LiveAPI info names them); elsewhere each change is
+// its own step, as Live records it.
+Live.prototype.undoStep = function (fn) {
+    var song, info;
+    if (this.grouping === undefined) {
+        song = this.obj("live_set");
+        info = String(song.info || "");
+        this.grouping = /function begin_undo_step\b/.test(info) && /function end_undo_step\b/.test(info);
+    }
+    if (!this.grouping) {
+        return fn();
+    }
+    song = this.obj("live_set");
+    song.call("begin_undo_step");
+    try {
+        return fn();
+    } finally {
+        song.call("end_undo_step");
+    }
+};
+
+// A reference to a chosen clip that survives closing the set: where it was
+// and what it and its track are called (Live ids change between runs).
+Live.prototype.reference = function (chosen) {
+    var api = this.byId(chosen.id);
+    var m = api ? /^live_set tracks (\d+) clip_slots (\d+) clip$/.exec(this.path(api)) : null;
+    if (m) {
+        chosen.track = Number(m[1]);
+        chosen.slot = Number(m[2]);
+        chosen.name = this.str(api, "name") || "clip";
+    }
+    return {
+        track: chosen.track, slot: chosen.slot, name: chosen.name,
+        trackName: chosen.trackName !== undefined ? chosen.trackName : this.str(this.track(chosen.track), "name")
+    };
+};
+
+// The clip a reference names, as a chosen clip {id, track, slot, name,
+// trackName}: at its old place if a clip of that name is still there, else
+// the one clip of that name on a track of that name (tracks and scenes may
+// have moved); null when it is gone or no longer one clip.
+Live.prototype.findClip = function (ref) {
+    var self = this;
+    var tracks = this.obj("live_set").getcount("tracks");
+    var scenes = this.sceneCount();
+    var found = [];
+    var t, s;
+    function at(track, slot) {
+        if (track < 0 || track >= tracks || slot < 0 || slot >= scenes || !self.hasClip(track, slot)) {
+            return null;
+        }
+        var api = self.obj("live_set tracks " + track + " clip_slots " + slot + " clip");
+        if (!self.num(api, "is_midi_clip") || (self.str(api, "name") || "clip") !== ref.name) {
+            return null;
+        }
+        return { id: Number(api.id), track: track, slot: slot, name: ref.name, trackName: self.str(self.track(track), "name") };
+    }
+    if (!ref || typeof ref.name !== "string") {
+        return null;
+    }
+    var here = at(Number(ref.track), Number(ref.slot));
+    if (here && here.trackName === ref.trackName) {
+        return here;
+    }
+    for (t = 0; t < tracks; t++) {
+        if (this.str(this.track(t), "name") !== ref.trackName) {
+            continue;
+        }
+        for (s = 0; s < scenes; s++) {
+            var c = at(t, s);
+            if (c) {
+                found.push(c);
+            }
+        }
+    }
+    return found.length === 1 ? found[0] : (here || null);
+};
+
+function describeRef(ref) {
+    return "clip \"" + ref.name + "\" on track \"" + ref.trackName + "\", slot " + (Number(ref.slot) + 1);
+}
+
 // Live's note dicts for add_new_notes.
 function liveNotes(notes) {
     var out = [];
@@ -581,40 +664,128 @@ Live.prototype.createClip = function (track, slot, result, name, color) {
     if (this.num(slotApi, "has_clip")) {
         fail("slot " + (slot + 1) + " of track " + (track + 1) + " is no longer empty; nothing was overwritten");
     }
-    slotApi.call("create_clip", result.length);
-    var clip = this.obj("live_set tracks " + track + " clip_slots " + slot + " clip");
-    clip.set("name", name);
-    clip.set("color", color);
-    if (result.notes.length) {
-        clip.call("add_new_notes", { notes: liveNotes(result.notes) });
+    var clipPath = "live_set tracks " + track + " clip_slots " + slot + " clip";
+    var self = this;
+    this.undoStep(function () {
+        slotApi.call("create_clip", result.length);
+        var clip = self.obj(clipPath);
+        clip.set("name", name);
+        clip.set("color", color);
+        if (result.notes.length) {
+            clip.call("add_new_notes", { notes: liveNotes(result.notes) });
+        }
+    });
+    var made = this.obj(clipPath);
+    if (!this.exists(made)) {
+        fail("Live did not create a clip in slot " + (slot + 1) + " of track " + (track + 1));
     }
-    return clip;
+    return made;
 };
 
-// Replace every note of a clip the musician chose as the target.
-Live.prototype.replaceNotes = function (clip, result) {
-    var loopStart = this.num(clip, "loop_start");
-    var end = Math.max(this.num(clip, "loop_end"), this.num(clip, "end_marker"), loopStart + result.length) + 1;
-    var notes = liveNotes(result.notes);
-    var i;
-    clip.call("remove_notes_extended", 0, 128, 0, end);
-    if (loopStart !== 0) {
-        for (i = 0; i < notes.length; i++) {
-            notes[i].start_time += loopStart;
+function sameNotes(a, b) {
+    var i, k, f;
+    if (a.length !== b.length) {
+        return false;
+    }
+    for (i = 0; i < a.length; i++) {
+        for (k = 0; k < NOTE_FIELDS.length; k++) {
+            f = NOTE_FIELDS[k];
+            if (Math.abs(Number(a[i][f]) - Number(b[i][f])) > 1e-6) {
+                return false;
+            }
         }
     }
-    if (Math.abs(this.num(clip, "loop_end") - loopStart - result.length) > 1e-6) {
-        clip.set("loop_end", loopStart + result.length);
+    return true;
+}
+
+function byTimeThenPitch(a, b) {
+    return a.start_time - b.start_time || a.pitch - b.pitch;
+}
+
+// Replace every note of a clip the musician chose as the target, as one
+// undo step where Live allows; a clip that already holds exactly these
+// notes is left alone (no undo step at all). Returns whether it changed.
+Live.prototype.replaceNotes = function (clip, result) {
+    var loopStart = this.num(clip, "loop_start");
+    var loopEnd = this.num(clip, "loop_end");
+    var end = Math.max(loopEnd, this.num(clip, "end_marker"), loopStart + result.length) + 1;
+    var notes = liveNotes(result.notes);
+    var lengthChanges = Math.abs(loopEnd - loopStart - result.length) > 1e-6;
+    var i, raw, data, current;
+    for (i = 0; i < notes.length; i++) {
+        notes[i].start_time += loopStart;
     }
-    if (notes.length) {
-        clip.call("add_new_notes", { notes: notes });
+    notes.sort(byTimeThenPitch);
+    if (!lengthChanges) {
+        raw = clip.call("get_notes_extended", 0, 128, 0, end);
+        data = typeof raw === "string" ? JSON.parse(raw) : raw;
+        current = [];
+        for (i = 0; data && data.notes && i < data.notes.length; i++) {
+            current.push(cleanNote(data.notes[i]));
+        }
+        current.sort(byTimeThenPitch);
+        if (sameNotes(current, notes)) {
+            return false;
+        }
+    }
+    this.undoStep(function () {
+        clip.call("remove_notes_extended", 0, 128, 0, end);
+        if (lengthChanges) {
+            clip.set("loop_end", loopStart + result.length);
+        }
+        if (notes.length) {
+            clip.call("add_new_notes", { notes: notes });
+        }
+    });
+    return true;
+};
+
+// ---------------------------------------------------------------------------
+// Reply ports: one per device, never shared
+
+// Every [udpreceive] opens the port in its box (9100) when the device loads,
+// before its script moves it; the scripts then take ports from 9101..9899,
+// which every Latent Bridge device in this Max claims in one table (Max's
+// Global object is shared by all js objects), so no two devices listen on
+// one port.
+var BOOT_PORT = 9100;
+var PORT_FIRST = 9101;
+var PORT_LAST = 9899;
+
+function Ports(GlobalCtor) {
+    this.table = GlobalCtor ? new GlobalCtor("latentbridge_reply_ports") : {};
+}
+
+Ports.prototype.owner = function (port) {
+    return this.table["p" + port];
+};
+
+// A free port for `owner`, never `avoid` (the one it is leaving).
+Ports.prototype.claim = function (owner, avoid) {
+    var span = PORT_LAST - PORT_FIRST + 1;
+    var start = Math.floor(Math.random() * span);
+    var i, port;
+    for (i = 0; i < span; i++) {
+        port = PORT_FIRST + (start + i) % span;
+        if (port !== avoid && !this.owner(port)) {
+            this.table["p" + port] = owner;
+            return port;
+        }
+    }
+    fail("every reply port from " + PORT_FIRST + " to " + PORT_LAST + " is taken by another Latent Bridge device");
+    return 0;
+};
+
+Ports.prototype.release = function (port, owner) {
+    if (port && this.owner(port) === owner) {
+        this.table["p" + port] = "";
     }
 };
 
 // ---------------------------------------------------------------------------
 // Device: status line, pings, one operation at a time
 
-// opts: name, LiveAPI, Task, out(outlet, array), post, host, port, replyPort
+// opts: name, LiveAPI, Task, Global, out(outlet, array), post, host, port, replyPort
 function Device(opts) {
     var self = this;
     this.name = opts.name;
@@ -622,7 +793,10 @@ function Device(opts) {
     this.out = opts.out;
     this.post = opts.post || function () {};
     this.live = new Live(opts.LiveAPI);
-    this.replyPort = opts.replyPort || (9100 + Math.floor(Math.random() * 800));
+    this.ports = new Ports(opts.Global);
+    this.token = this.name + " " + Math.floor(Math.random() * 1e9);
+    this.fixedPort = !!opts.replyPort;  // a port the musician chose (replyport N)
+    this.replyPort = opts.replyPort || this.ports.claim(this.token, BOOT_PORT);
     this.client = new Client({
         send: function (m) {
             self.out(OUT_OSC, m);
@@ -640,6 +814,7 @@ function Device(opts) {
     this.working = false;
     this.done = 0;       // operations finished and written (or failed to write)
     this.pinger = null;
+    this.generation = 0;  // bumped when the server's address or the reply port changes
 }
 
 // kind "server": the server's state, which a later ping may refresh;
@@ -686,9 +861,25 @@ Device.prototype.dispose = function () {
         this.pinger = null;
     }
     this.client.cancelAll();
+    this.ports.release(this.replyPort, this.token);
+};
+
+// Pings and status requests still out (an operation is left to finish).
+Device.prototype.dropPings = function () {
+    var rid, entry;
+    for (rid in this.client.pending) {
+        if (this.client.pending.hasOwnProperty(rid)) {
+            entry = this.client.pending[rid];
+            if (entry.method === "ping" || entry.method === "status") {
+                this.client.settle(rid);
+            }
+        }
+    }
 };
 
 Device.prototype.setServer = function (host, port) {
+    this.generation += 1;
+    this.dropPings();
     if (host) {
         this.client.host = String(host);
         this.out(OUT_OSC, ["host", this.client.host]);
@@ -699,37 +890,66 @@ Device.prototype.setServer = function (host, port) {
     }
 };
 
+// The musician's own reply port (replyport N); it is theirs to keep free.
 Device.prototype.setReplyPort = function (port) {
-    this.replyPort = Number(port);
-    this.client.replyPort = this.replyPort;
-    this.out(OUT_RECEIVE, ["port", this.replyPort]);
+    this.generation += 1;
+    this.dropPings();
+    this.ports.release(this.replyPort, this.token);
+    this.fixedPort = true;
+    this.listen(Number(port));
+};
+
+Device.prototype.listen = function (port) {
+    this.replyPort = port;
+    this.client.replyPort = port;
+    this.out(OUT_RECEIVE, ["port", port]);
+};
+
+// No answer on this port: another program may hold it. The next ping
+// listens on a new one (a port the musician chose is kept).
+Device.prototype.movePort = function () {
+    if (this.fixedPort || this.client.busy()) {
+        return;
+    }
+    var old = this.replyPort;
+    var port = this.ports.claim(this.token, old);
+    this.ports.release(old, this.token);
+    this.generation += 1;
+    this.dropPings();
+    this.listen(port);
 };
 
 Device.prototype.ping = function () {
     var self = this;
+    var gen = this.generation;
+    function offline(code, msg) {
+        if (gen !== self.generation) {
+            return;  // an answer about an address or port no longer used
+        }
+        self.serverState("offline", "error: " + msg);
+        if (code === "timeout") {
+            self.movePort();
+        }
+    }
     this.client.request("ping", [], null, {
         until: "pong",
         onReply: function (name, args) {
-            if (name !== "pong") {
+            if (name !== "pong" || gen !== self.generation) {
                 return;
             }
             self.client.request("status", [], null, {
                 until: "status",
                 onReply: function (n, a) {
-                    if (n === "status") {
+                    if (n === "status" && gen === self.generation) {
                         self.serverState("online", "server online at " + self.client.where() +
                             " (protocol " + args[0] + ", " + a[0] + ", " + a[1] +
                             " model(s) loaded, queue " + a[2] + ")");
                     }
                 },
-                onError: function (code, msg) {
-                    self.serverState("offline", "error: " + msg);
-                }
+                onError: offline
             });
         },
-        onError: function (code, msg) {
-            self.serverState("offline", "error: " + msg);
-        }
+        onError: offline
     });
 };
 
@@ -802,7 +1022,10 @@ Device.prototype.pick = function (what) {
     var id = this.live.selectedClipId();
     var api = this.live.clip(id, "the selected clip");
     var loc = this.live.location(api);
-    return { id: id, track: loc.track, slot: loc.slot, name: this.live.str(api, "name") || "clip" };
+    return {
+        id: id, track: loc.track, slot: loc.slot, name: this.live.str(api, "name") || "clip",
+        trackName: this.live.str(this.live.track(loc.track), "name")
+    };
 };
 
 // Re-read a chosen clip (it may have been edited or moved since).
@@ -840,6 +1063,107 @@ Device.prototype.writeBelow = function (track, after, results, color) {
     return slots;
 };
 
+// ---------------------------------------------------------------------------
+// Memory: what a device keeps with the Live set
+//
+// A device's [js] box has a scripting name, and a [pattr] bound to it is a
+// Stored Only blob parameter, so Live saves its value with the set. Max
+// asks the script for the value (getvalueof) when the script calls
+// notifyclients(), and hands it back (setvalueof) as the set opens, before
+// live.thisdevice says the Live API is ready. The value is one JSON string;
+// chosen clips are kept as references (where they were, what they and
+// their tracks are called), never as Live ids, which change between runs.
+var STATE_VERSION = 1;
+
+function encodeState(obj) {
+    obj.v = STATE_VERSION;
+    return JSON.stringify(obj);
+}
+
+// The saved object, or null for nothing saved; throws on a value this
+// version cannot read.
+function decodeState(value) {
+    var text = value === undefined || value === null ? "" : String(value);
+    var obj;
+    if (!text || text === "0") {
+        return null;
+    }
+    try {
+        obj = JSON.parse(text);
+    } catch (e) {
+        fail("the state saved with the set is damaged (" + errorText(e) + "); choose the clips again");
+    }
+    if (!obj || typeof obj !== "object" || obj.v !== STATE_VERSION) {
+        fail("the state saved with the set is from another version of this device; choose the clips again");
+    }
+    return obj;
+}
+
+function round4(v) {
+    return Math.round(v * 10000) / 10000;
+}
+
+// A result clip in a few numbers: [length, numerator, denominator, notes]
+// with each note [pitch, start, duration, velocity] and, where they are not
+// Live's defaults, mute, probability, velocity deviation, release velocity.
+function packClip(clip) {
+    var notes = [];
+    var i, n, row;
+    for (i = 0; i < clip.notes.length; i++) {
+        n = cleanNote(clip.notes[i]);
+        row = [n.pitch, round4(n.start_time), round4(n.duration), round4(n.velocity)];
+        if (n.mute || n.probability !== 1 || n.velocity_deviation || n.release_velocity !== 64) {
+            row.push(n.mute, round4(n.probability), round4(n.velocity_deviation), round4(n.release_velocity));
+        }
+        notes.push(row);
+    }
+    return [clip.length, clip.numerator, clip.denominator, notes, clip.name || ""];
+}
+
+function unpackClip(data) {
+    var notes = [];
+    var i, r;
+    if (!data || data.length < 4 || !isNumber(data[0]) || !(data[0] > 0) || !data[3] || data[3].length === undefined) {
+        fail("a clip saved with the set is damaged");
+    }
+    for (i = 0; i < data[3].length; i++) {
+        r = data[3][i];
+        notes.push(cleanNote({
+            pitch: r[0], start_time: r[1], duration: r[2], velocity: r[3],
+            mute: r.length > 4 ? r[4] : 0, probability: r.length > 4 ? r[5] : 1,
+            velocity_deviation: r.length > 4 ? r[6] : 0, release_velocity: r.length > 4 ? r[7] : 64
+        }));
+    }
+    return { length: data[0], numerator: data[1], denominator: data[2], notes: notes, isDrum: false, program: 0, name: data[4] || "" };
+}
+
+// A chosen clip as saved (null stays null).
+Device.prototype.reference = function (chosen) {
+    return chosen ? this.live.reference(chosen) : null;
+};
+
+// A saved reference found again in the set, or null; what could not be
+// found is added to `lost` in words.
+Device.prototype.findAgain = function (ref, what, lost) {
+    if (!ref) {
+        return null;
+    }
+    var found = this.live.findClip(ref);
+    if (!found) {
+        lost.push(what + " (" + describeRef(ref) + ")");
+    }
+    return found;
+};
+
+// The status after the set was opened: what came back, what is gone.
+Device.prototype.reopened = function (kept, lost) {
+    var text = kept.length ? "reopened with " + kept.join(", ") : "reopened";
+    if (lost.length) {
+        text += "; gone from the set: " + lost.join("; ") + ": choose " + (lost.length > 1 ? "them" : "it") + " again";
+    }
+    this.status(text);
+};
+
 function cornerLabel(i) {
     return ["top-left", "top-right", "bottom-left", "bottom-right"][i];
 }
@@ -867,6 +1191,7 @@ Glue.prototype.init = function (pingMs) {
         name: o.name,
         LiveAPI: o.LiveAPI,
         Task: o.Task,
+        Global: o.Global,
         post: o.post,
         out: o.out,
         host: args[1],
@@ -933,3 +1258,10 @@ exports.Live = Live;
 exports.Device = Device;
 exports.Glue = Glue;
 exports.cornerLabel = cornerLabel;
+exports.encodeState = encodeState;
+exports.decodeState = decodeState;
+exports.packClip = packClip;
+exports.unpackClip = unpackClip;
+exports.Ports = Ports;
+exports.PORT_FIRST = PORT_FIRST;
+exports.PORT_LAST = PORT_LAST;

@@ -15,6 +15,7 @@ var glue = new lb.Glue({
     name: "Variations",
     LiveAPI: LiveAPI,
     Task: Task,
+    Global: Global,
     post: post,
     out: function (n, list) {
         outlet(n, list);

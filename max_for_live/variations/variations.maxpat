@@ -50,7 +50,11 @@
 						"",
 						"",
 						""
-					]
+					],
+					"saved_object_attributes": {
+						"filename": "variations.js",
+						"parameter_enable": 0
+					}
 				}
 			},
 			{

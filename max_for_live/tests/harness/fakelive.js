@@ -2,10 +2,15 @@
 // Model the devices use: tracks, devices, clip slots, clips with Live 11's
 // extended note calls, scenes, the song view and this_device.
 //
-// It is strict where Live is: unknown properties and functions throw,
-// add_new_notes refuses note ids and out-of-range values, create_clip on a
-// full slot throws. Paths and ids behave like Live's: an object keeps its
-// id while its path follows its position in the set.
+// It is strict where Live is: unknown properties and functions, note ids
+// and out-of-range values in add_new_notes, create_clip on a full slot are
+// errors. As in Max, an error is printed to the Max window (kept in
+// `errors`) and the call returns nothing: the script is not interrupted.
+// Paths and ids behave like Live's: an object keeps its id while its path
+// follows its position in the set, and ids are new each time a set is
+// opened (reopen()). Every change is an undo step (`undoSteps`), except
+// that changes between Song.begin_undo_step and end_undo_step are one step,
+// on a Live whose Song lists those functions (undoGrouping).
 "use strict";
 
 const NOTE_KEYS = [
@@ -43,12 +48,22 @@ function checkNote(n) {
   }
 }
 
+const FUNCTIONS = {
+  Song: ["create_scene"],
+  ClipSlot: ["create_clip"],
+  Clip: ["get_notes_extended", "add_new_notes", "remove_notes_extended"],
+};
+
 class FakeLive {
-  constructor() {
-    this.nextId = 1;
+  constructor({ firstId = 1, undoGrouping = false } = {}) {
+    this.nextId = firstId;
     this.byId = new Map();
     this.nextNoteId = 1;
     this.calls = []; // every mutation, in order: [function, path]
+    this.errors = []; // what Max would print to its window
+    this.undoGrouping = undoGrouping;
+    this.undoSteps = 0; // entries in Live's undo history
+    this.openStep = null; // changes since begin_undo_step
     this.song = this.make("Song", {
       is_playing: 0,
       current_song_time: 0,
@@ -61,10 +76,26 @@ class FakeLive {
     this.view = this.make("Song.View", { detail_clip: 0, selected_scene: 0, selected_track: 0 });
     this.thisDevice = null;
     const live = this;
+    // Max prints a Live API error and returns nothing.
+    const printed = (fn) => {
+      try {
+        return fn();
+      } catch (e) {
+        live.errors.push(String(e.message));
+        return undefined;
+      }
+    };
     this.LiveAPI = class LiveAPI {
       constructor(a, b) {
         const path = typeof a === "string" ? a : b;
-        this._obj = path === undefined ? null : live.resolve(String(path));
+        this._obj = path === undefined ? null : printed(() => live.resolve(String(path))) || null;
+      }
+      get info() {
+        if (this.id === "0") return "No object";
+        const fns = [...(FUNCTIONS[this._obj.type] || [])];
+        if (this._obj.type === "Song" && live.undoGrouping) fns.push("begin_undo_step", "end_undo_step");
+        const props = Object.keys(this._obj.props).map((k) => `property ${k}`);
+        return [`id ${this._obj.id}`, `type ${this._obj.type}`, ...props, ...fns.map((f) => `function ${f}`), "done"].join("\n");
       }
       get id() {
         return String(this._obj && live.byId.get(this._obj.id) === this._obj ? this._obj.id : 0);
@@ -79,28 +110,37 @@ class FakeLive {
         return this.id === "0" ? "" : this._obj.type;
       }
       goto(path) {
-        this._obj = live.resolve(String(path));
+        this._obj = printed(() => live.resolve(String(path))) || null;
       }
       get(prop) {
-        return live.get(this.live(), prop);
+        return printed(() => live.get(this.live(), prop));
       }
       set(prop, value) {
-        live.set(this.live(), prop, value);
+        printed(() => live.set(this.live(), prop, value));
       }
       call(fn, ...args) {
-        return live.call(this.live(), fn, args);
+        return printed(() => live.call(this.live(), fn, args));
       }
       getcount(child) {
-        const obj = this.live();
-        const list = live.children(obj)[child];
-        if (!list) throw new Error(`getcount: ${obj.type} has no list ${child}`);
-        return list.length;
+        return printed(() => {
+          const obj = this.live();
+          const list = live.children(obj)[child];
+          if (!list) throw new Error(`getcount: ${obj.type} has no list ${child}`);
+          return list.length;
+        });
       }
       live() {
         if (this.id === "0") throw new Error("LiveAPI: no object at this path (id 0)");
         return this._obj;
       }
     };
+  }
+
+  // One change by the device: an undo step of its own, or part of the open one.
+  change(fn, path) {
+    this.calls.push([fn, path]);
+    if (this.openStep) this.openStep.changes += 1;
+    else this.undoSteps += 1;
   }
 
   make(type, props) {
@@ -296,17 +336,28 @@ class FakeLive {
     if (prop === "color" && (!Number.isInteger(value) || value < 0 || value > 0xffffff)) {
       throw new Error(`set: bad colour ${value}`);
     }
-    this.calls.push([`set ${prop}`, this.pathOf(obj)]);
+    this.change(`set ${prop}`, this.pathOf(obj));
     obj.props[prop] = value;
   }
 
   call(obj, fn, args) {
     const path = this.pathOf(obj);
+    if (obj.type === "Song" && this.undoGrouping && fn === "begin_undo_step") {
+      if (this.openStep) throw new Error("begin_undo_step: a step is already open");
+      this.openStep = { changes: 0 };
+      return undefined;
+    }
+    if (obj.type === "Song" && this.undoGrouping && fn === "end_undo_step") {
+      if (!this.openStep) throw new Error("end_undo_step: no step is open");
+      if (this.openStep.changes) this.undoSteps += 1; // an empty step is not recorded
+      this.openStep = null;
+      return undefined;
+    }
     if (obj.type === "Song" && fn === "create_scene") {
       let index = Number(args[0]);
       if (index === -1) index = this.song.scenes.length;
       if (!(index >= 0 && index <= this.song.scenes.length)) throw new Error(`create_scene: bad index ${args[0]}`);
-      this.calls.push([fn, path]);
+      this.change(fn, path);
       const scene = this.make("Scene", { name: "", color: 0 });
       this.song.scenes.splice(index, 0, scene);
       for (const t of this.song.tracks) t.slots.splice(index, 0, this.makeSlot(t));
@@ -316,7 +367,7 @@ class FakeLive {
       if (obj.clip) throw new Error("create_clip: the slot already has a clip");
       const length = Number(args[0]);
       if (!(length > 0)) throw new Error(`create_clip: bad length ${args[0]}`);
-      this.calls.push([fn, path]);
+      this.change(fn, path);
       this.newClip(obj, length);
       return undefined;
     }
@@ -339,7 +390,7 @@ class FakeLive {
           throw new Error("add_new_notes takes one dict {notes: [...]}");
         }
         dict.notes.forEach(checkNote);
-        this.calls.push([fn, path]);
+        this.change(fn, path);
         const ids = dict.notes.map((n) => {
           const stored = this.storeNote(n);
           obj.notes.push(stored);
@@ -350,7 +401,7 @@ class FakeLive {
       if (fn === "remove_notes_extended") {
         if (args.length !== 4) throw new Error("remove_notes_extended takes 4 arguments");
         const [fromPitch, pitchSpan, fromTime, timeSpan] = args.map(Number);
-        this.calls.push([fn, path]);
+        this.change(fn, path);
         obj.notes = obj.notes.filter(
           (n) =>
             !(
@@ -370,6 +421,26 @@ class FakeLive {
   clipAt(trackIndex, slotIndex) {
     const slot = this.song.tracks[trackIndex].slots[slotIndex];
     return slot ? slot.clip : null;
+  }
+
+  // The set saved and opened again: the same tracks, scenes, clips and
+  // notes, every Live id new (ids of the old run point nowhere or elsewhere).
+  reopen() {
+    const live = new FakeLive({ firstId: this.nextId + 1000, undoGrouping: this.undoGrouping });
+    for (const s of this.song.scenes) live.addScene(s.props.name);
+    Object.assign(live.song.props, { ...this.song.props, is_playing: 0, current_song_time: 0 });
+    this.song.tracks.forEach((t) => {
+      const track = live.addTrack({ name: t.props.name, drums: t.devices.some((d) => d.type === "DrumGroupDevice") });
+      Object.assign(track.props, t.props);
+      if (this.thisDevice && this.thisDevice.track === t) live.placeDevice(track);
+      t.slots.forEach((slot, i) => {
+        if (!slot.clip) return;
+        const clip = live.newClip(track.slots[i], 1);
+        Object.assign(clip.props, slot.clip.props, { is_playing: 0 });
+        clip.notes = slot.clip.notes.map((n) => live.storeNote(n));
+      });
+    });
+    return live;
   }
 
   // Everything a device could change, as plain data.
