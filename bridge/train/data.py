@@ -22,9 +22,18 @@ import numpy as np
 from bridge.engine.registry import ModelSpec, Role
 
 MIDI_SUFFIXES = (".mid", ".midi")
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 # Transposition range for --augment, in semitones each way (pitched models only).
 AUGMENT_SEMITONES = 3
+# With fewer files than this, a split by file would hold out one to three
+# songs (which may give nothing); bars are held out within every song instead.
+BAR_SPLIT_BELOW = 30
+# Fewer held-out examples than this make a noisy score: the trainer warns.
+FEW_HELD_OUT = 32
+
+SPLIT_BY_FILE = "by file"
+SPLIT_BY_BARS = "by bars within songs"
+SPLIT_NONE = "none"
 
 
 @dataclass
@@ -32,10 +41,18 @@ class FileReport:
     """What one file gave: how many examples, or why none."""
 
     path: str
-    split: str
-    examples: int = 0
+    split: str  # train, eval, or train+eval (bars held out within the song)
+    examples: int = 0  # train and held-out together
     reason: str = ""  # empty when the file gave examples
     error: str = ""  # set when the file could not be read at all
+    eval_examples: int = 0
+    bars: int = 0  # 4/4 bars the file's notes span (as the model reads it)
+    held_out: str = ""  # the bars held out of it, e.g. "bars 9-12"
+    used: str = ""  # band models: meters, bars and the parts used and dropped
+
+    @property
+    def train_examples(self) -> int:
+        return self.examples - self.eval_examples
 
 
 @dataclass
@@ -61,6 +78,8 @@ class Dataset:
     train: Examples
     eval: Examples
     files: list[FileReport] = field(default_factory=list)
+    split: str = SPLIT_BY_FILE  # how the held-out examples were chosen
+    eval_bars: int = 0  # bars held out, when split by bars
 
     def summary(self) -> dict[str, Any]:
         bad = [f for f in self.files if f.error]
@@ -70,10 +89,12 @@ class Dataset:
             reasons[f.reason] = reasons.get(f.reason, 0) + 1
         return {
             "files": len(self.files),
-            "train_files": sum(1 for f in self.files if f.split == "train" and f.examples),
-            "eval_files": sum(1 for f in self.files if f.split == "eval" and f.examples),
+            "split": self.split,
+            "train_files": sum(1 for f in self.files if f.train_examples),
+            "eval_files": sum(1 for f in self.files if f.eval_examples),
             "train_examples": len(self.train),
             "eval_examples": len(self.eval),
+            "eval_bars": self.eval_bars,
             "unreadable": [{"path": f.path, "error": f.error} for f in bad],
             "no_examples": reasons,
         }
@@ -99,6 +120,35 @@ def assign_splits(relatives: list[str], eval_fraction: float, seed: int) -> dict
     if eval_fraction > 0 and len(ranked) >= 2:
         n_eval = min(len(ranked) - 1, max(1, round(eval_fraction * len(ranked))))
     return {r: ("eval" if i < n_eval else "train") for i, r in enumerate(ranked)}
+
+
+def held_out_bars(
+    relative: str, bars: int, window: int, eval_fraction: float, seed: int
+) -> tuple[int, int] | None:
+    """The bars [start, end) of one song held out of training, or None when
+    the song is too short to give both a held-out and a training window.
+
+    About ``eval_fraction`` of the song's bars, at least one model window,
+    in one block whose place is a stable hash of the path: windows never
+    straddle training and held-out bars."""
+    length = max(window, round(eval_fraction * bars))
+    if eval_fraction <= 0 or bars < length + window:
+        return None
+    start = int(_file_hash(relative, seed) * (bars - length + 1))
+    start = min(start, bars - length)
+    return start, start + length
+
+
+def _segments(
+    split: str, bars: int, block: tuple[int, int] | None, window: int
+) -> list[tuple[str, int | None, int | None]]:
+    """(split, first bar, end bar) of the parts of a song to convert; None
+    bars mean the whole song."""
+    if block is None:
+        return [(split, None, None)]
+    start, end = block
+    parts = [("train", 0, start), ("eval", start, end), ("train", end, bars)]
+    return [(sp, a, b) for sp, a, b in parts if b - a >= window]
 
 
 def training_converter(spec: ModelSpec) -> Any:
@@ -139,12 +189,37 @@ def why_no_examples(seq: Any, spec: ModelSpec) -> str:
         limit = getattr(spec.converter, "_max_num_instruments", None)
         if limit and len(instruments) > limit:
             return f"too many instruments ({len(instruments)}, the model takes {limit})"
+    if role is Role.MULTITRACK:
+        events = getattr(spec.converter, "_max_events_per_instrument", 64) - 2
+        return (
+            "no bar passed the model's filters: a part busier than one bar of the model "
+            f"takes ({events} events: dense drums, many velocities), fewer than "
+            f"{getattr(spec.converter, '_min_num_instruments', 2)} parts playing, or a gap"
+        )
     if role is Role.MELODY:
         conv = spec.converter
         lo, hi = getattr(conv, "_min_pitch", 0), getattr(conv, "_max_pitch", 127)
         if all(not lo <= n.pitch <= hi for n in notes if not n.is_drum):
             return f"every pitch outside the model's range {lo}-{hi}"
     return "no window passed the model's filters (gaps, polyphony, or pitch range)"
+
+
+def max_parts(spec: ModelSpec) -> int | None:
+    """How many parts a band model takes (None: any, or not a band model)."""
+    limit = getattr(spec.converter, "_max_num_instruments", None)
+    return int(limit) if limit else None
+
+
+def prepare(seq: Any, spec: ModelSpec) -> tuple[Any, str]:
+    """A song as the model reads it, and (band models) what was used of it:
+    band and trio models take their parts by role and bars of any meter
+    (bridge.train.band); other models read the file as it is."""
+    if not spec.role.is_multitrack:
+        return seq, ""
+    from bridge.train.band import prepare_band
+
+    prepared, use = prepare_band(seq, max_parts(spec))
+    return prepared, use.describe()
 
 
 def transpositions(spec: ModelSpec, augment: bool) -> list[int]:
@@ -164,14 +239,29 @@ def transpose(seq: Any, semitones: int) -> Any:
     return out
 
 
-def convert_file(path: Path, spec: ModelSpec, conv: Any, shifts: Iterable[int]) -> list[Any]:
-    """Converter tensors for each transposition of one file (raises on bad MIDI)."""
-    seq = read_sequence(path)
+def convert_sequence(seq: Any, conv: Any, shifts: Iterable[int]) -> list[Any]:
+    """Converter tensors for each transposition of one sequence."""
     found: list[Any] = []
     for shift in shifts:
         out = conv.to_tensors(transpose(seq, shift))
         found.extend(zip(out.inputs, out.outputs, out.controls, out.lengths, strict=True))
     return found
+
+
+def convert_file(path: Path, spec: ModelSpec, conv: Any, shifts: Iterable[int]) -> list[Any]:
+    """Converter tensors for each transposition of one file (raises on bad MIDI)."""
+    return convert_sequence(prepare(read_sequence(path), spec)[0], conv, shifts)
+
+
+def bar_slice(seq: Any, first: int | None, end: int | None) -> Any:
+    """Bars [first, end) of a sequence (4/4 bars, following its tempo), moved to 0."""
+    if first is None or end is None:
+        return seq
+    from note_seq import sequences_lib
+
+    from bridge.train.band import bar_seconds
+
+    return sequences_lib.extract_subsequence(seq, bar_seconds(seq, first), bar_seconds(seq, end))
 
 
 def _fingerprint(spec: ModelSpec, shifts: list[int]) -> str:
@@ -183,6 +273,7 @@ def _fingerprint(spec: ModelSpec, shifts: list[int]) -> str:
         "output_depth": conv.output_depth,
         "max_seq_len": spec.config.hparams.max_seq_len,
         "shifts": shifts,
+        "prepare": "band-1" if spec.role.is_multitrack else "",
         "version": CACHE_VERSION,
     }
     return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
@@ -270,65 +361,187 @@ def build_dataset(
 ) -> Dataset:
     """Convert (or read from the cache) every MIDI file under ``folder``.
 
-    A file that cannot be read is reported and skipped. Eval files are never
-    transposed. Files are split by path, so no file feeds both splits.
+    A file that cannot be read is reported and skipped. Held-out examples
+    are never transposed and never share a bar with training ones. With
+    ``BAR_SPLIT_BELOW`` files or more, whole files are held out (by a hash
+    of their path); with fewer, a block of bars of every song long enough
+    is held out instead, so that a folder of 15 songs still has a held-out
+    score.
     """
     files = find_midi_files(folder)
     conv = training_converter(spec)
     cache_dir.mkdir(parents=True, exist_ok=True)
     reports: list[FileReport] = []
     chunks: dict[str, list[list[np.ndarray]]] = {"train": [], "eval": []}
-    splits = assign_splits([p.relative_to(folder).as_posix() for p in files], eval_fraction, seed)
-    for i, path in enumerate(files):
-        rel = path.relative_to(folder).as_posix()
-        split = splits[rel]
-        report = FileReport(rel, split)
+    relatives = [p.relative_to(folder).as_posix() for p in files]
+    if eval_fraction <= 0 or len(files) < 2:
+        mode = SPLIT_NONE
+    elif len(files) < BAR_SPLIT_BELOW:
+        mode = SPLIT_BY_BARS
+    else:
+        mode = SPLIT_BY_FILE
+    splits = assign_splits(relatives, eval_fraction if mode == SPLIT_BY_FILE else 0.0, seed)
+    eval_bars = 0
+    for i, (path, rel) in enumerate(zip(files, relatives, strict=True)):
+        report = FileReport(rel, splits[rel])
         reports.append(report)
         if progress:
             progress(i, len(files), rel)
-        shifts = transpositions(spec, augment) if split == "train" else [0]
         try:
             digest = hashlib.sha1(path.read_bytes()).hexdigest()[:16]
         except OSError as exc:
             report.error = f"cannot read: {exc}"
             continue
-        cached = cache_dir / f"{digest}-{_fingerprint(spec, shifts)}.npz"
-        parts = None
-        if cached.is_file():
-            try:
-                parts = _load_cache(cached)
-            except (OSError, ValueError, KeyError, zlib.error):
-                cached.unlink(missing_ok=True)  # a torn cache file is rebuilt
-            else:
-                report.examples = 0 if parts is None else len(parts[0])
-                if parts is None:
-                    report.reason = _reason_from_cache(cached)
-        if not cached.is_file():
-            try:
-                found = convert_file(path, spec, conv, shifts)
-            except Exception as exc:  # any parse failure of a user's file
-                report.error = f"not a readable MIDI file: {type(exc).__name__}: {exc}"[:300]
-                continue
-            if not found:
+        song = _Song(path, spec, cache_dir / f"{digest}-{_fingerprint(spec, [0])}.json")
+        try:
+            meta = song.meta()
+        except Exception as exc:  # any parse failure of a user's file
+            report.error = f"not a readable MIDI file: {type(exc).__name__}: {exc}"[:300]
+            continue
+        report.bars, report.used = int(meta["bars"]), str(meta["used"])
+        block = None
+        if mode == SPLIT_BY_BARS:
+            block = held_out_bars(rel, report.bars, spec.bars, eval_fraction, seed)
+            report.split = "train"
+            if block is not None:
+                report.split = "train+eval"
+                report.held_out = f"bars {block[0] + 1}-{block[1]}"
+        for split, first, end in _segments(report.split, report.bars, block, spec.bars):
+            shifts = transpositions(spec, augment) if split == "train" else [0]
+            where = "" if first is None else f"-{first}-{end}"
+            cached = cache_dir / f"{digest}-{_fingerprint(spec, shifts)}{where}.npz"
+            hit, parts = _read_cached(cached)
+            if not hit:
                 try:
-                    report.reason = why_no_examples(read_sequence(path), spec)
-                except Exception:
-                    report.reason = "no examples"
-                cached.with_suffix(".reason").write_text(report.reason)
-            _save_cache(cached, found)
-            parts = _load_cache(cached)
-            report.examples = 0 if parts is None else len(parts[0])
-        if parts is not None:
+                    found = convert_sequence(bar_slice(song.sequence(), first, end), conv, shifts)
+                except Exception as exc:  # a converter's failure on one user's file
+                    report.error = f"cannot convert: {type(exc).__name__}: {exc}"[:300]
+                    break
+                _save_cache(cached, found)
+                parts = _load_cache(cached)
+            if parts is None:
+                continue
+            report.examples += len(parts[0])
+            if split == "eval":
+                report.eval_examples += len(parts[0])
+                eval_bars += (end or 0) - (first or 0) if first is not None else report.bars
             chunks[split].append(parts)
+        if not report.examples and not report.error:
+            report.reason = song.reason()
     if progress:
         progress(len(files), len(files), "")
-    return Dataset(_stack(chunks["train"], spec), _stack(chunks["eval"], spec), reports)
+    return Dataset(
+        _stack(chunks["train"], spec), _stack(chunks["eval"], spec), reports, mode, eval_bars
+    )
 
 
-def _reason_from_cache(cached: Path) -> str:
-    note = cached.with_suffix(".reason")
-    return note.read_text() if note.is_file() else "no examples"
+def _read_cached(cached: Path) -> tuple[bool, list[np.ndarray] | None]:
+    """(whether a conversion is cached, its arrays or None when it gave nothing)."""
+    if not cached.is_file():
+        return False, None
+    try:
+        return True, _load_cache(cached)
+    except (OSError, ValueError, KeyError, zlib.error):
+        cached.unlink(missing_ok=True)  # a torn cache file is rebuilt
+        return False, None
+
+
+class _Song:
+    """One file as the model reads it, read once and only when needed; its
+    bar count, what was used and why it gave nothing are cached beside its
+    tensors."""
+
+    def __init__(self, path: Path, spec: ModelSpec, meta_file: Path) -> None:
+        self.path, self.spec, self.meta_file = path, spec, meta_file
+        self._seq: Any = None
+        self._meta: dict[str, Any] | None = None
+
+    def sequence(self) -> Any:
+        if self._seq is None:
+            self._seq, _ = prepare(read_sequence(self.path), self.spec)
+        return self._seq
+
+    def meta(self) -> dict[str, Any]:
+        if self._meta is None and self.meta_file.is_file():
+            try:
+                self._meta = json.loads(self.meta_file.read_text())
+            except (OSError, ValueError):
+                self._meta = None
+        if self._meta is None:
+            from bridge.train.band import count_bars
+
+            raw = read_sequence(self.path)
+            self._seq, used = prepare(raw, self.spec)
+            self._meta = {"bars": count_bars(self._seq), "used": used, "reason": None}
+            self._write()
+        return self._meta
+
+    def reason(self) -> str:
+        meta = self.meta()
+        if meta.get("reason") is None:
+            try:
+                meta["reason"] = why_no_examples(self.sequence(), self.spec)
+            except Exception:
+                meta["reason"] = "no examples"
+            self._write()
+        return str(meta["reason"])
+
+    def _write(self) -> None:
+        tmp = self.meta_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._meta))
+        tmp.replace(self.meta_file)
 
 
 def report_rows(dataset: Dataset) -> list[dict[str, Any]]:
     return [asdict(f) for f in dataset.files]
+
+
+def file_table(dataset: Dataset, limit: int = 40) -> str:
+    """Every file and what was used of it, as text for the terminal (the
+    first ``limit`` rows; all of them are in the run's data.json)."""
+    rows = [("file", "split", "4/4 bars", "train", "held out", "used / why not")]
+    for f in dataset.files[:limit]:
+        if f.error:
+            note = f.error
+        elif not f.examples:
+            note = f.reason
+        else:
+            note = f.used
+        held = str(f.eval_examples) + (f" ({f.held_out})" if f.held_out else "")
+        name = f.path if len(f.path) <= 32 else "..." + f.path[-29:]
+        rows.append((name, f.split, str(f.bars or "-"), str(f.train_examples), held, note))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
+        for r in rows
+    ]
+    if len(dataset.files) > limit:
+        lines.append(f"... and {len(dataset.files) - limit} more files (all in data.json)")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def held_out_notes(dataset: Dataset, eval_dir: bool = False) -> list[str]:
+    """How the held-out examples were chosen, and a warning when they are few."""
+    s = dataset.summary()
+    if eval_dir:
+        notes = [f"held out: the files of the eval folder ({s['eval_examples']} examples)"]
+    elif dataset.split == SPLIT_BY_BARS:
+        notes = [
+            f"held out by bars within songs ({s['files']} files, fewer than {BAR_SPLIT_BELOW}): "
+            f"{dataset.eval_bars} bars of {s['eval_files']} songs, {s['eval_examples']} examples, "
+            "never trained on"
+        ]
+    elif dataset.split == SPLIT_BY_FILE:
+        notes = [f"held out: {s['eval_files']} whole files, {s['eval_examples']} examples"]
+    else:
+        return ["no held-out data (--eval-fraction 0): nothing will show memorising"]
+    if not s["eval_examples"]:
+        notes.append(
+            "warning: no held-out examples, so nothing will show memorising; add files, "
+            "raise --eval-fraction or give --eval-dir"
+        )
+    elif s["eval_examples"] < FEW_HELD_OUT:
+        notes.append(
+            f"warning: only {s['eval_examples']} held-out examples: the held-out score is noisy"
+        )
+    return notes

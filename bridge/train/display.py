@@ -82,9 +82,13 @@ class RichTrainDisplay:
             parts.append(t)
         if self.evals:
             keys = [k for k in SHOWN_METRICS if any(k in e for e in self.evals)]
-            t = Table("step", *keys, title="held-out evaluation")
+            t = Table("step", "examples", *keys, title="held-out evaluation")
             for e in self.evals[-6:]:
-                t.add_row(str(e["step"]), *(_fmt(e.get(k, "-")) for k in keys))
+                t.add_row(
+                    str(e["step"]),
+                    str(e.get("eval_examples", "-")),
+                    *(_fmt(e.get(k, "-")) for k in keys),
+                )
             parts.append(t)
         return Group(*parts)
 
@@ -112,10 +116,14 @@ class RichTrainDisplay:
 
 
 class PlainTrainDisplay:
-    """One line every ``every`` steps and per evaluation, for logs and pipes."""
+    """One line every ``every`` steps, or sooner when ``seconds`` have passed
+    since the last (a slow model still shows it is alive), and one per
+    evaluation, for logs and pipes."""
 
-    def __init__(self, every: int = 50) -> None:
+    def __init__(self, every: int = 50, seconds: float = 30.0) -> None:
         self.every = every
+        self.seconds = seconds
+        self._last = time.monotonic()
 
     def data_progress(self, done: int, total: int, name: str) -> None:
         if done == total:
@@ -125,7 +133,9 @@ class PlainTrainDisplay:
         print(text, flush=True)
 
     def step(self, s: StepStats) -> None:
-        if s.step % self.every == 0 or s.step == s.target:
+        now = time.monotonic()
+        if s.step % self.every == 0 or s.step == s.target or now - self._last >= self.seconds:
+            self._last = now
             acc = "-" if s.accuracy is None else f"{s.accuracy:.3f}"
             eta = "-" if s.eta_seconds is None else f"{s.eta_seconds / 60:.1f} min"
             print(
@@ -136,4 +146,6 @@ class PlainTrainDisplay:
 
     def evaluated(self, step: int, metrics: dict[str, float]) -> None:
         shown = " ".join(f"{k} {_fmt(metrics[k])}" for k in SHOWN_METRICS if k in metrics)
-        print(f"eval @ {step}: {shown}", flush=True)
+        n = metrics.get("eval_examples")
+        on = f" ({n} held-out examples)" if n is not None else ""
+        print(f"eval @ {step}{on}: {shown}", flush=True)

@@ -24,7 +24,14 @@ from bridge.engine.prior import PRIOR_FILE
 from bridge.engine.registry import ModelSpec, Role, get_spec, with_hparams
 from bridge.engine.tfcompat import choose_device, tf1
 from bridge.errors import BridgeError, CheckpointError, TrainingError
-from bridge.train.data import Dataset, Examples, build_dataset, report_rows
+from bridge.train.data import (
+    Dataset,
+    Examples,
+    build_dataset,
+    file_table,
+    held_out_notes,
+    report_rows,
+)
 from bridge.train.evaluate import evaluate_losses, evaluate_reconstruction
 from bridge.train.export import fit_latent_prior
 from bridge.train.graph import TrainingGraph, build_training_graph
@@ -289,8 +296,10 @@ class Trainer:
             )
             for f in held_out.files:
                 f.split = "eval"
+                f.eval_examples = f.examples
             dataset = Dataset(dataset.train, held_out.train, dataset.files + held_out.files)
         summary = dataset.summary()
+        self.display.message(file_table(dataset))
         write_json(cfg.out / DATA_FILE, {"summary": summary, "files": report_rows(dataset)})
         if not len(dataset.train):
             raise TrainingError(
@@ -301,6 +310,8 @@ class Trainer:
             f"{summary['train_examples']} train examples from {summary['train_files']} files, "
             f"{summary['eval_examples']} eval examples from {summary['eval_files']} files"
         )
+        for note in held_out_notes(dataset, eval_dir=cfg.eval_dir is not None):
+            self.display.message(note)
         eval_set = _eval_subset(dataset.eval, cfg.eval_examples, cfg.seed)
         history = _load_history(cfg.out) if previous else []
         run_info = self._run_info(previous, source, summary)
@@ -502,7 +513,7 @@ class Trainer:
         cfg = self.cfg
         prefix = cfg.out / f"{CHECKPOINT_NAME}-{step}"
         started = time.perf_counter()
-        metrics: dict[str, Any] = {"step": step}
+        metrics: dict[str, Any] = {"step": step, "eval_examples": len(eval_set)}
         metrics.update(
             evaluate_losses(self.spec, prefix, eval_set, batch_size=cfg.batch_size, seed=cfg.seed)
         )
