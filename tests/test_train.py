@@ -563,3 +563,109 @@ def test_a_fine_tune_continues_the_source_model(
     assert main([*base, "--out", str(tmp_path / "ft3"), "--model", "lb-mel_2bar_tiny"]) == 2
     assert "leave --model out" in capsys.readouterr().err
     assert not (tmp_path / "ft3" / "run.json").exists()
+
+
+class _Messages:
+    """A display that keeps the trainer's messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def data_progress(self, done: int, total: int, name: str) -> None: ...
+    def message(self, text: str) -> None:
+        self.messages.append(text)
+
+    def step(self, stats: object) -> None: ...
+    def evaluated(self, step: int, metrics: dict[str, float]) -> None: ...
+
+
+def test_ctrl_c_during_a_long_step_is_seen_at_once() -> None:
+    import threading
+    import time
+
+    from bridge.train.loop import StepAbandoned, _run_step
+
+    class SlowSession:
+        def run(self, fetches: object, feed: object) -> str:
+            time.sleep(float(str(fetches)))
+            return "done"
+
+    stop = threading.Event()
+    assert _run_step(SlowSession(), "0.05", {}, stop, None) == "done"
+    # A step that usually takes 70 s: Ctrl-C 0.2 s in returns within a second.
+    threading.Timer(0.2, stop.set).start()
+    began = time.perf_counter()
+    with pytest.raises(StepAbandoned):
+        _run_step(SlowSession(), "5", {}, stop, 70.0)
+    assert time.perf_counter() - began < 1.5
+    # A step that ends within the wait is finished, not abandoned.
+    assert _run_step(SlowSession(), "0.5", {}, stop, 0.6) == "done"
+
+    class Failing:
+        def run(self, fetches: object, feed: object) -> None:
+            raise ValueError("bad feed")
+
+    with pytest.raises(ValueError, match="bad feed"):
+        _run_step(Failing(), None, {}, threading.Event(), None)
+
+
+def test_a_step_abandoned_by_ctrl_c_keeps_the_newest_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridge.train import loop
+
+    real = loop._run_step
+    calls = {"n": 0}
+
+    def abandon_the_fifth(*args: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise loop.StepAbandoned()
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loop, "_run_step", abandon_the_fifth)
+    midi = make_folder(tmp_path / "midi")
+    shown = _Messages()
+    result = loop.Trainer(config(tmp_path, midi, steps=9, eval_every=3), shown).run()
+    assert result.status == "abandoned" and result.step == 3
+    assert any(m.startswith("stopped: the step in progress") for m in shown.messages)
+    assert any("model.ckpt-3" in m for m in shown.messages)
+    assert any(m.startswith("no latent prior fitted: it is fitted when") for m in shown.messages)
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["status"] == "abandoned" and "prior" not in run
+    monkeypatch.setattr(loop, "_run_step", real)
+    resumed = loop.Trainer(config(tmp_path, midi, steps=5, eval_every=100)).run()
+    assert resumed.status == "completed" and resumed.step == 5
+
+
+def test_the_cost_of_a_run_is_shown_before_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from bridge.train import loop
+    from bridge.train.rundir import checkpoint_bytes
+
+    monkeypatch.setattr(loop, "HEAVY_RUN_SECONDS", 0.0)
+    midi = make_folder(tmp_path / "midi")
+    shown = _Messages()
+    loop.Trainer(config(tmp_path, midi, steps=4, eval_every=100, max_disk_mb=0.5), shown).run()
+    (size,) = [m for m in shown.messages if " M weights; a checkpoint is about " in m]
+    estimate = float(re.search(r"about (\d+) MB", size).group(1)) * 1e6  # type: ignore[union-attr]
+    actual = checkpoint_bytes(tmp_path / "run" / "model.ckpt-4")
+    assert 0.8 < estimate / actual < 1.25 or abs(estimate - actual) < 1e6, (estimate, actual)
+    assert "--max-disk 0.5 MB holds" in size
+    (speed,) = [m for m in shown.messages if m.startswith("a step takes ")]
+    assert "peak memory" in speed and "steps to go take about" in speed
+    assert speed.endswith("lb-drums_2bar_small is the lighter model of this kind for a CPU")
+
+
+def test_a_run_that_never_trained_fits_no_prior(tmp_path: Path) -> None:
+    from bridge.train.loop import Trainer
+
+    midi = make_folder(tmp_path / "midi")
+    shown = _Messages()
+    result = Trainer(config(tmp_path, midi, steps=0), shown).run()
+    assert result.status == "up_to_date" and result.step == 0
+    assert "no latent prior fitted: nothing was trained" in shown.messages
+    assert "prior" not in json.loads((tmp_path / "run" / "run.json").read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -154,6 +155,12 @@ def train_command(args: argparse.Namespace) -> int:
         f"{result.status} at step {result.step}; run directory {result.run_dir}"
         + (f"; held-out: {', '.join(f'{k} {v:.4g}' for k, v in shown.items())}" if shown else "")
     )
+    if result.status == "abandoned":
+        # A step is still running inside TensorFlow; nothing of the run is
+        # written by it. Leave now rather than wait for it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     return 0
 
 

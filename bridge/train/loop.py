@@ -8,7 +8,9 @@ checkpoint; Ctrl-C writes a checkpoint and returns.
 from __future__ import annotations
 
 import math
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -91,7 +93,7 @@ class StepStats:
 @dataclass
 class TrainResult:
     run_dir: Path
-    status: str  # completed | early_stopped | interrupted | up_to_date
+    status: str  # completed | early_stopped | interrupted | abandoned | up_to_date
     step: int
     metrics: dict[str, Any]
     data: dict[str, Any]
@@ -118,6 +120,77 @@ class SilentDisplay:
 
     def evaluated(self, step: int, metrics: dict[str, float]) -> None:
         pass
+
+
+# Ctrl-C waits for the step in progress only when it ends within this many
+# seconds; a longer step (a big model on a CPU) is abandoned.
+STOP_WAIT_SECONDS = 3.0
+# A run projected to take longer than this names the lighter model of its kind.
+HEAVY_RUN_SECONDS = 2 * 3600.0
+# The model of each kind that trains on a CPU in reasonable time.
+LIGHTER = {
+    Role.DRUMS: "lb-drums_2bar_small",
+    Role.MELODY: "lb-mel_2bar_small",
+    Role.GROOVE: "lb-groove_2bar_small",
+    Role.MULTITRACK: "lb-band_1bar_small",
+    Role.TRIO: "lb-band_1bar_small",
+}
+
+
+class StepAbandoned(Exception):
+    """Ctrl-C during a step that would not end soon: the step is left running."""
+
+
+def _run_step(
+    sess: Any, fetches: Any, feed: dict[Any, Any], stop: threading.Event, typical: float | None
+) -> Any:
+    """``sess.run`` in a helper thread, so that Ctrl-C is seen at once (Python
+    runs signal handlers only between its own instructions). When a stop is
+    asked for, the step is awaited if it should end within
+    ``STOP_WAIT_SECONDS`` (from ``typical``, the usual step time), else
+    ``StepAbandoned`` is raised and the step is left to the thread."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["out"] = sess.run(fetches, feed)
+        except BaseException as exc:  # handed to the caller
+            box["error"] = exc
+        finally:
+            done.set()
+
+    started = time.perf_counter()
+    threading.Thread(target=work, name="train-step", daemon=True).start()
+    while not done.wait(0.1):
+        if stop.is_set():
+            left = (typical or math.inf) - (time.perf_counter() - started)
+            if left > STOP_WAIT_SECONDS:
+                raise StepAbandoned()
+    if "error" in box:
+        raise box["error"]
+    return box["out"]
+
+
+def _gigabytes(n: float) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
+def _peak_memory() -> int | None:
+    """This process's peak resident memory in bytes (None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def _machine_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 @contextmanager
@@ -364,10 +437,14 @@ class Trainer:
                 self.spec.config, cfg.batch_size, learning_rate=cfg.learning_rate
             )
             saver = tf.train.Saver(max_to_keep=None)
+            weights = sum(int(np.prod(v.shape.as_list())) for v in tf.trainable_variables())
+            stored = sum(int(np.prod(v.shape.as_list())) for v in tf.global_variables()) * 4
             init = tf.global_variables_initializer()
             local_init = tf.local_variables_initializer()
             accuracy = _accuracy_metric(tf, g.metrics)
+        self._announce_size(weights, stored)
         sess = tf.Session(graph=graph, config=tf.ConfigProto(allow_soft_placement=True))
+        abandoned = False
         try:
             with graph.as_default():
                 sess.run(init)
@@ -387,16 +464,29 @@ class Trainer:
                 if step >= cfg.steps:
                     return self._finish("up_to_date", step, dataset, eval_set, history, None)
                 rng = np.random.default_rng([cfg.seed, step])
-                status, speed = self._train_steps(
-                    sess, g, saver, accuracy, local_init, rng, step, dataset, eval_set, history
-                )
+                try:
+                    status, speed = self._train_steps(
+                        sess, g, saver, accuracy, local_init, rng, step, dataset, eval_set, history
+                    )
+                except StepAbandoned:
+                    abandoned = True
+                    kept = _checkpoint_prefixes(cfg.out)
+                    newest = kept[-1].name if kept else "none"
+                    self.display.message(
+                        f"stopped: the step in progress would have taken a while, so it was "
+                        f"left unfinished; the newest checkpoint is {newest}, and the same "
+                        "command resumes from it"
+                    )
+                    last = int(kept[-1].name.rsplit("-", 1)[1]) if kept else 0
+                    return self._finish("abandoned", last, dataset, eval_set, history, None)
                 step = int(sess.run(g.global_step))
                 self._save(sess, saver, step, history)
                 if status != "interrupted" and (not history or history[-1]["step"] != step):
                     self._evaluate(step, eval_set, history)
                 return self._finish(status, step, dataset, eval_set, history, speed)
         finally:
-            sess.close()
+            if not abandoned:  # an abandoned step still runs in the session
+                sess.close()
 
     def _train_steps(
         self,
@@ -422,6 +512,8 @@ class Trainer:
         if accuracy is not None:
             fetches["acc_update"] = accuracy[1]
         speed: float | None = None
+        typical: float | None = None  # seconds a step takes
+        first = step
         window_start, window_steps = time.perf_counter(), 0
         with _stop_on_sigint(self.stop):
             while step < cfg.steps:
@@ -430,8 +522,13 @@ class Trainer:
                     return "interrupted", speed
                 idx = rng.integers(0, len(train), cfg.batch_size)
                 batch = train.take(idx)
-                out = sess.run(fetches, g.feed(batch))
+                began = time.perf_counter()
+                out = _run_step(sess, fetches, g.feed(batch), self.stop, typical)
+                took = time.perf_counter() - began
+                typical = took if typical is None else 0.8 * typical + 0.2 * took
                 step += 1
+                if step - first == 2:
+                    self._announce_speed(typical, cfg.steps - step)
                 window_steps += 1
                 loss = float(out["loss"])
                 if not math.isfinite(loss):
@@ -473,6 +570,48 @@ class Trainer:
                         )
                         return "early_stopped", speed
         return "completed", speed
+
+    # -- what a run will cost ----------------------------------------------------
+    def _announce_size(self, weights: int, stored: int) -> None:
+        """Before the first step: the model's size and its checkpoints against
+        the disk budget."""
+        cfg = self.cfg
+        text = (
+            f"{self.cfg.model}: {weights / 1e6:.2f} M weights; a checkpoint is about "
+            f"{_gigabytes(stored)} (the weights and the optimizer's two moments)"
+        )
+        if cfg.max_disk_mb:
+            fits = int(cfg.max_disk_mb * 1024 * 1024 // max(stored, 1))
+            text += f"; --max-disk {cfg.max_disk_mb:g} MB holds {fits}"
+            if fits < 2:
+                text += (
+                    f" (warning: fewer than 2; raise --max-disk to "
+                    f"{math.ceil(2.2 * stored / 1024 / 1024)} or train a smaller model)"
+                )
+        self.display.message(text)
+
+    def _announce_speed(self, step_seconds: float, steps_left: int) -> None:
+        """After two steps: time a step takes, peak memory, the time to go, and
+        the lighter model of the kind when the run is heavy."""
+        peak, total = _peak_memory(), _machine_memory()
+        memory = ""
+        if peak:
+            memory = f", peak memory {_gigabytes(peak)}"
+            if total:
+                memory += f" of {_gigabytes(total)}"
+        left = step_seconds * steps_left
+        if left >= 3600:
+            togo = f"{left / 3600:.1f} h"
+        else:
+            togo = f"{left / 60:.0f} min" if left >= 60 else f"{left:.0f} s"
+        text = (
+            f"a step takes {step_seconds:.2f} s{memory}: the {steps_left} steps to go take "
+            f"about {togo}"
+        )
+        lighter = LIGHTER.get(self.spec.role)
+        if left > HEAVY_RUN_SECONDS and lighter and lighter != self.cfg.model:
+            text += f"; {lighter} is the lighter model of this kind for a CPU"
+        self.display.message(text)
 
     # -- checkpoints and evaluation --------------------------------------------
     def _save(self, sess: Any, saver: Any, step: int, history: list[dict[str, Any]]) -> Path:
@@ -549,7 +688,16 @@ class Trainer:
         self._write_metrics(history, final)
         run = read_run(self.cfg.out)
         run.update({"step": step, "status": status, "metrics": final, "best": _best(history)})
-        prior = self._fit_prior(step, dataset)
+        prior = None
+        if status in ("interrupted", "abandoned") or step == 0:
+            if self.spec.is_conditional and self.spec.role is not Role.GROOVE:
+                self.display.message(
+                    "no latent prior fitted: it is fitted when a run ends with training done"
+                    if step
+                    else "no latent prior fitted: nothing was trained"
+                )
+        else:
+            prior = self._fit_prior(step, dataset)
         if prior is not None:
             run["prior"] = prior
         write_json(self.cfg.out / RUN_FILE, run)
