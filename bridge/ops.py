@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bridge.clips import Track
@@ -500,7 +500,22 @@ def run_sample_batch(
 def run_operation(
     engine: Engine, model: str, op: str, tracks: Sequence[Track], options: OpOptions
 ) -> Generation:
-    """Run ``op`` on ``model`` with ``tracks`` as its inputs."""
+    """Run ``op`` on ``model`` with ``tracks`` as its inputs. A single-part
+    operation's results are played by the first input's instrument (a bass
+    line's variations stay bass)."""
+    generation = _run_operation(engine, model, op, tracks, options)
+    if tracks and get_operation(op).method != "multitrack":
+        first = tracks[0]
+        generation.outputs = [
+            [replace(t, program=first.program) if t.is_drum == first.is_drum else t for t in output]
+            for output in generation.outputs
+        ]
+    return generation
+
+
+def _run_operation(
+    engine: Engine, model: str, op: str, tracks: Sequence[Track], options: OpOptions
+) -> Generation:
     operation = get_operation(op)
     operation.check_clips(len(tracks))
     common = options.given("temperature", "seed")

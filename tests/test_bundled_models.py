@@ -68,3 +68,32 @@ def test_bundled_samples_come_from_the_fitted_prior_and_sound_like_the_data() ->
     assert sum(len(tracks) >= 3 for tracks in playing) >= 0.95 * len(playing)
     with_bass = sum(any(t.program in BASS_PROGRAMS for t in tracks) for tracks in playing)
     assert with_bass >= 0.75 * len(playing)
+
+
+def test_a_bass_line_through_the_melody_model_stays_a_bass_line() -> None:
+    """lb-melody learned tunes around C5. A bass line (E1 to B1, fingered bass)
+    sent through it comes back in its own register, played by its own
+    instrument, and still a variation (it was three octaves up, as piano)."""
+    import statistics
+
+    from bridge.clips import Track
+    from bridge.engine import Engine
+    from bridge.ops import OpOptions, run_operation
+    from bridge.zoo import resolve_model
+
+    pitches = [28, 28, 31, 33, 35, 33, 31, 28] * 2
+    bass = Clip([Note(p, i * 0.5, 0.45, 100) for i, p in enumerate(pitches)], 8.0, name="bass")
+    melody, path = resolve_model("lb-melody")
+    engine = Engine(checkpoints={melody: str(path)}, device="cpu")
+    try:
+        options = OpOptions(n=3, seed=5)
+        out = run_operation(engine, melody, "variations", [Track(bass, False, 33)], options)
+    finally:
+        engine.close()
+    given = {(round(n.start_time * 4), n.pitch) for n in bass.notes}
+    for (track,) in out.outputs:
+        assert track.program == 33 and not track.is_drum
+        played = [n.pitch for n in track.clip.notes]
+        assert abs(statistics.median(played) - statistics.median(pitches)) <= 5, played
+        assert max(played) < 48, played
+        assert {(round(n.start_time * 4), n.pitch) for n in track.clip.notes} != given

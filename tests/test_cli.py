@@ -85,10 +85,17 @@ def test_sample_writes_files_and_report(
     assert "seed: 7" in printed
 
 
-def test_variations_of_drum_track(checkpoints: dict[str, str], tmp_path: Path) -> None:
+def test_variations_of_drum_track(
+    checkpoints: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     song = write_song(tmp_path / "song.mid")
     out = tmp_path / "out"
     assert generate(checkpoints, out, "variations", str(song), "--count", "2", "--seed", "1") == 0
+    # A file of two parts through a one-part model: which part was taken is said.
+    assert (
+        f"song.mid: {DRUMS} takes one part; took track 2 of 2 (drums, 22 notes)"
+        in capsys.readouterr().out
+    )
     assert midi_files(out) == ["variations_01.mid", "variations_02.mid"]
     for name in midi_files(out):
         tracks = read_midi(out / name)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bridge.clips import Clip, Note, Track
+from bridge.engine.engine import Generation
 from bridge.errors import InvalidRequestError
 from bridge.ops import OPERATIONS, OpOptions, canonical_op, run_operation
 
@@ -18,9 +19,9 @@ class RecordingEngine:
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
 
     def __getattr__(self, name: str) -> Any:
-        def call(*args: Any, **kwargs: Any) -> str:
+        def call(*args: Any, **kwargs: Any) -> Generation:
             self.calls.append((name, args, kwargs))
-            return f"generation of {name}"
+            return Generation("m", f"generation of {name}", 0, [])
 
         return call
 
@@ -34,7 +35,8 @@ def run(
 ) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
     engine = RecordingEngine()
     result: object = run_operation(engine, "m", op, tracks, OpOptions(**options))  # type: ignore[arg-type]
-    assert result == f"generation of {engine.calls[0][0]}"
+    assert isinstance(result, Generation)
+    assert result.operation == f"generation of {engine.calls[0][0]}"
     assert len(engine.calls) == 1
     return engine.calls[0]
 
@@ -120,3 +122,16 @@ def test_blend_needs_both_coordinates_and_unknown_operations_are_named() -> None
 def test_options_from_a_request_s_parameters_ignore_other_names() -> None:
     options = OpOptions.from_mapping({"n": 4, "temperature": 0.5, "chunk": 3, "model": "x"})
     assert options == OpOptions(n=4, temperature=0.5)
+
+
+def test_a_single_part_s_results_keep_its_instrument() -> None:
+    """A bass line's variations come back as bass: the first input's program
+    (the engine's one-part results carry program 0)."""
+
+    class OneOutput:
+        def variations(self, model: str, clip: Clip, **kw: Any) -> Generation:
+            return Generation(model, "variations", 0, [[Track(clip, False, 0)]])
+
+    bass = Track(Clip((Note(33, 0.0, 1.0),), 4.0), is_drum=False, program=33)
+    out = run_operation(OneOutput(), "m", "variations", [bass], OpOptions())  # type: ignore[arg-type]
+    assert out.outputs[0][0].program == 33

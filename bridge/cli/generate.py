@@ -111,7 +111,7 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
         device = engine.device
         echo(f"device: {device}")
         spec = engine.registry.get(config.model)
-        generation = _run(engine, spec, config, files_tracks)
+        generation = _run(engine, spec, config, files_tracks, echo)
         # How latents were made, for a report that says how to get the same files.
         how = {
             "refine_steps": engine.refine_steps_for(spec),
@@ -141,11 +141,24 @@ def _run(
     spec: ModelSpec,
     config: GenerateConfig,
     files_tracks: Sequence[tuple[Path, list[Track]]],
+    echo: Callable[[str], None] = print,
 ) -> Generation:
     if config.op == "multitrack":
         tracks = list(files_tracks[0][1])
     else:
-        tracks = [pick_track(path, tracks, spec, config.track) for path, tracks in files_tracks]
+        tracks = []
+        for path, found in files_tracks:
+            picked = pick_track(path, found, spec, config.track)
+            tracks.append(picked)
+            if len(found) > 1:
+                # A file of several parts through a one-part model: say which part.
+                number = next(i for i, t in enumerate(found) if t is picked) + 1
+                what = "drums" if picked.is_drum else f"program {picked.program}"
+                echo(
+                    f"{path.name}: {spec.name} takes one part; took track {number} of "
+                    f"{len(found)} ({what}, {len(picked.clip.notes)} notes). --track N takes "
+                    "another; 'generate multitrack' varies every part together"
+                )
     options = GENERATE_OPERATIONS[config.op].options(config.params)
     return run_operation(engine, spec.name, config.op, tracks, options)
 

@@ -13,7 +13,7 @@ import copy
 import functools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -73,6 +73,44 @@ def inference_converter(converter: Any, bars: int) -> Any:
             if hasattr(conv, sub):
                 setattr(conv, sub, inference_converter(getattr(conv, sub), bars))
     return conv
+
+
+# Melody models learned tunes around this pitch (C5; lb-melody's own samples
+# have a median of 74). A part far below or above it, a bass line or a
+# piccolo, is moved by whole octaves toward it before it is encoded, and
+# what the model writes for it is moved back: results keep the part's
+# register instead of coming back where the model's tunes sit.
+MELODY_CENTER = 72
+
+
+def octave_shift(clip: Clip, pitch_range: tuple[int, int] | None) -> int:
+    """Semitones (whole octaves) that move ``clip`` toward ``MELODY_CENTER``,
+    keeping every note inside ``pitch_range``."""
+    pitches = sorted(n.pitch for n in clip.notes if not n.mute)
+    if not pitches:
+        return 0
+    shift = 12 * round((MELODY_CENTER - pitches[len(pitches) // 2]) / 12)
+    lo, hi = pitch_range or (0, 127)
+    while shift and (pitches[0] + shift < lo or pitches[-1] + shift > hi):
+        shift -= 12 if shift > 0 else -12
+    return shift
+
+
+def transposed(clip: Clip, semitones: int, pitch_range: tuple[int, int] | None = None) -> Clip:
+    """``clip`` moved by ``semitones``; a note pushed out of ``pitch_range``
+    (0..127 without one) is folded back in by octaves."""
+    if not semitones:
+        return clip
+    lo, hi = pitch_range or (0, 127)
+
+    def fold(p: int) -> int:
+        while p < lo and p + 12 <= 127:
+            p += 12
+        while p > hi and p - 12 >= 0:
+            p -= 12
+        return p
+
+    return clip.with_notes(replace(n, pitch=fold(n.pitch + semitones)) for n in clip.notes)
 
 
 @dataclass(frozen=True)
@@ -140,7 +178,9 @@ class Adapter:
                 clip = clip.with_notes(n for n in clip.notes if n.pitch in known)
             return clip_to_sequence(clip, is_drum=True)
         if self.role is Role.MELODY:
-            return clip_to_sequence(tracks[0].clip, is_drum=False, program=0)
+            clip = tracks[0].clip
+            clip = transposed(clip, octave_shift(clip, self.pitch_range()), self.pitch_range())
+            return clip_to_sequence(clip, is_drum=False, program=0)
         if self.role is Role.TRIO:
             return tracks_to_sequence(trio_programs(tracks))
         return tracks_to_sequence(tracks)
@@ -150,6 +190,8 @@ class Adapter:
         if not self.role.is_multitrack:
             t = template[0]
             clip = sequence_to_clip(seq, length=self.beats, time_signature=FOUR_FOUR)
+            if self.role is Role.MELODY:  # back to the register of the part it stands for
+                clip = transposed(clip, -octave_shift(t.clip, rng := self.pitch_range()), rng)
             return [Track(clip, is_drum=t.is_drum, program=t.program)]
         decoded = sequence_to_tracks(seq, length=self.beats)
         return match_tracks(decoded, template, self.beats)
