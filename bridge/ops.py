@@ -497,12 +497,29 @@ def run_sample_batch(
     return out
 
 
+# The operations whose inputs may be scenes (every part of a file or a Live
+# scene) on band and trio models.
+SCENE_OPERATIONS = frozenset({"interpolate", "blend", "grid"})
+_SCENE_METHODS = frozenset({"interpolate", "blend", "blend_grid"})
+
+
 def run_operation(
-    engine: Engine, model: str, op: str, tracks: Sequence[Track], options: OpOptions
+    engine: Engine,
+    model: str,
+    op: str,
+    tracks: Sequence[Track],
+    options: OpOptions,
+    scenes: Sequence[Sequence[Track]] | None = None,
 ) -> Generation:
-    """Run ``op`` on ``model`` with ``tracks`` as its inputs. A single-part
-    operation's results are played by the first input's instrument (a bass
-    line's variations stay bass)."""
+    """Run ``op`` on ``model`` with ``tracks`` as its inputs, or for
+    interpolate, blend and grid on a band or trio model with ``scenes`` (one
+    list of parts per input). A single-part operation's results are played by
+    the first input's instrument (a bass line's variations stay bass)."""
+    if scenes is not None:
+        if canonical_op(op) not in _SCENE_METHODS:
+            raise InvalidRequestError(f"{op} does not take scenes")
+        get_operation(op).check_clips(len(scenes))
+        return _run_operation(engine, model, op, [], options, scenes)
     generation = _run_operation(engine, model, op, tracks, options)
     if tracks and get_operation(op).method != "multitrack":
         first = tracks[0]
@@ -514,12 +531,21 @@ def run_operation(
 
 
 def _run_operation(
-    engine: Engine, model: str, op: str, tracks: Sequence[Track], options: OpOptions
+    engine: Engine,
+    model: str,
+    op: str,
+    tracks: Sequence[Track],
+    options: OpOptions,
+    scenes: Sequence[Sequence[Track]] | None = None,
 ) -> Generation:
     operation = get_operation(op)
-    operation.check_clips(len(tracks))
     common = options.given("temperature", "seed")
-    clips = [t.clip for t in tracks]
+    clips: list[Any]
+    if scenes is not None:
+        clips = [list(s) for s in scenes]
+    else:
+        operation.check_clips(len(tracks))
+        clips = [t.clip for t in tracks]
     name = operation.method
     if name == "sample":
         return engine.sample(model, **options.given("n", "bars"), **common)

@@ -154,6 +154,21 @@ def test_interpolate_blend_and_grid(checkpoints: dict[str, str], tmp_path: Path)
     ]
 
 
+def test_a_band_model_interpolates_whole_songs(checkpoints: dict[str, str], tmp_path: Path) -> None:
+    """Every part of each file goes to a band model, in one latent."""
+    a, b = write_song(tmp_path / "a.mid"), write_song(tmp_path / "b.mid", shift=2)
+    out = tmp_path / "out"
+    multi = "lb-multitrack_1bar_tiny"
+    args = ["interpolate", str(a), str(b), "--steps", "3", "--seed", "2"]
+    assert generate(checkpoints, out, *args, model=multi) == 0
+    assert midi_files(out) == ["interpolate_01.mid", "interpolate_02.mid", "interpolate_03.mid"]
+    report = json.loads((out / "report.json").read_text())
+    assert report["params"]["scenes"] is True
+    for name in midi_files(out):
+        parts = {(t.is_drum, t.program) for t in read_midi(out / name)}
+        assert parts <= {(False, 33), (True, 0)} and parts, parts
+
+
 def test_humanize_with_groove_model(checkpoints: dict[str, str], tmp_path: Path) -> None:
     song = write_song(tmp_path / "song.mid")
     out = tmp_path / "out"

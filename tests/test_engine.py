@@ -194,6 +194,43 @@ def test_multitrack_as_many_tracks_out_as_in(engine: Engine) -> None:
         engine.multitrack(DRUMS, scene)
 
 
+def _scene(pitch: int, keys_program: int) -> list[Track]:
+    return [
+        Track(beat(2), True, 0),
+        Track(Clip([Note(36, 0, 1), Note(43, 2, 1), Note(38, 4, 1)], 8, name="bass"), False, 33),
+        Track(tune(8, pitch), False, keys_program),
+    ]
+
+
+def test_band_models_interpolate_blend_and_grid_whole_scenes(engine: Engine) -> None:
+    """A band model moves every part of a scene together, in one latent: the
+    results play the first scene's parts, then the instruments only a later
+    scene has (a second keys part here), never more than the model takes."""
+    a, b = _scene(60, 0), _scene(67, 16)
+    gen = engine.interpolate(MULTI, a, b, 3, seed=4)
+    assert len(gen.outputs) == 3 and gen.params["scenes"]
+    for out in gen.outputs:
+        assert [(t.is_drum, t.program) for t in out] == [
+            (True, 0),
+            (False, 33),
+            (False, 0),
+            (False, 16),
+        ]
+        assert all(t.clip.length == 8.0 for t in out)
+    assert engine.interpolate(MULTI, a, b, 3, seed=4).outputs == gen.outputs, "seeded: repeatable"
+    corners = [a, b, _scene(64, 0), _scene(62, 0)]
+    blend = engine.blend(MULTI, corners, 0.5, 0.25, seed=2)
+    assert len(blend.outputs) == 1 and len(blend.outputs[0]) == 4
+    grid = engine.blend_grid(MULTI, corners, 2, 3, seed=2)
+    assert len(grid.outputs) == 6
+    assert all([t.program for t in out] == [0, 33, 0, 16] for out in grid.outputs)
+    # A one-part model is refused a scene, and told why.
+    with pytest.raises(UnsupportedClipError, match="takes one part, got a scene of 3"):
+        engine.interpolate(MEL, a, b, 3)
+    # A lone clip is one part to a band model.
+    assert len(engine.interpolate(MULTI, tune(4), tune(4, 67), 2, seed=1).outputs[0]) == 1
+
+
 def test_tar_checkpoint_restores_like_a_directory(tmp_path: Path) -> None:
     cfg = get_spec(DRUMS).config
     archive = make_random_checkpoint(cfg, tmp_path / "t", seed=1, as_tar=True)

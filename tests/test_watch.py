@@ -211,6 +211,32 @@ def test_interpolate_groups(engine: Engine, tmp_path: Path) -> None:
     assert (pair / "a.mid").exists()  # processed inputs stay where they are
 
 
+def test_a_band_model_interpolates_whole_songs(engine: Engine, tmp_path: Path) -> None:
+    """With a band model, every part of each dropped file goes into one latent."""
+    from bridge.clips import Clip, Note, Track
+    from bridge.convert import write_midi
+
+    def song(path: Path, shift: int) -> None:
+        bass = Clip([Note(36 + (i + shift) % 5, float(i), 0.5) for i in range(8)], 8.0, name="Bass")
+        write_midi([Track(bass, False, 33), Track(drum_clip(shift), True, 0)], path)
+
+    cfg = config(tmp_path, "interpolate", steps=3, model="lb-multitrack_1bar_tiny")
+    with running(cfg, engine) as watcher:
+        pair = cfg.in_dir / "pair"
+        pair.mkdir()
+        song(pair / "a.mid", 0)
+        song(pair / "b.mid", 2)
+        idle(watcher)
+    rep = report(cfg.out_dir, "pair")
+    assert rep["operation"] == "interpolate"
+    outputs = sorted((cfg.out_dir / "pair").glob("*.mid"))
+    assert len(outputs) == 3
+    for out in outputs:
+        parts = {(t.is_drum, t.program) for t in read_midi(out)}
+        assert parts and parts <= {(False, 33), (True, 0)}, parts
+    assert rep["params"]["scenes"] is True
+
+
 def test_blend_group_by_corner_names(engine: Engine, tmp_path: Path) -> None:
     cfg = config(tmp_path, "blend", x=0.25, y=0.75)
     corners = cfg.in_dir / "corners"

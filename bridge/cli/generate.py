@@ -26,7 +26,14 @@ from bridge.cli.options import (
 )
 from bridge.clips import Track
 from bridge.errors import InvalidRequestError
-from bridge.ops import GENERATE, Value, operations, pick_track, run_operation
+from bridge.ops import (
+    GENERATE,
+    SCENE_OPERATIONS,
+    Value,
+    operations,
+    pick_track,
+    run_operation,
+)
 from bridge.profile import existing_checkpoint
 
 if TYPE_CHECKING:
@@ -143,6 +150,11 @@ def _run(
     files_tracks: Sequence[tuple[Path, list[Track]]],
     echo: Callable[[str], None] = print,
 ) -> Generation:
+    options = GENERATE_OPERATIONS[config.op].options(config.params)
+    if spec.role.is_multitrack and config.op in SCENE_OPERATIONS:
+        # A band or trio model takes every part of each file, in one latent.
+        scenes = [list(found) for _, found in files_tracks]
+        return run_operation(engine, spec.name, config.op, [], options, scenes)
     if config.op == "multitrack":
         tracks = list(files_tracks[0][1])
     else:
@@ -159,7 +171,6 @@ def _run(
                     f"{len(found)} ({what}, {len(picked.clip.notes)} notes). --track N takes "
                     "another; 'generate multitrack' varies every part together"
                 )
-    options = GENERATE_OPERATIONS[config.op].options(config.params)
     return run_operation(engine, spec.name, config.op, tracks, options)
 
 

@@ -142,6 +142,9 @@ def default_model(op: str, inputs: Sequence[Path]) -> str:
 
     tracks = read_midi(inputs[0])
     drums = bool(tracks) and all(t.is_drum for t in tracks)
+    band = any(t.is_drum for t in tracks) and any(not t.is_drum for t in tracks)
+    if band and op in ("interpolate", "blend", "grid"):
+        return DEFAULT_MODELS["multitrack"]  # a band's parts move together
     return DEFAULT_MODELS["drums" if drums else "melody"]
 
 

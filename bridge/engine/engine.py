@@ -40,6 +40,10 @@ from bridge.limits import (
 
 log = logging.getLogger(__name__)
 
+# An input of interpolate, blend and grid: a clip (drum, melody and groove
+# models), or a scene, the parts that play together (band and trio models).
+Source = Clip | Sequence[Track]
+
 __all__ = ["LATENT_CACHE_SIZE", "Engine", "Generation", "default_refine_steps", "keep_hits"]
 
 
@@ -446,11 +450,56 @@ class Engine(ModelPool):
         ]
         return mus, per_clip[0], max(c.length for c in clips), controls
 
+    def _scene_sources(
+        self,
+        adapter: Adapter,
+        loaded: LoadedModel,
+        scenes: Sequence[Sequence[Track]],
+        names: Sequence[str],
+        seed: int,
+    ) -> tuple[list[np.ndarray], list[list[Track]], list[Track], list[np.ndarray | None]]:
+        """:meth:`_encode_sources` for band and trio models: each source a scene,
+        encoded window by window, all its parts in one latent.
+
+        Returns each scene's latents, the decoding template of every window,
+        the parts the results play (the first scene's, then those of later
+        scenes whose instrument it lacks, up to what the model takes), and
+        the first scene's control sequences.
+        """
+        per_scene = [
+            self.pipeline.windows(adapter, list(scene), name)
+            for scene, name in zip(scenes, names, strict=True)
+        ]
+        count = max(len(w) for w in per_scene)
+        per_scene = [[w[i % len(w)] for i in range(count)] for w in per_scene]
+        mu, enc = self.pipeline.encode(
+            adapter, loaded, [w for wins in per_scene for w in wins], seed
+        )
+        mus = [mu[i * count : (i + 1) * count] for i in range(len(scenes))]
+        parts = _scene_parts(scenes, adapter)
+        length = max(t.clip.length for scene in scenes for t in scene)
+        sources = [
+            Track(
+                Clip((), length, scenes[0][0].clip.time_signature, t.clip.name),
+                t.is_drum,
+                t.program,
+            )
+            for t in parts
+        ]
+        template = [
+            [Track(Clip((), adapter.beats), t.is_drum, t.program) for t in parts]
+            for _ in range(count)
+        ]
+        controls = [
+            e.controls if e is not None and adapter.spec.has_controls else None for e in enc[:count]
+        ]
+        return mus, template, sources, controls
+
     def interpolate(
         self,
         model: str,
-        a: Clip,
-        b: Clip,
+        a: Source,
+        b: Source,
         steps: int = 5,
         *,
         temperature: float = 0.5,
@@ -458,13 +507,22 @@ class Engine(ModelPool):
         seed: int | None = None,
         feel: bool = True,
     ) -> Generation:
-        """``steps`` clips from A to B; the first and last are the model's renderings of A and B."""
+        """``steps`` clips from A to B; the first and last are the model's renderings of A and B.
+
+        A and B are clips, or for band and trio models scenes (their parts):
+        each step is then a scene, every part moved together in one latent.
+        """
         _check_count("steps", steps, 2, MAX_COUNT)
         _check_temperature(temperature)
         if method not in ("slerp", "linear"):
             raise InvalidRequestError(f"method must be slerp or linear, not {method!r}")
         spec = self.registry.get(model)
-        self._require(spec, (Role.DRUMS, Role.MELODY, Role.GROOVE), "interpolate")
+        self._require(spec, SOURCE_ROLES, "interpolate")
+        if spec.role.is_multitrack:
+            return self._interpolate_scenes(
+                model, _scene(a), _scene(b), steps, temperature, method, seed
+            )
+        a, b = _clip(a, spec), _clip(b, spec)
 
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
@@ -512,10 +570,52 @@ class Engine(ModelPool):
         params = {"steps": steps, "temperature": temperature, "method": method, "feel": feel}
         return self._run(model, "interpolate", seed, params, body)
 
+    def _interpolate_scenes(
+        self,
+        model: str,
+        a: Sequence[Track],
+        b: Sequence[Track],
+        steps: int,
+        temperature: float,
+        method: str,
+        seed: int | None,
+    ) -> Generation:
+        def body(
+            spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
+        ) -> list[list[Track]]:
+            (mu_a, mu_b), template, sources, ctl = self._scene_sources(
+                adapter, loaded, [a, b], ["scene A", "scene B"], seed
+            )
+            windows = len(template)
+            zs = np.concatenate(
+                [latent.interpolate(mu_a[w], mu_b[w], steps, method) for w in range(windows)]
+            )
+            decoded = self.pipeline.decode(
+                adapter,
+                loaded,
+                zs,
+                [template[w] for w in range(windows) for _ in range(steps)],
+                temperature,
+                seed,
+                [ctl[w] for w in range(windows) for _ in range(steps)],
+            )
+            return [
+                stitch(
+                    [decoded[w * steps + s] for w in range(windows)],
+                    sources,
+                    carry=False,
+                    suffix=f"{s + 1}/{steps}",
+                )
+                for s in range(steps)
+            ]
+
+        params = {"steps": steps, "temperature": temperature, "method": method, "scenes": True}
+        return self._run(model, "interpolate", seed, params, body)
+
     def _blend_points(
         self,
         model: str,
-        corners: Sequence[Clip],
+        corners: Sequence[Source],
         points: list[tuple[float, float]],
         temperature: float,
         seed: int | None,
@@ -527,18 +627,52 @@ class Engine(ModelPool):
             raise InvalidRequestError(f"{operation} takes 4 corner clips, got {len(corners)}")
         _check_temperature(temperature)
         spec = self.registry.get(model)
-        self._require(spec, (Role.DRUMS, Role.MELODY, Role.GROOVE), operation)
+        self._require(spec, SOURCE_ROLES, operation)
+        names = ["top-left corner", "top-right corner", "bottom-left corner", "bottom-right corner"]
+        if spec.role.is_multitrack:
+            scenes = [_scene(c) for c in corners]
+
+            def scene_body(
+                spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
+            ) -> list[list[Track]]:
+                mus, template, sources, ctl = self._scene_sources(
+                    adapter, loaded, scenes, names, seed
+                )
+                windows = len(template)
+                zs = np.asarray(
+                    [
+                        latent.bilinear([m[w] for m in mus], x, y)
+                        for (x, y) in points
+                        for w in range(windows)
+                    ],
+                    np.float32,
+                )
+                decoded = self.pipeline.decode(
+                    adapter,
+                    loaded,
+                    zs,
+                    [t for _ in points for t in template],
+                    temperature,
+                    seed,
+                    [c for _ in points for c in ctl],
+                )
+                return [
+                    stitch(
+                        decoded[i * windows : (i + 1) * windows],
+                        sources,
+                        carry=False,
+                        suffix=f"{x:.2f},{y:.2f}",
+                    )
+                    for i, (x, y) in enumerate(points)
+                ]
+
+            return self._run(model, operation, seed, {**params, "scenes": True}, scene_body)
+        clips = [_clip(c, spec) for c in corners]
 
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
         ) -> list[list[Track]]:
-            names = [
-                "top-left corner",
-                "top-right corner",
-                "bottom-left corner",
-                "bottom-right corner",
-            ]
-            mus, template, length, ctl = self._encode_sources(adapter, loaded, corners, names, seed)
+            mus, template, length, ctl = self._encode_sources(adapter, loaded, clips, names, seed)
             windows = len(template)
             zs = np.asarray(
                 [
@@ -557,7 +691,7 @@ class Engine(ModelPool):
                 seed,
                 [c for _ in points for c in ctl],
             )
-            first = corners[0]
+            first = clips[0]
             src = [
                 Track(Clip((), length, first.time_signature, "blend"), template[0][0].is_drum, 0)
             ]
@@ -577,7 +711,7 @@ class Engine(ModelPool):
                 self._felt(
                     spec,
                     out,
-                    corners,
+                    clips,
                     [(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y],
                     seed + i,
                 )
@@ -589,7 +723,7 @@ class Engine(ModelPool):
     def blend(
         self,
         model: str,
-        corners: Sequence[Clip],
+        corners: Sequence[Source],
         x: float,
         y: float,
         *,
@@ -614,7 +748,7 @@ class Engine(ModelPool):
     def blend_grid(
         self,
         model: str,
-        corners: Sequence[Clip],
+        corners: Sequence[Source],
         cols: int = 5,
         rows: int = 5,
         *,
@@ -671,3 +805,49 @@ class Engine(ModelPool):
             return [stitch(wins, tracks, carry=True, suffix="humanized")]
 
         return self._run(model, "humanize", seed, {"temperature": temperature}, body)
+
+
+# The models interpolate, blend and grid run on.
+SOURCE_ROLES = (Role.DRUMS, Role.MELODY, Role.GROOVE, Role.TRIO, Role.MULTITRACK)
+
+
+def _scene(source: Source) -> list[Track]:
+    """A band or trio model's input as a scene; a lone clip is one pitched part."""
+    if isinstance(source, Clip):
+        return [Track(source, False, 0)]
+    scene = list(source)
+    if not scene:
+        raise UnsupportedClipError("a scene has no parts")
+    return scene
+
+
+def _clip(source: Source, spec: ModelSpec) -> Clip:
+    """A one-part model's input as a clip (a scene of one part is its clip)."""
+    if isinstance(source, Clip):
+        return source
+    parts = list(source)
+    if len(parts) != 1:
+        raise UnsupportedClipError(
+            f"model {spec.name!r} takes one part, got a scene of {len(parts)}; "
+            "a band or trio model takes scenes"
+        )
+    return parts[0].clip
+
+
+def _scene_parts(scenes: Sequence[Sequence[Track]], adapter: Adapter) -> list[Track]:
+    """The parts results play: the first scene's, then each part of a later
+    scene whose instrument (drums, or program family) is not there yet, up
+    to what the model takes. A trio plays its first scene's three parts."""
+    parts = list(scenes[0])
+    if adapter.role is Role.TRIO:
+        return parts
+    limit = int(getattr(adapter.spec.converter, "_max_num_instruments", 8))
+    for scene in scenes[1:]:
+        for t in scene:
+            taken = any(
+                p.is_drum == t.is_drum and (t.is_drum or p.program // 8 == t.program // 8)
+                for p in parts
+            )
+            if not taken and len(parts) < limit:
+                parts.append(t)
+    return parts

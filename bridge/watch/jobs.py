@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.clips import Track
 from bridge.errors import BridgeError
-from bridge.ops import get_operation, pick_track, run_operation
+from bridge.ops import SCENE_OPERATIONS, get_operation, pick_track, run_operation
 from bridge.watch.config import WatchConfig
 from bridge.watch.state import now_text
 
@@ -127,8 +127,17 @@ def run_job(
 
     A file the model cannot take (no track for it) is :class:`InputFailure`.
     """
+    options = get_operation(config.op).options(config.params)
+    if spec.role.is_multitrack and config.op in SCENE_OPERATIONS:
+        # A band or trio model takes every part of each file, in one latent.
+        scenes = [list(f.tracks) for f in job.files]
+        for f in job.files:
+            if not f.tracks:
+                raise InputFailure(f"{f.path.name} has no tracks with notes")
+        used = [" + ".join(t.clip.name or "part" for t in f.tracks) for f in job.files]
+        return run_operation(engine, config.model, config.op, [], options, scenes), used
     tracks: list[Track] = []
-    used: list[str] = []
+    used = []
     for f in job.files:
         try:
             track = pick_track(f.path, f.tracks, spec, config.track)
@@ -136,7 +145,6 @@ def run_job(
             raise InputFailure(exc.message) from exc
         tracks.append(track)
         used.append(track.clip.name)
-    options = get_operation(config.op).options(config.params)
     return run_operation(engine, config.model, config.op, tracks, options), used
 
 
