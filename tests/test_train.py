@@ -649,10 +649,10 @@ def test_the_cost_of_a_run_is_shown_before_it_runs(
     monkeypatch.setattr(loop, "HEAVY_RUN_SECONDS", 0.0)
     midi = make_folder(tmp_path / "midi")
     shown = _Messages()
-    loop.Trainer(config(tmp_path, midi, steps=4, eval_every=100, max_disk_mb=0.5), shown).run()
+    loop.Trainer(config(tmp_path, midi, steps=8, eval_every=100, max_disk_mb=0.5), shown).run()
     (size,) = [m for m in shown.messages if " M weights; a checkpoint is about " in m]
     estimate = float(re.search(r"about (\d+) MB", size).group(1)) * 1e6  # type: ignore[union-attr]
-    actual = checkpoint_bytes(tmp_path / "run" / "model.ckpt-4")
+    actual = checkpoint_bytes(tmp_path / "run" / "model.ckpt-8")
     assert 0.8 < estimate / actual < 1.25 or abs(estimate - actual) < 1e6, (estimate, actual)
     assert "--max-disk 0.5 MB holds" in size
     (speed,) = [m for m in shown.messages if m.startswith("a step takes ")]

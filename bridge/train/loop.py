@@ -127,6 +127,10 @@ class SilentDisplay:
 STOP_WAIT_SECONDS = 3.0
 # A run projected to take longer than this names the lighter model of its kind.
 HEAVY_RUN_SECONDS = 2 * 3600.0
+# Steps timed before the run's cost is said (the first is left out).
+ANNOUNCE_AFTER = 5
+# A step slower than this is said after the second step already.
+SLOW_STEP_SECONDS = 10.0
 # The model of each kind that trains on a CPU in reasonable time.
 LIGHTER = {
     Role.DRUMS: "lb-drums_2bar_small",
@@ -513,7 +517,7 @@ class Trainer:
             fetches["acc_update"] = accuracy[1]
         speed: float | None = None
         typical: float | None = None  # seconds a step takes
-        first = step
+        timed: list[float] = []
         window_start, window_steps = time.perf_counter(), 0
         with _stop_on_sigint(self.stop):
             while step < cfg.steps:
@@ -527,8 +531,12 @@ class Trainer:
                 took = time.perf_counter() - began
                 typical = took if typical is None else 0.8 * typical + 0.2 * took
                 step += 1
-                if step - first == 2:
-                    self._announce_speed(typical, cfg.steps - step)
+                timed.append(took)
+                slow = len(timed) == 2 and took > SLOW_STEP_SECONDS  # say it soon
+                if len(timed) == ANNOUNCE_AFTER or slow or (step == cfg.steps and len(timed) < 5):
+                    # The first step builds TensorFlow's kernels: it is left out.
+                    later = sorted(timed[1:] or timed)
+                    self._announce_speed(later[len(later) // 2], cfg.steps - step)
                 window_steps += 1
                 loss = float(out["loss"])
                 if not math.isfinite(loss):
@@ -591,7 +599,7 @@ class Trainer:
         self.display.message(text)
 
     def _announce_speed(self, step_seconds: float, steps_left: int) -> None:
-        """After two steps: time a step takes, peak memory, the time to go, and
+        """After a few steps: time a step takes, peak memory, the time to go, and
         the lighter model of the kind when the run is heavy."""
         peak, total = _peak_memory(), _machine_memory()
         memory = ""
