@@ -58,6 +58,19 @@ def session_config(device: str) -> Any:
     return cfg
 
 
+@dataclass(frozen=True)
+class _RefineGraph:
+    """:meth:`LoadedModel.refine`'s loss and gradient for ``size`` latents."""
+
+    size: int
+    z: Any
+    targets: Any
+    controls: Any
+    lengths: Any
+    loss: Any
+    grad: Any
+
+
 class LoadedModel:
     """A model in memory, ready to encode, decode and sample tensors."""
 
@@ -140,26 +153,61 @@ class LoadedModel:
             self.sess = tf.Session(graph=self.graph, config=session_config(self.device))
 
     def _build_refinement(self, tf: Any, model: Any, conv: Any) -> None:
-        """The decoder's teacher-forced loss of given targets under a given z,
-        and its gradient with respect to z (see :meth:`refine`)."""
-        n = self.batch_size
-        self._targets = tf.placeholder(tf.float32, shape=[n, None, conv.output_depth])
-        # Teacher forcing: the decoder reads the previous target step.
-        previous = tf.pad(self._targets[:, :-1], [(0, 0), (1, 0), (0, 0)])
-        controls = self._controls if conv.control_depth else None
+        """Prepare :meth:`refine`'s graphs: the decoder's teacher-forced loss of
+        given targets under given latents, and its gradient with respect to
+        them, one graph per number of rows (built when first needed; Magenta's
+        decoders need a fixed batch size, and a clip of one window should not
+        pay for ``batch_size`` rows)."""
         # Magenta decoders built for evaluation with a scheduled-sampling
         # config (the drum configs) feed back their own random samples; the
         # loss of a given clip must read the clip.
         for decoder in _decoders(model.decoder):
             if hasattr(decoder, "_sampling_probability"):
                 decoder._sampling_probability = tf.constant(0.0)
-        # The same weights as the sampler's: every variable already exists.
-        with tf.variable_scope(tf.get_variable_scope(), reuse=True):
-            loss = model.decoder.reconstruction_loss(
-                previous, self._targets, self._lengths, self._z_input, controls
-            )[0]
-        self._target_loss = loss
-        self._target_grad = tf.gradients(tf.reduce_sum(loss), self._z_input)[0]
+        self._refine_model = model
+        self._refine_graphs: dict[int, _RefineGraph] = {}
+        self._refine_full_batch = False
+
+    def _refine_graph(self, rows: int) -> _RefineGraph:
+        """The refinement graph for ``rows`` latents (rounded up to 1, 2, 4, ...
+        up to ``batch_size``); the caller holds the lock."""
+        size = 1
+        while size < rows and size < self.batch_size:
+            size *= 2
+        size = min(size, self.batch_size)
+        if self._refine_full_batch:
+            size = self.batch_size
+        found = self._refine_graphs.get(size)
+        if found is not None:
+            return found
+        try:
+            found = self._build_refine_graph(size)
+        except ValueError:
+            if size == self.batch_size:
+                raise
+            # A hierarchical decoder keeps the batch size it was built with.
+            self._refine_full_batch = True
+            return self._refine_graph(rows)
+        self._refine_graphs[size] = found
+        return found
+
+    def _build_refine_graph(self, size: int) -> _RefineGraph:
+        tf = tf1()
+        conv = self.converter
+        with self.graph.as_default():
+            z = tf.placeholder(tf.float32, shape=[size, self.z_size])
+            targets = tf.placeholder(tf.float32, shape=[size, None, conv.output_depth])
+            controls = tf.placeholder(tf.float32, shape=[size, None, conv.control_depth])
+            lengths = tf.placeholder(tf.int32, shape=[size, *conv.length_shape])
+            # Teacher forcing: the decoder reads the previous target step.
+            previous = tf.pad(targets[:, :-1], [(0, 0), (1, 0), (0, 0)])
+            # The same weights as the sampler's: every variable already exists.
+            with tf.variable_scope(tf.get_variable_scope(), reuse=True):
+                loss = self._refine_model.decoder.reconstruction_loss(
+                    previous, targets, lengths, z, controls if conv.control_depth else None
+                )[0]
+            grad = tf.gradients(tf.reduce_sum(loss), z)[0]
+        return _RefineGraph(size, z, targets, controls, lengths, loss, grad)
 
     def _restore(self, tf: Any, prefix: Path) -> None:
         try:
@@ -279,19 +327,21 @@ class LoadedModel:
         before = np.zeros(count, np.float32)
         after = np.zeros(count, np.float32)
         for lo, hi in self._batches(count):
-            pad = self.batch_size - (hi - lo)
+            with self._lock:
+                g = self._refine_graph(hi - lo)
+            pad = g.size - (hi - lo)
             feed = {
-                self._targets: _pad(tgt[lo:hi], pad),
-                self._controls: _pad(ctl[lo:hi], pad),
-                self._lengths: _pad(lens[lo:hi], pad),
+                g.targets: _pad(tgt[lo:hi], pad),
+                g.controls: _pad(ctl[lo:hi], pad),
+                g.lengths: _pad(lens[lo:hi], pad),
             }
             cur = _pad(out[lo:hi], pad)
             first = np.zeros_like(cur)
             second = np.zeros_like(cur)
             for step in range(1, steps + 1):
-                feed[self._z_input] = cur
+                feed[g.z] = cur
                 with self._lock:
-                    loss, grad = self.sess.run([self._target_loss, self._target_grad], feed)
+                    loss, grad = self.sess.run([g.loss, g.grad], feed)
                 if step == 1:
                     before[lo:hi] = loss[: hi - lo]
                 # Adam (Kingma and Ba), one independent problem per row.
@@ -301,9 +351,9 @@ class LoadedModel:
                 v_hat = second / (1 - 0.999**step)
                 cur = cur - rate * m_hat / (np.sqrt(v_hat) + 1e-8)
             if final_loss:
-                feed[self._z_input] = cur
+                feed[g.z] = cur
                 with self._lock:
-                    after[lo:hi] = self.sess.run(self._target_loss, feed)[: hi - lo]
+                    after[lo:hi] = self.sess.run(g.loss, feed)[: hi - lo]
             out[lo:hi] = cur[: hi - lo]
         return Refined(out, before, after)
 
