@@ -150,7 +150,11 @@ def train_command(args: argparse.Namespace) -> int:
         for reason, count in result.data["no_examples"].items():
             t.add_row(reason, str(count))
         console.print(t)
-    shown = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}
+    shown = {
+        k: v
+        for k, v in result.metrics.items()
+        if isinstance(v, (int, float)) and k not in ("step", "eval_examples")
+    }
     console.print(
         f"{result.status} at step {result.step}; run directory {result.run_dir}"
         + (f"; held-out: {', '.join(f'{k} {v:.4g}' for k, v in shown.items())}" if shown else "")
