@@ -156,6 +156,15 @@ def our_specs() -> dict[str, ModelSpec]:
             band_config(),
             "1-bar band (up to 4 instruments: drums, bass, chords, ...), small",
         ),
+        "lb-trio_16bar_small": (
+            small_config(
+                "hierdec-trio_16bar",
+                enc_rnn_size=[256],
+                dec_rnn_size=[256, 256],
+                z_size=128,
+            ),
+            "16-bar trio (melody, bass, drums), small enough to train on a CPU",
+        ),
         "lb-drums_2bar_tiny": (
             small_config("cat-drums_2bar_small", **tiny),
             "tiny drums, for tests",

@@ -137,7 +137,7 @@ LIGHTER = {
     Role.MELODY: "lb-mel_2bar_small",
     Role.GROOVE: "lb-groove_2bar_small",
     Role.MULTITRACK: "lb-band_1bar_small",
-    Role.TRIO: "lb-band_1bar_small",
+    Role.TRIO: "lb-trio_16bar_small",
 }
 
 
