@@ -270,9 +270,15 @@ def band_tracks(bars: int) -> list[Track]:
     ]
 
 
-def test_hierarchical_model_reports_its_training_accuracy(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("model", "bars"), [("lb-multitrack_1bar_tiny", 4), ("lb-trio_16bar_tiny", 16)]
+)
+def test_hierarchical_model_reports_its_training_accuracy(
+    tmp_path: Path, model: str, bars: int
+) -> None:
     """Magenta's hierarchical decoder merges per-segment accuracies with a
-    no-op update; the progress line must still show the accuracy rising."""
+    no-op update (a trio's segments, per output too); the progress line must
+    still show the accuracy rising."""
     from bridge.train.loop import SilentDisplay, StepStats, train
 
     class Recording(SilentDisplay):
@@ -285,11 +291,9 @@ def test_hierarchical_model_reports_its_training_accuracy(tmp_path: Path) -> Non
     midi = tmp_path / "band"
     midi.mkdir()
     for i in range(2):
-        write_midi(band_tracks(4), midi / f"band_{i}.mid")
+        write_midi(band_tracks(bars), midi / f"band_{i}.mid")
     display = Recording()
-    cfg = config(
-        tmp_path, midi, model="lb-multitrack_1bar_tiny", eval_dir=midi, steps=12, eval_every=12
-    )
+    cfg = config(tmp_path, midi, model=model, eval_dir=midi, steps=12, eval_every=12)
     result = train(cfg, display)
     assert result.status == "completed"
     accuracies = [s.accuracy for s in display.steps]

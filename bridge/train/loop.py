@@ -313,7 +313,8 @@ def _accuracy_metric(tf: Any, metrics: dict[str, Any]) -> tuple[Any, Any] | None
 
     Magenta's hierarchical decoder reports its accuracy as the mean of one
     metric per segment with a no-op update, so the segments' own update ops
-    must run for it to move off zero.
+    must run for it to move off zero; a trio's segments do the same over
+    their three outputs, whose own update ops are the ones that count.
     """
     accuracy = metrics.get("metrics/accuracy")
     if accuracy is None:
@@ -321,7 +322,8 @@ def _accuracy_metric(tf: Any, metrics: dict[str, Any]) -> tuple[Any, Any] | None
     segments = [
         op
         for name, (_, op) in sorted(metrics.items())
-        if name.startswith("segment/") and name.endswith("/metrics/accuracy")
+        if name.startswith("segment/")
+        and (name.endswith("/metrics/accuracy") or "/metrics/accuracy/output_" in name)
     ]
     if segments:
         return accuracy[0], tf.group(*segments)
