@@ -384,7 +384,9 @@ def test_device_state_is_saved_with_the_set(device: Any) -> None:
     assert "notifyclients()" in script
     # Live ids change between runs: the saved state must never hold one.
     getvalueof = script.split("function getvalueof")[1].split("\n}\n")[0]
-    assert "encodeState" in getvalueof and ".id" not in getvalueof
+    save = script.split("new lb.Memory({")[1].split("load: function")[0]
+    assert "memory.value(dev)" in getvalueof and ".id" not in save
+    assert "encodeState(this.opts.save())" in builder.LIB.read_text()
 
 
 def test_beat_blender_x_and_y_are_automatable_parameters() -> None:

@@ -41,77 +41,44 @@ var pending = null;          // a blend waiting for the next bar
 var pendingBar = -1;
 var watcher = null;
 var LOOKAHEAD = 0.125;       // beats before the bar line at which to write
-var restored = null;         // the state the set was saved with, until the device is up
-var saved = "";              // the state as last handed to [pattr]
-
-function init(pingMs) {
-    dev = glue.init(pingMs);
-    watcher = new Task(watch, this);
-    watcher.interval = 20;
-    if (restored !== null) {
-        restore();
-    }
-}
-
-// [pattr] asks for the state to save with the set.
-function getvalueof() {
-    if (dev && restored === null) {
-        saved = lb.encodeState({
+var memory = new lb.Memory({
+    save: function () {
+        return {
             corners: [dev.reference(corners[0]), dev.reference(corners[1]),
                 dev.reference(corners[2]), dev.reference(corners[3])],
             target: dev.reference(targetClip)
+        };
+    },
+    load: function (state, lost, kept) {
+        corners = dev.findCorners(state.corners, lost, kept, function (k, c) {
+            outlet(lb.OUT_UI, ["corner", k, c.name]);
         });
-    }
-    return saved;
-}
-
-// [pattr] hands back the saved state as the set opens.
-function setvalueof(value) {
-    restored = value;
-    saved = String(value);
-    if (dev) {
-        restore();
-    }
-}
-
-function remember() {
-    if (dev) {
-        notifyclients();
-    }
-}
-remember.local = 1;
-
-function restore() {
-    var text = restored;
-    restored = null;
-    dev.guard(function () {
-        var state = lb.decodeState(text);
-        var lost = [];
-        var kept = [];
-        var k, n = 0;
-        if (!state) {
-            return;
-        }
-        for (k = 0; k < 4; k++) {
-            corners[k] = dev.findAgain(state.corners ? state.corners[k] : null, "the " + lb.cornerLabel(k) + " corner", lost);
-            if (corners[k]) {
-                n += 1;
-                outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
-            }
-        }
-        if (n) {
-            kept.push(n + " corner" + (n > 1 ? "s" : ""));
-        }
         targetClip = dev.findAgain(state.target, "the target", lost);
         if (targetClip) {
             kept.push("target " + targetClip.name);
             outlet(lb.OUT_UI, ["target", targetClip.name]);
         }
-        dev.reopened(kept, lost);
-    });
-    remember();
+    },
+    notify: function () {
+        notifyclients();
+    }
+});
+
+function init(pingMs) {
+    dev = glue.init(pingMs);
+    watcher = new Task(watch, this);
+    watcher.interval = 20;
+    memory.ready(dev);
 }
-restore.local = 1;
+
+// [pattr] asks for the state to save with the set, and hands it back as the set opens.
+function getvalueof() {
+    return memory.value(dev);
+}
+
+function setvalueof(value) {
+    memory.receive(value, dev);
+}
 
 function corner(i) {
     if (!dev) {
@@ -129,7 +96,7 @@ function corner(i) {
         corners[k] = picked;
         dev.status(lb.cornerLabel(k) + ": " + corners[k].name);
         outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
-        remember();
+        memory.changed(dev);
         changed();
     });
 }
@@ -149,7 +116,7 @@ function target() {
         targetClip = picked;
         dev.status("target: " + targetClip.name);
         outlet(lb.OUT_UI, ["target", targetClip.name]);
-        remember();
+        memory.changed(dev);
     });
 }
 
@@ -277,7 +244,7 @@ function write(out) {
             trackName: dev.live.str(dev.live.track(track), "name")
         };
         outlet(lb.OUT_UI, ["target", targetClip.name]);
-        remember();
+        memory.changed(dev);
         return true;
     }
     return dev.live.replaceNotes(api, out);

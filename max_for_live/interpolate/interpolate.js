@@ -29,50 +29,11 @@ var glue = new lb.Glue({
 var dev = null;
 var params = { steps: 5, temperature: 0.5, kind: 0, method: 0, seed: -1 };
 var chosen = { a: null, b: null };
-var restored = null;         // the state the set was saved with, until the device is up
-var saved = "";              // the state as last handed to [pattr]
-
-function init(pingMs) {
-    dev = glue.init(pingMs);
-    if (restored !== null) {
-        restore();
-    }
-}
-
-// [pattr] asks for the state to save with the set.
-function getvalueof() {
-    if (dev && restored === null) {
-        saved = lb.encodeState({ a: dev.reference(chosen.a), b: dev.reference(chosen.b) });
-    }
-    return saved;
-}
-
-// [pattr] hands back the saved state as the set opens.
-function setvalueof(value) {
-    restored = value;
-    saved = String(value);
-    if (dev) {
-        restore();
-    }
-}
-
-function remember() {
-    if (dev) {
-        notifyclients();
-    }
-}
-remember.local = 1;
-
-function restore() {
-    var text = restored;
-    restored = null;
-    dev.guard(function () {
-        var state = lb.decodeState(text);
-        var lost = [];
-        var kept = [];
-        if (!state) {
-            return;
-        }
+var memory = new lb.Memory({
+    save: function () {
+        return { a: dev.reference(chosen.a), b: dev.reference(chosen.b) };
+    },
+    load: function (state, lost, kept) {
         chosen.a = dev.findAgain(state.a, "clip A", lost);
         chosen.b = dev.findAgain(state.b, "clip B", lost);
         if (chosen.a) {
@@ -83,18 +44,32 @@ function restore() {
             kept.push("B " + chosen.b.name);
             outlet(lb.OUT_UI, ["b", chosen.b.name]);
         }
-        dev.reopened(kept, lost);
-    });
-    remember();
+    },
+    notify: function () {
+        notifyclients();
+    }
+});
+
+function init(pingMs) {
+    dev = glue.init(pingMs);
+    memory.ready(dev);
 }
-restore.local = 1;
+
+// [pattr] asks for the state to save with the set, and hands it back as the set opens.
+function getvalueof() {
+    return memory.value(dev);
+}
+
+function setvalueof(value) {
+    memory.receive(value, dev);
+}
 
 function choose(which) {
     dev.guard(function () {
         chosen[which] = dev.pick();
         dev.status("clip " + which.toUpperCase() + ": " + chosen[which].name);
         outlet(lb.OUT_UI, [which, chosen[which].name]);
-        remember();
+        memory.changed(dev);
     });
 }
 choose.local = 1;

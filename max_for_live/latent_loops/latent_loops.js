@@ -35,82 +35,35 @@ var corners = [null, null, null, null];
 var cells = null;            // {columns, rows, clips: row by row}
 var timeline = [];           // [{column, row, clip}] in the order picked
 var lastSlot = -1;           // where the timeline's last clip went
-var restored = null;         // the state the set was saved with, until the device is up
-var saved = "";              // the state as last handed to [pattr]
-
-function init(pingMs) {
-    dev = glue.init(pingMs);
-    if (restored !== null) {
-        restore();
-    }
-}
-
-// [pattr] asks for the state to save with the set: corner references, the
-// grid's loops as notes, the timeline as grid cells (or notes, for loops of
-// an earlier grid).
-function getvalueof() {
-    var i, t, k, grid = null, line = [];
-    if (!dev || restored !== null) {
-        return saved;
-    }
-    if (cells) {
-        grid = { columns: cells.columns, rows: cells.rows, clips: [] };
-        for (i = 0; i < cells.clips.length; i++) {
-            grid.clips.push(lb.packClip(cells.clips[i]));
-        }
-    }
-    for (i = 0; i < timeline.length; i++) {
-        t = timeline[i];
-        k = cells ? t.row * cells.columns + t.column : -1;
-        line.push(k >= 0 && cells.clips[k] === t.clip ? [t.column, t.row] : [t.column, t.row, lb.packClip(t.clip)]);
-    }
-    saved = lb.encodeState({
-        corners: [dev.reference(corners[0]), dev.reference(corners[1]),
-            dev.reference(corners[2]), dev.reference(corners[3])],
-        grid: grid,
-        timeline: line,
-        lastSlot: lastSlot
-    });
-    return saved;
-}
-
-// [pattr] hands back the saved state as the set opens.
-function setvalueof(value) {
-    restored = value;
-    saved = String(value);
-    if (dev) {
-        restore();
-    }
-}
-
-function remember() {
-    if (dev) {
-        notifyclients();
-    }
-}
-remember.local = 1;
-
-function restore() {
-    var text = restored;
-    restored = null;
-    dev.guard(function () {
-        var state = lb.decodeState(text);
-        var lost = [];
-        var kept = [];
-        var k, n = 0, e, clip;
-        if (!state) {
-            return;
-        }
-        for (k = 0; k < 4; k++) {
-            corners[k] = dev.findAgain(state.corners ? state.corners[k] : null, "the " + lb.cornerLabel(k) + " corner", lost);
-            if (corners[k]) {
-                n += 1;
-                outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
+// Kept with the set: corner references, the grid's loops as notes, the
+// timeline as grid cells (or notes, for loops of an earlier grid).
+var memory = new lb.Memory({
+    save: function () {
+        var i, t, k, grid = null, line = [];
+        if (cells) {
+            grid = { columns: cells.columns, rows: cells.rows, clips: [] };
+            for (i = 0; i < cells.clips.length; i++) {
+                grid.clips.push(lb.packClip(cells.clips[i]));
             }
         }
-        if (n) {
-            kept.push(n + " corner" + (n > 1 ? "s" : ""));
+        for (i = 0; i < timeline.length; i++) {
+            t = timeline[i];
+            k = cells ? t.row * cells.columns + t.column : -1;
+            line.push(k >= 0 && cells.clips[k] === t.clip ? [t.column, t.row] : [t.column, t.row, lb.packClip(t.clip)]);
         }
+        return {
+            corners: [dev.reference(corners[0]), dev.reference(corners[1]),
+                dev.reference(corners[2]), dev.reference(corners[3])],
+            grid: grid,
+            timeline: line,
+            lastSlot: lastSlot
+        };
+    },
+    load: function (state, lost, kept) {
+        var k, e, clip;
+        corners = dev.findCorners(state.corners, lost, kept, function (i, c) {
+            outlet(lb.OUT_UI, ["corner", i, c.name]);
+        });
         cells = null;
         if (state.grid) {
             cells = { columns: state.grid.columns, rows: state.grid.rows, clips: [] };
@@ -142,11 +95,25 @@ function restore() {
             kept.push("a timeline of " + timeline.length + " loop(s)");
         }
         lastSlot = typeof state.lastSlot === "number" ? state.lastSlot : -1;
-        dev.reopened(kept, lost);
-    });
-    remember();
+    },
+    notify: function () {
+        notifyclients();
+    }
+});
+
+function init(pingMs) {
+    dev = glue.init(pingMs);
+    memory.ready(dev);
 }
-restore.local = 1;
+
+// [pattr] asks for the state to save with the set, and hands it back as the set opens.
+function getvalueof() {
+    return memory.value(dev);
+}
+
+function setvalueof(value) {
+    memory.receive(value, dev);
+}
 
 function corner(i) {
     if (!dev) {
@@ -160,7 +127,7 @@ function corner(i) {
         corners[k] = dev.pick();
         dev.status(lb.cornerLabel(k) + ": " + corners[k].name);
         outlet(lb.OUT_UI, ["corner", k, corners[k].name]);
-        remember();
+        memory.changed(dev);
     });
 }
 
@@ -194,7 +161,7 @@ function generate() {
                 outlet(lb.OUT_UI, ["columns", cols]);
                 outlet(lb.OUT_UI, ["rows", rows]);
                 outlet(lb.OUT_UI, ["clear"]);
-                remember();
+                memory.changed(dev);
                 return "grid of " + cols + " x " + rows + " loops ready: click cells to add them to the timeline";
             });
     });
@@ -225,7 +192,7 @@ function cell(column, row, state) {
         lastSlot = slot;
         timeline.push({ column: c, row: r, clip: clip });
         outlet(lb.OUT_UI, ["set", c, r, 1]);
-        remember();
+        memory.changed(dev);
         dev.status("timeline: " + timeline.length + " loop(s); " + name + " in slot " + (slot + 1));
     });
 }
@@ -257,7 +224,7 @@ function print() {
             length: offset, numerator: first.numerator, denominator: first.denominator, notes: notes
         }, "Latent Loops timeline", lb.COLORS.latent_loops);
         lastSlot = slot;
-        remember();
+        memory.changed(dev);
         dev.status("printed " + timeline.length + " loop(s), " + offset + " beats, into slot " + (slot + 1));
     });
 }
@@ -267,7 +234,7 @@ function clear() {
     timeline = [];
     lastSlot = -1;
     outlet(lb.OUT_UI, ["clear"]);
-    remember();
+    memory.changed(dev);
     if (dev) {
         dev.status("timeline cleared");
     }

@@ -1155,6 +1155,24 @@ Device.prototype.findAgain = function (ref, what, lost) {
     return found;
 };
 
+// Saved corner references found again: [4 chosen or null]; each one found
+// is shown with show(k, chosen), and counted in `kept`.
+Device.prototype.findCorners = function (refs, lost, kept, show) {
+    var out = [];
+    var k, n = 0;
+    for (k = 0; k < 4; k++) {
+        out.push(this.findAgain(refs ? refs[k] : null, "the " + cornerLabel(k) + " corner", lost));
+        if (out[k]) {
+            n += 1;
+            show(k, out[k]);
+        }
+    }
+    if (n) {
+        kept.push(n + " corner" + (n > 1 ? "s" : ""));
+    }
+    return out;
+};
+
 // The status after the set was opened: what came back, what is gone.
 Device.prototype.reopened = function (kept, lost) {
     var text = kept.length ? "reopened with " + kept.join(", ") : "reopened";
@@ -1162,6 +1180,61 @@ Device.prototype.reopened = function (kept, lost) {
         text += "; gone from the set: " + lost.join("; ") + ": choose " + (lost.length > 1 ? "them" : "it") + " again";
     }
     this.status(text);
+};
+
+// A device's side of its bound [pattr], the same for every device that
+// remembers: opts.save() gives the state to keep (an object),
+// opts.load(state, lost, kept) applies a saved one once the device is up,
+// opts.notify() is the script's notifyclients. The device script's
+// getvalueof and setvalueof call value() and receive(); init calls ready().
+function Memory(opts) {
+    this.opts = opts;
+    this.pending = null;  // the state the set was saved with, until the device is up
+    this.saved = "";      // the state as last handed to [pattr]
+}
+
+Memory.prototype.value = function (dev) {
+    if (dev && this.pending === null) {
+        this.saved = encodeState(this.opts.save());
+    }
+    return this.saved;
+};
+
+Memory.prototype.receive = function (value, dev) {
+    this.pending = value;
+    this.saved = String(value);
+    if (dev) {
+        this.restore(dev);
+    }
+};
+
+Memory.prototype.ready = function (dev) {
+    if (this.pending !== null) {
+        this.restore(dev);
+    }
+};
+
+// Something worth keeping changed: [pattr] asks for the value again.
+Memory.prototype.changed = function (dev) {
+    if (dev) {
+        this.opts.notify();
+    }
+};
+
+Memory.prototype.restore = function (dev) {
+    var self = this;
+    var text = this.pending;
+    this.pending = null;
+    dev.guard(function () {
+        var state = decodeState(text);
+        var lost = [];
+        var kept = [];
+        if (state) {
+            self.opts.load(state, lost, kept);
+            dev.reopened(kept, lost);
+        }
+    });
+    this.changed(dev);
 };
 
 function cornerLabel(i) {
@@ -1258,6 +1331,7 @@ exports.Live = Live;
 exports.Device = Device;
 exports.Glue = Glue;
 exports.cornerLabel = cornerLabel;
+exports.Memory = Memory;
 exports.encodeState = encodeState;
 exports.decodeState = decodeState;
 exports.packClip = packClip;
