@@ -518,17 +518,17 @@ class Engine(ModelPool):
             raise InvalidRequestError(f"method must be slerp or linear, not {method!r}")
         spec = self.registry.get(model)
         self._require(spec, SOURCE_ROLES, "interpolate")
-        if spec.role.is_multitrack:
-            return self._interpolate_scenes(
-                model, _scene(a), _scene(b), steps, temperature, method, seed
-            )
-        a, b = _clip(a, spec), _clip(b, spec)
+        scenes = spec.role.is_multitrack
+        clips = [] if scenes else [_clip(a, spec), _clip(b, spec)]
+        inputs: Sequence[Any] = [_scene(a), _scene(b)] if scenes else clips
+        what = "scene" if scenes else "clip"
+        name = (clips[0].name or "interp") if clips else ""
 
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
         ) -> list[list[Track]]:
-            (mu_a, mu_b), template, length, ctl = self._encode_sources(
-                adapter, loaded, [a, b], ["clip A", "clip B"], seed
+            (mu_a, mu_b), template, src, ctl = self._sources(
+                adapter, loaded, inputs, [f"{what} A", f"{what} B"], seed, name
             )
             windows = len(template)
             zs = np.concatenate(
@@ -543,13 +543,6 @@ class Engine(ModelPool):
                 seed,
                 [ctl[w] for w in range(windows) for _ in range(steps)],
             )
-            src = [
-                Track(
-                    Clip((), length, a.time_signature, a.name or "interp"),
-                    template[0][0].is_drum,
-                    0,
-                )
-            ]
             outputs = [
                 stitch(
                     [decoded[w * steps + s] for w in range(windows)],
@@ -559,58 +552,36 @@ class Engine(ModelPool):
                 )
                 for s in range(steps)
             ]
-            if not feel:
+            if scenes or not feel:
                 return outputs
             # Each step is played with A's feel and B's, weighted by where it lies.
             return [
-                self._felt(spec, out, [a, b], [1 - s / (steps - 1), s / (steps - 1)], seed + s)
+                self._felt(spec, out, clips, [1 - s / (steps - 1), s / (steps - 1)], seed + s)
                 for s, out in enumerate(outputs)
             ]
 
-        params = {"steps": steps, "temperature": temperature, "method": method, "feel": feel}
+        params: dict[str, Any] = {"steps": steps, "temperature": temperature, "method": method}
+        params.update({"scenes": True} if scenes else {"feel": feel})
         return self._run(model, "interpolate", seed, params, body)
 
-    def _interpolate_scenes(
+    def _sources(
         self,
-        model: str,
-        a: Sequence[Track],
-        b: Sequence[Track],
-        steps: int,
-        temperature: float,
-        method: str,
-        seed: int | None,
-    ) -> Generation:
-        def body(
-            spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
-        ) -> list[list[Track]]:
-            (mu_a, mu_b), template, sources, ctl = self._scene_sources(
-                adapter, loaded, [a, b], ["scene A", "scene B"], seed
-            )
-            windows = len(template)
-            zs = np.concatenate(
-                [latent.interpolate(mu_a[w], mu_b[w], steps, method) for w in range(windows)]
-            )
-            decoded = self.pipeline.decode(
-                adapter,
-                loaded,
-                zs,
-                [template[w] for w in range(windows) for _ in range(steps)],
-                temperature,
-                seed,
-                [ctl[w] for w in range(windows) for _ in range(steps)],
-            )
-            return [
-                stitch(
-                    [decoded[w * steps + s] for w in range(windows)],
-                    sources,
-                    carry=False,
-                    suffix=f"{s + 1}/{steps}",
-                )
-                for s in range(steps)
-            ]
-
-        params = {"steps": steps, "temperature": temperature, "method": method, "scenes": True}
-        return self._run(model, "interpolate", seed, params, body)
+        adapter: Adapter,
+        loaded: LoadedModel,
+        inputs: Sequence[Any],
+        names: Sequence[str],
+        seed: int,
+        name: str,
+    ) -> tuple[list[np.ndarray], list[list[Track]], list[Track], list[np.ndarray | None]]:
+        """The inputs' latents, the decoding template of every window, the
+        tracks results are stitched into, and the controls: clips for one-part
+        models (one result track called ``name``), scenes for band and trio
+        models (:meth:`_scene_sources`)."""
+        if adapter.role.is_multitrack:
+            return self._scene_sources(adapter, loaded, inputs, names, seed)
+        mus, template, length, ctl = self._encode_sources(adapter, loaded, inputs, names, seed)
+        src = [Track(Clip((), length, inputs[0].time_signature, name), template[0][0].is_drum, 0)]
+        return mus, template, src, ctl
 
     def _blend_points(
         self,
@@ -629,50 +600,14 @@ class Engine(ModelPool):
         spec = self.registry.get(model)
         self._require(spec, SOURCE_ROLES, operation)
         names = ["top-left corner", "top-right corner", "bottom-left corner", "bottom-right corner"]
-        if spec.role.is_multitrack:
-            scenes = [_scene(c) for c in corners]
-
-            def scene_body(
-                spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
-            ) -> list[list[Track]]:
-                mus, template, sources, ctl = self._scene_sources(
-                    adapter, loaded, scenes, names, seed
-                )
-                windows = len(template)
-                zs = np.asarray(
-                    [
-                        latent.bilinear([m[w] for m in mus], x, y)
-                        for (x, y) in points
-                        for w in range(windows)
-                    ],
-                    np.float32,
-                )
-                decoded = self.pipeline.decode(
-                    adapter,
-                    loaded,
-                    zs,
-                    [t for _ in points for t in template],
-                    temperature,
-                    seed,
-                    [c for _ in points for c in ctl],
-                )
-                return [
-                    stitch(
-                        decoded[i * windows : (i + 1) * windows],
-                        sources,
-                        carry=False,
-                        suffix=f"{x:.2f},{y:.2f}",
-                    )
-                    for i, (x, y) in enumerate(points)
-                ]
-
-            return self._run(model, operation, seed, {**params, "scenes": True}, scene_body)
-        clips = [_clip(c, spec) for c in corners]
+        scenes = spec.role.is_multitrack
+        clips = [] if scenes else [_clip(c, spec) for c in corners]
+        inputs: Sequence[Any] = [_scene(c) for c in corners] if scenes else clips
 
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
         ) -> list[list[Track]]:
-            mus, template, length, ctl = self._encode_sources(adapter, loaded, clips, names, seed)
+            mus, template, src, ctl = self._sources(adapter, loaded, inputs, names, seed, "blend")
             windows = len(template)
             zs = np.asarray(
                 [
@@ -691,10 +626,6 @@ class Engine(ModelPool):
                 seed,
                 [c for _ in points for c in ctl],
             )
-            first = clips[0]
-            src = [
-                Track(Clip((), length, first.time_signature, "blend"), template[0][0].is_drum, 0)
-            ]
             outputs = [
                 stitch(
                     decoded[i * windows : (i + 1) * windows],
@@ -704,7 +635,7 @@ class Engine(ModelPool):
                 )
                 for i, (x, y) in enumerate(points)
             ]
-            if not feel:
+            if scenes or not feel:
                 return outputs
             # Each point is played with the corners' feel, by their bilinear weights.
             return [
@@ -718,7 +649,8 @@ class Engine(ModelPool):
                 for i, (out, (x, y)) in enumerate(zip(outputs, points, strict=True))
             ]
 
-        return self._run(model, operation, seed, {**params, "feel": feel}, body)
+        more: dict[str, Any] = {"scenes": True} if scenes else {"feel": feel}
+        return self._run(model, operation, seed, {**params, **more}, body)
 
     def blend(
         self,
