@@ -500,7 +500,6 @@ def run_sample_batch(
 # The operations whose inputs may be scenes (every part of a file or a Live
 # scene) on band and trio models.
 SCENE_OPERATIONS = frozenset({"interpolate", "blend", "grid"})
-_SCENE_METHODS = frozenset({"interpolate", "blend", "blend_grid"})
 
 
 def run_operation(
@@ -516,9 +515,10 @@ def run_operation(
     list of parts per input). A single-part operation's results are played by
     the first input's instrument (a bass line's variations stay bass)."""
     if scenes is not None:
-        if canonical_op(op) not in _SCENE_METHODS:
+        operation = get_operation(op)
+        if operation.name not in SCENE_OPERATIONS:
             raise InvalidRequestError(f"{op} does not take scenes")
-        get_operation(op).check_clips(len(scenes))
+        operation.check_clips(len(scenes))
         return _run_operation(engine, model, op, [], options, scenes)
     generation = _run_operation(engine, model, op, tracks, options)
     if tracks and get_operation(op).method != "multitrack":
