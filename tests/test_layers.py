@@ -19,6 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("testing",),  # for tests and benchmarks only (checked below)
     ("live",),
     ("osc", "watch"),
+    ("endless",),
     ("profile",),
     ("train", "zoo"),
     ("ops",),

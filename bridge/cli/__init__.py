@@ -1,7 +1,8 @@
 """The ``latent-bridge`` command: MIDI files in, MIDI files out, the server, training.
 
 This package only assembles parsers: each subcommand lives in a module of its
-own (``generate``, ``watch``, ``serve``, ``models``, ``train``, ``live``) that
+own (``generate``, ``watch``, ``serve``, ``models``, ``train``, ``live``,
+``endless``) that
 turns its parsed arguments into a config object and hands it to a plain
 function, so the same work can be called from Python and tested without a
 shell. Nothing below the command line imports it.
@@ -39,6 +40,7 @@ EXIT_ERROR = 2  # the status argparse uses for usage errors too
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bridge.cli.endless import add_endless_parser
     from bridge.cli.generate import add_generate_parser
     from bridge.cli.live import add_live_parser
     from bridge.cli.models import add_models_parser
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_fit_prior_parser(sub)
     add_live_parser(sub)  # live variations | ... | watch
+    add_endless_parser(sub)
     return parser
 
 

@@ -107,8 +107,7 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
     config.out.mkdir(parents=True, exist_ok=True)
 
     engine = model_engine(
-        config.model,
-        checkpoint,
+        {config.model: checkpoint},
         device=config.device,
         batch_size=config.batch_size,
         refine_steps=config.refine_steps,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,13 +155,14 @@ def model_ref(model: str, checkpoint: Path | None) -> tuple[str, Path | None]:
 
 
 def model_engine(
-    model: str, checkpoint: Path, *, device: str, batch_size: int, refine_steps: int | None
+    models: Mapping[str, Path], *, device: str, batch_size: int, refine_steps: int | None
 ) -> Engine:
-    """An engine for one model (``generate``, ``watch``), with the bundled groove
-    model, when it is here, to play the new hits of drum variations."""
+    """An engine for the ``models`` (registered name -> checkpoint) of ``generate``,
+    ``watch`` or ``endless``, with the bundled groove model, when it is here, to
+    play the new hits of drums."""
     from bridge.engine import Engine
 
-    checkpoints = {model: str(checkpoint)}
+    checkpoints = {model: str(checkpoint) for model, checkpoint in models.items()}
     groove = bundled_groove(checkpoints)
     if groove is not None:
         checkpoints[groove[0]] = groove[1]

@@ -56,7 +56,10 @@ def watch(
 
     live = not quiet and sys.stdout.isatty()
     engine = model_engine(
-        config.model, checkpoint, device=device, batch_size=batch_size, refine_steps=refine_steps
+        {config.model: checkpoint},
+        device=device,
+        batch_size=batch_size,
+        refine_steps=refine_steps,
     )
     abandoned = False
     try:

@@ -91,6 +91,14 @@ def _check_temperature(t: float) -> None:
     _check_range("temperature", t, MIN_TEMPERATURE, MAX_TEMPERATURE)
 
 
+def _seed(seed: int | None) -> int:
+    """A request's seed, checked; without one, a seed drawn to be reported."""
+    try:
+        return secrets.randbelow(DRAWN_SEEDS) if seed is None else check_seed(seed)
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc)) from None
+
+
 class Engine(ModelPool):
     """Runs MusicVAE operations on clips. Safe to share between threads.
 
@@ -136,10 +144,7 @@ class Engine(ModelPool):
         body: Callable[[ModelSpec, Adapter, LoadedModel, int], list[list[Track]]],
     ) -> Generation:
         spec = self.registry.get(model)
-        try:
-            seed = secrets.randbelow(DRAWN_SEEDS) if seed is None else check_seed(seed)
-        except ValueError as exc:
-            raise InvalidRequestError(str(exc)) from None
+        seed = _seed(seed)
         adapter = self.adapter(model)
         started = time.perf_counter()
         loaded = self.model(model)
@@ -737,6 +742,48 @@ class Engine(ModelPool):
             return [stitch(wins, tracks, carry=True, suffix="humanized")]
 
         return self._run(model, "humanize", seed, {"temperature": temperature}, body)
+
+    # -- latents, for callers that walk the latent space themselves -----------
+    # (bridge.endless): the same encoding, prior and decoding the operations
+    # above use, one model window per latent.
+    def encode(self, model: str, source: Source, *, seed: int = 0) -> np.ndarray:
+        """The latent (``mu``, refined) of every model window of ``source``:
+        a clip, or a scene for band and trio models."""
+        spec = self.registry.get(model)
+        self._require(spec, SOURCE_ROLES, "encode")
+        if spec.role.is_multitrack:
+            tracks = _scene(source)
+        else:
+            tracks = [Track(_clip(source, spec), spec.role in (Role.DRUMS, Role.GROOVE), 0)]
+        adapter = self.adapter(model)
+        windows = self.pipeline.windows(adapter, tracks, "clip")
+        mu, _ = self.pipeline.encode(adapter, self.model(model), windows, _seed(seed))
+        return mu
+
+    def prior(self, model: str, n: int, *, seed: int) -> np.ndarray:
+        """``n`` latents drawn from the model's prior (its fitted one where it has one)."""
+        _check_count("count", n, 1, MAX_COUNT * MAX_GRID * MAX_GRID)
+        loaded = self.model(model)
+        noise = np.random.default_rng(_seed(seed)).standard_normal((n, loaded.z_size))
+        return loaded.draw_latents(noise, fitted=self.fitted_prior)
+
+    def decode(
+        self, model: str, z: np.ndarray, *, temperature: float = 0.5, seed: int = 0
+    ) -> list[Clip]:
+        """One clip of the model's window per latent of ``z`` (one-part models),
+        as the model writes it: pitched parts in the model's register, no feel."""
+        _check_temperature(temperature)
+        spec = self.registry.get(model)
+        self._require(spec, (Role.DRUMS, Role.MELODY), "decode")
+        z = np.asarray(z, np.float32)
+        loaded = self.model(model)
+        if z.ndim != 2 or z.shape[1] != loaded.z_size:
+            raise InvalidRequestError(f"latents for {model!r} are [n, {loaded.z_size}]")
+        template = [Track(Clip((), spec.beats), is_drum=spec.role is Role.DRUMS)]
+        decoded = self.pipeline.decode(
+            self.adapter(model), loaded, z, [template] * len(z), temperature, _seed(seed)
+        )
+        return [without_overlaps(d[0].clip) for d in decoded]
 
 
 # The models interpolate, blend and grid run on.
