@@ -6,9 +6,10 @@ corner furthest from where the walk is for a new sample). Each pitched part
 moves along a chain of keyframe latents, the user's clips first, then new
 ones drawn a bounded step from the last; a section goes from one keyframe to
 the next. Within a phrase, groups of up to four model windows repeat one
-latent and end on a turn (the latent moved a little toward a new one); a
-long phrase answers its first half with a second latent halfway to the next
-phrase. Pitched parts are moved into one key and into their own register.
+latent (drums each time moved a breath, as a drummer never plays a bar twice
+quite alike) and end on a turn (the latent moved a little toward a new one);
+a long phrase answers its first half with a second latent halfway to the
+next phrase. Pitched parts are moved into one key and into their own register.
 
 Everything is drawn from generators seeded by the stream's seed and the
 phrase's number, so a phrase is the same whenever it is made: the stream
@@ -49,8 +50,11 @@ PART_KINDS: dict[str, tuple[bool, int, int]] = {
 }
 DEFAULT_PARTS = ("drums", "bass", "lead")
 TEMPERATURE = 0.5
-# How far a turn (the last window of a group) moves toward a new latent.
+# How far a turn (the last window of a group) moves toward a new latent, and
+# how far each repeat of a drum pattern (hit F1 about 0.93 to the pattern:
+# benchmarks/bench_endless.py); a pitched motif repeats exactly.
 TURN = {True: 0.3, False: 0.25}
+BREATH = 0.05
 # A pitched part's keyframes: each the last moved this far (at pace 0 .. 1)
 # toward a new sample; and the register a part's notes are folded into.
 KEYFRAME_STEP = (0.2, 0.6)
@@ -247,7 +251,13 @@ class Conductor:
             order: list[int] = []
             for group in range(count // size):
                 base = unique[group % 2]
-                order += [group % 2] * (size - 1)
+                for r in range(size - 1):
+                    if part.drums and r:  # a drummer never plays a bar twice quite alike
+                        new = self._prior(part, 31, i, index, group, r)
+                        unique.append(latent.slerp(base, new, BREATH))
+                        order.append(len(unique) - 1)
+                    else:
+                        order.append(group % 2)
                 if size > 1:
                     new = self._prior(part, 30, i, index, group)
                     unique.append(latent.slerp(base, new, TURN[part.drums]))
