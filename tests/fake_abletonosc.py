@@ -36,6 +36,10 @@ them, with the behaviour that matters to a client:
   notes come back sorted by pitch, then time, as Live lists them.
 - A clip has a loop (``loop_start``, ``loop_end``; ``start_marker``), which
   may start later than beat 0; ``length`` is the loop's length.
+- ``/live/clip/fire`` starts a clip at once (Live waits for its launch
+  quantization) and it loops at ``tempo``; ``playing_position`` is where in
+  its loop it is. On each tick the notes its playhead passed are appended to
+  ``played``, as the clip held them then: what a listener heard.
 - ``version`` plays an older AbletonOSC: ``"2023-04"`` (before 2023-11-18:
   ``get/notes`` ignores its arguments and answers every note from 0 to the
   clip's end, and ``start_marker`` is unknown) or ``"2023-11-time-first"``
@@ -69,6 +73,10 @@ class FakeClip:
     ready_at: float = 0.0  # monotonic time from which Live shows it
     loop_start: float = 0.0
     loop_end: float | None = None  # None: the clip's length
+    started_at: float | None = None  # monotonic time it began to play; None: stopped
+    heard: float = 0.0  # beats since it started up to which its notes have played
+    # What Live played: (beats since the clip started, note as it was then).
+    played: list[tuple[float, FakeNote]] = field(default_factory=list)
 
     @property
     def end(self) -> float:
@@ -108,6 +116,7 @@ class FakeAbletonOSC:
         drop_adds: Iterable[int] = (),
         tick: float = 0.1,
         version: str = "current",
+        tempo: float = 120.0,
     ) -> None:
         self.tracks = list(tracks)
         self.reply_port = reply_port
@@ -119,6 +128,7 @@ class FakeAbletonOSC:
         self.drop_adds = set(drop_adds)  # add/notes datagrams lost on the way, by count
         self.tick = tick
         self.version = version
+        self.tempo = tempo
         self.received: list[tuple[str, list[Any]]] = []
         self.oversized = 0  # replies not sent for their size
         self._adds = 0
@@ -153,6 +163,14 @@ class FakeAbletonOSC:
             "/live/clip/get/loop_start": lambda a: (*self._ids(a), self._clip(a).loop_start),
             "/live/clip/get/loop_end": lambda a: (*self._ids(a), self._clip(a).end),
             "/live/clip/get/start_marker": lambda a: (*self._ids(a), self._clip(a).loop_start),
+            "/live/clip/fire": self._fire,
+            "/live/clip/stop": self._stop_clip,
+            "/live/clip/get/is_playing": lambda a: (
+                *self._ids(a),
+                self._clip(a).started_at is not None,
+            ),
+            "/live/clip/get/playing_position": lambda a: (*self._ids(a), self._position(a)),
+            "/live/song/get/tempo": lambda a: (self.tempo,),
         }
         if version == "2023-04":
             del self._handlers["/live/clip/get/start_marker"]
@@ -182,6 +200,8 @@ class FakeAbletonOSC:
             if time.monotonic() < next_tick:
                 continue
             next_tick = time.monotonic() + self.tick
+            with self._lock:
+                self._play(time.monotonic())
             handled, pending = pending, []
             for data, host in handled:
                 try:
@@ -327,6 +347,44 @@ class FakeAbletonOSC:
         clip.notes = [
             n for n in clip.notes if not (lo <= n[0] < lo + span and t0 <= n[1] < t0 + tspan)
         ]
+
+    # -- playing: clips launch at once (Live waits for its launch quantization)
+    # and loop at ``tempo``; each tick, the notes their playhead passed are
+    # "played" with what the clip held then (edits land on Live's ticks).
+    def _fire(self, args: list[Any]) -> None:
+        clip = self._clip(args)
+        clip.started_at, clip.heard = time.monotonic(), 0.0
+
+    def _stop_clip(self, args: list[Any]) -> None:
+        clip = self._clip(args)
+        self._play(time.monotonic())
+        clip.started_at = None
+
+    def _beats(self, clip: FakeClip, now: float) -> float:
+        assert clip.started_at is not None
+        return (now - clip.started_at) * self.tempo / 60.0
+
+    def _position(self, args: list[Any]) -> float:
+        clip = self._clip(args)
+        if clip.started_at is None:
+            return 0.0
+        loop = clip.end - clip.loop_start
+        return clip.loop_start + self._beats(clip, time.monotonic()) % loop
+
+    def _play(self, now: float) -> None:
+        for track in self.tracks:
+            for clip in track.slots:
+                if clip is None or clip.started_at is None:
+                    continue
+                loop = clip.end - clip.loop_start
+                until = self._beats(clip, now)
+                first = int(clip.heard // loop)
+                for k in range(first, int(until // loop) + 1):
+                    for note in sorted(clip.notes, key=lambda n: n[1]):
+                        at = k * loop + note[1] - clip.loop_start
+                        if clip.heard <= at < until:
+                            clip.played.append((at, note))
+                clip.heard = until
 
     def _set_name(self, args: list[Any]) -> None:
         self._clip(args).name = str(args[2])

@@ -38,6 +38,9 @@ class EndlessConfig:
     out: Path | None = None  # one file of ``bars`` bars
     folder: Path | None = None  # rolling files
     midi_port: str | None = None  # real time
+    live: bool = False  # into Live through AbletonOSC
+    tracks: Mapping[str, int] = field(default_factory=dict)  # part -> Live track, from 1
+    half_bars: int = 4
     bars: int | None = None
     seed: int | None = None
     qpm: float = 120.0
@@ -65,7 +68,7 @@ class EndlessConfig:
             raise InvalidRequestError("--out writes --bars N bars; give --bars")
         if self.folder is not None and self.bars is not None:
             raise InvalidRequestError(
-                "--folder runs until stopped; --bars goes with --out or --midi-port"
+                "--folder runs until stopped; --bars goes with --out, --midi-port or --live"
             )
         if self.start < 0:
             raise InvalidRequestError(f"--start is a bar number from 0, got {self.start}")
@@ -125,6 +128,8 @@ def endless(config: EndlessConfig, echo: Callable[[str], None] = print) -> int:
             _to_file(config, conductor, status, echo)
         elif config.folder is not None:
             _to_folder(config, conductor, status, seed, echo)
+        elif config.live:
+            _to_live(config, conductor, status, echo)
         else:
             _to_port(config, conductor, status, echo)
     finally:
@@ -275,6 +280,46 @@ def _to_port(
         )
 
 
+def _to_live(
+    config: EndlessConfig, conductor: Conductor, status: StreamStatus, echo: Callable[[str], None]
+) -> None:
+    from bridge.live.endless import part_tracks, stream_into_live
+    from bridge.live.session import LiveConnection
+
+    halves = None if config.bars is None else -(-config.bars // config.half_bars)
+    stop = threading.Event()
+    with LiveConnection().open() as liveset:
+        tracks = part_tracks(liveset, [p.name for p in conductor.parts], config.tracks)
+        if not config.quiet:
+            where = ", ".join(f"{p} on track {t + 1}" for p, t in tracks.items())
+            echo(f"into Live: {where}")
+        with _view(config, status) as refresh:
+
+            def on_half(bar: Bar, late: bool) -> None:
+                status.played(bar, late, config.half_bars)
+                refresh()
+
+            try:
+                report = stream_into_live(
+                    liveset,
+                    conductor,
+                    tracks,
+                    half_bars=config.half_bars,
+                    start=config.start,
+                    stop=stop,
+                    halves=halves,
+                    on_half=on_half,
+                )
+            except KeyboardInterrupt:
+                stop.set()
+                return
+    if not config.quiet:
+        echo(
+            f"wrote {report.bars_written} bars into scene {report.scene + 1}; "
+            f"{len(report.late)} half(s) played again for want of the next bars"
+        )
+
+
 def add_endless_parser(sub: Any) -> None:
     from bridge.endless.conductor import PART_KINDS
 
@@ -344,6 +389,20 @@ def add_endless_parser(sub: Any) -> None:
         help="default: lb-melody",
     )
     m.add_argument(
+        "--track",
+        action="append",
+        default=[],
+        metavar="PART=N",
+        help="--live: the Live track (from 1) of a part (default: the track named like it)",
+    )
+    m.add_argument(
+        "--half-bars",
+        type=positive_int,
+        default=4,
+        metavar="N",
+        help="--live: bars written at a time; each clip loops twice that (default: 4)",
+    )
+    m.add_argument(
         "--bars-per-file", type=positive_int, default=16, metavar="N", help="--folder (default: 16)"
     )
     m.add_argument(
@@ -368,10 +427,19 @@ def endless_config_from_args(args: argparse.Namespace) -> EndlessConfig:
         if not sep or not part or not path:
             raise InvalidRequestError(f"--clip looks like PART=FILE.mid, got {item!r}")
         clips.setdefault(part.strip(), []).append(Path(path))
+    tracks: dict[str, int] = {}
+    for item in args.track:
+        part, sep, number = item.partition("=")
+        if not sep or not number.strip().isdigit() or int(number) < 1:
+            raise InvalidRequestError(f"--track looks like PART=N (N from 1), got {item!r}")
+        tracks[part.strip()] = int(number)
     return EndlessConfig(
         out=args.out,
         folder=args.folder,
         midi_port=args.midi_port,
+        live=args.live,
+        tracks=tracks,
+        half_bars=args.half_bars,
         bars=args.bars,
         seed=args.seed,
         qpm=args.qpm,

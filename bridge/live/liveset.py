@@ -449,6 +449,37 @@ class LiveSet:
             last = LiveError(f"{ref} holds {got} of the {expected} notes sent")
         raise LiveError(f"could not write the notes of '{name}' into {ref}: {last}")
 
+    def replace_notes(self, ref: SlotRef, start: float, span: float, notes: Sequence[Note]) -> int:
+        """Replace the notes of the clip at ``ref`` that start in ``start`` to
+        ``start + span`` beats by ``notes`` (times from ``start``). Returns how
+        many notes Live holds there afterwards (read back; one retry)."""
+        moved = [replace(n, start_time=n.start_time + start) for n in notes]
+        got = -1
+        for _ in range(2):
+            self.osc.send(
+                "/live/clip/remove/notes", ref.track, ref.slot, 0, FULL_PITCH_SPAN, start, span
+            )
+            self._add_notes(ref, moved)
+            got = len(self.read_notes(ref, span, start))
+            if got == len(moved):
+                return got
+        raise LiveError(f"{ref} holds {got} of the {len(moved)} notes sent for beats {start:g}+")
+
+    def fire(self, ref: SlotRef) -> None:
+        """Launch the clip at ``ref`` (at Live's launch quantization)."""
+        self.osc.send("/live/clip/fire", ref.track, ref.slot)
+
+    def stop_clip(self, ref: SlotRef) -> None:
+        self.osc.send("/live/clip/stop", ref.track, ref.slot)
+
+    def playing_position(self, ref: SlotRef) -> float:
+        """Where in its loop the clip at ``ref`` plays, in beats (0 while it does not)."""
+        reply = self.osc.query("/live/clip/get/playing_position", ref.track, ref.slot)
+        value = reply[-1] if reply else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise LiveError(f"AbletonOSC sent {reply!r} for the playing position of {ref}")
+        return float(value)
+
     def _add_notes(self, ref: SlotRef, notes: Sequence[Note]) -> None:
         for i in range(0, len(notes), NOTES_PER_ADD):
             args: list[Any] = [ref.track, ref.slot]
