@@ -11,7 +11,7 @@ it by the tests. Parameters are listed in their OSC order (after the model).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 Value = int | float | str
+MAX_TEXT = 256  # characters of a free string parameter
 
 
 class ParamTypeError(TypeError):
@@ -68,6 +69,11 @@ class Param:
     unset_means: str = ""
     field: str | None = None  # the engine keyword and OpOptions field, where it differs
     help: str = ""  # what it is, for a musician
+    # A free string (no choices): what it may be, for the docs, and its check
+    # (raises InvalidRequestError); model: a model name or a role of the server.
+    text: str = ""
+    check_text: Callable[[str], object] | None = None
+    model: bool = False
 
     @property
     def key(self) -> str:
@@ -80,6 +86,8 @@ class Param:
     def range_text(self) -> str:
         if self.choices:
             return " or ".join(self.choices)
+        if self.kind is str:
+            return self.text
         text = f"{_num(self.low)}..{_num(self.high)}"
         return f"{text} ({self.unset}: {self.unset_means})" if self.unset is not None else text
 
@@ -106,6 +114,13 @@ class Param:
 
     def check(self, value: Value) -> Value:
         """``value`` if it is in range; :class:`InvalidRequestError` if not."""
+        if self.kind is str and not self.choices:
+            assert isinstance(value, str)
+            if len(value) > MAX_TEXT:
+                raise InvalidRequestError(f"{self.name} is at most {MAX_TEXT} characters")
+            if self.check_text is not None:
+                self.check_text(value)
+            return value
         if self.choices:
             if value not in self.choices:
                 raise InvalidRequestError(
@@ -194,6 +209,25 @@ SEED = Param(
     unset_means="drawn at random",
     help="random seed: the same seed and input give the same result",
 )
+
+
+def _check_key(text: str) -> None:
+    if text:
+        from bridge.endless.key import parse_key
+
+        parse_key(text)
+
+
+def _check_parts(text: str) -> None:
+    from bridge.endless.conductor import PART_KINDS
+    from bridge.endless.streams import parse_parts
+
+    parts = parse_parts(text)
+    unknown = [p for p in parts if p not in PART_KINDS]
+    if unknown or len(set(parts)) != len(parts):
+        raise InvalidRequestError(
+            f"parts are {', '.join(PART_KINDS)}, each at most once, got {text!r}"
+        )
 
 
 # Where an operation can be asked for.
@@ -385,6 +419,52 @@ OPERATIONS: dict[str, Operation] = {
             ONE_FILE,
             modes=frozenset({OSC, GENERATE, LIVE}),
         ),
+        Operation(
+            "endless",
+            "endless",
+            (0, 8),
+            (
+                Param("start", int, 0, 0, MAX_SEED, help="the stream's first bar to send"),
+                _count(4, "bars"),
+                SEED,
+                Param("pace", float, 0.5, 0.0, 1.0, help="how fast the music moves"),
+                Param("density", float, 0.6, 0.0, 1.0, help="how full it is"),
+                Param(
+                    "key",
+                    str,
+                    "",
+                    text="a key (C, F#m, Bb minor), or empty: the clips' or one drawn",
+                    check_text=_check_key,
+                    help="the key of the pitched parts",
+                ),
+                Param(
+                    "parts",
+                    str,
+                    "drums,bass,lead",
+                    text="drums, bass, lead, keys, comma-separated",
+                    check_text=_check_parts,
+                    help="which parts play",
+                ),
+                Param(
+                    "melody",
+                    str,
+                    "melody",
+                    text="a model or role",
+                    model=True,
+                    help="the model of the pitched parts",
+                ),
+                Param(
+                    "stream",
+                    str,
+                    "",
+                    text="any name",
+                    help="which of the client's streams (each goes on from its last bars)",
+                ),
+            ),
+            "the next bars of an endless stream (drums model; docs/endless.md)",
+            "0..7 (optional)",
+            modes=frozenset({OSC}),
+        ),
     )
 }
 
@@ -431,6 +511,14 @@ class OpOptions:
     # reverse); None: the model's role decides.
     is_drum: bool | None = None
     feel: int | None = None
+    # endless
+    start: int | None = None
+    pace: float | None = None
+    density: float | None = None
+    key: str | None = None
+    parts: str | None = None
+    melody: str | None = None
+    stream: str | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> OpOptions:
@@ -521,7 +609,7 @@ def run_operation(
         operation.check_clips(len(scenes))
         return _run_operation(engine, model, op, [], options, scenes)
     generation = _run_operation(engine, model, op, tracks, options)
-    if tracks and get_operation(op).method != "multitrack":
+    if tracks and get_operation(op).method not in ("multitrack", "endless"):
         first = tracks[0]
         generation.outputs = [
             [replace(t, program=first.program) if t.is_drum == first.is_drum else t for t in output]
@@ -563,4 +651,22 @@ def _run_operation(
         return engine.blend_grid(model, clips, **options.given("cols", "rows", "feel"), **common)
     if name == "humanize":
         return engine.humanize(model, clips[0], **common)
+    if name == "endless":
+        from bridge.endless.streams import endless_generation
+
+        defaults = get_operation("endless").defaults()
+        return endless_generation(
+            engine,
+            model,
+            tracks,
+            melody_model=str(options.melody or defaults["melody"]),
+            parts=str(options.parts or defaults["parts"]),
+            seed=options.seed,
+            key=options.key or "",
+            pace=float(defaults["pace"] if options.pace is None else options.pace),
+            density=float(defaults["density"] if options.density is None else options.density),
+            start=int(options.start or 0),
+            count=int(options.n or defaults["count"]),
+            stream=options.stream or "",
+        )
     return engine.multitrack(model, tracks, **options.given("n", "similarity", "feel"), **common)

@@ -19,10 +19,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("testing",),  # for tests and benchmarks only (checked below)
     ("live",),
     ("osc", "watch"),
-    ("endless",),
     ("profile",),
     ("train", "zoo"),
     ("ops",),
+    ("endless",),
     ("engine",),
     ("convert", "feel"),
     ("clips",),

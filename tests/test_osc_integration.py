@@ -234,3 +234,64 @@ def test_serve_with_a_folder_watcher_beside_it(
         stop.set()
         thread.join(timeout=20)
     assert not thread.is_alive()
+
+
+def test_endless_over_osc_goes_on_and_turns(
+    engine: Engine, tiny_checkpoints: dict[str, str]
+) -> None:
+    """A client asks for an endless stream a few bars at a time: the bars are
+    the stream's, a drawn seed is kept, a new pace turns the same stream, and
+    another client's stream is its own."""
+    from bridge.endless import Conductor, Settings, make_parts
+
+    melody = "lb-mel_2bar_tiny"
+    profile = Profile(
+        roles={"drums": DRUMS, "melody": melody},
+        checkpoints={DRUMS: tiny_checkpoints[DRUMS], melody: tiny_checkpoints[melody]},
+    )
+    srv = Server(engine, profile, host="127.0.0.1", port=0)
+    srv.start()
+    try:
+        with OscClient(port=srv.port, timeout=60) as c, OscClient(port=srv.port, timeout=60) as d:
+            first = c.operation("endless", "drums", 0, 8, 5)
+            state = [r.args for r in first.replies if r.address == "/lb/endless/state"]
+            assert len(state) == 1 and state[0][1:4] == [0, 0, 0]
+            assert first.seed == 5 and len(first.outputs) == 1
+            tracks = first.outputs[0]
+            assert [(t.clip.name, t.is_drum, t.program) for t in tracks] == [
+                ("drums", True, 0),
+                ("bass", False, 33),
+                ("lead", False, 80),
+            ]
+            assert all(t.clip.length == 32.0 for t in tracks)
+            # The same bars as the conductor makes them, in one piece.
+            parts = make_parts(("drums", "bass", "lead"), DRUMS, melody)
+            bars = list(
+                zip(range(12), Conductor(engine, parts, Settings(seed=5)).bars(), strict=False)
+            )
+            expected = [n.pitch for _, b in bars[:8] for n in b.tracks[0].clip.notes]
+            assert [n.pitch for n in tracks[0].clip.notes] == expected
+            # -1 goes on with the stream's seed: bars 8-11.
+            more = c.operation("endless", "drums", 8, 4, -1)
+            assert more.seed == 5
+            assert [n.pitch for n in more.outputs[0][0].clip.notes] == [
+                n.pitch for _, b in bars[8:] for n in b.tracks[0].clip.notes
+            ]
+            # A new pace turns the stream: what it made stays.
+            again = c.operation("endless", "drums", 0, 4, 5, 0.9)
+            assert (
+                again.outputs[0][0].clip.notes
+                == tracks[0].clip.notes[: len(again.outputs[0][0].clip.notes)]
+            )
+            # Another client draws its own seed and parts.
+            other = d.operation("endless", "drums", 0, 2, -1, 0.5, 0.6, "Am", "drums,keys")
+            assert other.seed is not None
+            assert [t.clip.name for t in other.outputs[0]] == ["drums", "keys"]
+            with pytest.raises(RemoteError) as err:
+                c.operation("endless", "drums", 0, 4, 5, 0.5, 0.6, "H", "drums")
+            assert err.value.code == "invalid_request"
+            with pytest.raises(RemoteError) as err:
+                c.operation("endless", "drums", 0, 4, 5, 0.5, 0.6, "", "drums,tuba")
+            assert err.value.code == "invalid_request"
+    finally:
+        srv.stop()

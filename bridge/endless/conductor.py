@@ -19,6 +19,7 @@ starts again at any bar and continues as it would have.
 from __future__ import annotations
 
 import statistics
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["BAR_BEATS", "DEFAULT_PARTS", "PART_KINDS", "Bar", "Conductor", "Part", "make_parts"]
 
 BAR_BEATS = 4.0
+KEPT_PHRASES = 4
 # What each kind of part plays: (drums, General MIDI program, median pitch).
 PART_KINDS: dict[str, tuple[bool, int, int]] = {
     "drums": (True, 0, 0),
@@ -157,6 +159,18 @@ class Conductor:
             self._user[p.name] = found
         self._corner_sets: list[tuple[list[np.ndarray], list[Clip | None]]] = []
         self._chains: dict[str, list[np.ndarray]] = {p.name: [] for p in self.parts}
+        self._made: OrderedDict[int, list[Bar]] = OrderedDict()
+
+    def retune(self, *, pace: float | None = None, density: float | None = None) -> None:
+        """A new pace or density for what is not made yet: density from the
+        next phrase made, pace from the next section planned and the next
+        keyframe drawn. What was made stays, so the stream does not jump."""
+        settings = replace(
+            self.settings,
+            pace=self.settings.pace if pace is None else pace,
+            density=self.settings.density if density is None else density,
+        )
+        self.settings = self.plan.settings = settings
 
     # -- randomness -----------------------------------------------------------
     def _rng(self, *stream: int) -> np.random.Generator:
@@ -234,7 +248,18 @@ class Conductor:
 
     # -- music ----------------------------------------------------------------
     def phrase(self, index: int) -> list[Bar]:
-        """The bars of the stream's phrase number ``index``."""
+        """The bars of the stream's phrase number ``index`` (the last few made
+        are kept: a stream is asked for a few bars at a time)."""
+        if index in self._made:
+            self._made.move_to_end(index)
+            return self._made[index]
+        bars = self._make_phrase(index)
+        self._made[index] = bars
+        while len(self._made) > KEPT_PHRASES:
+            self._made.popitem(last=False)
+        return bars
+
+    def _make_phrase(self, index: int) -> list[Bar]:
         phrase = self.plan.phrase(index)
         names = tuple(p.name for p in self.parts)
         per_part: dict[str, Clip] = {}

@@ -36,8 +36,12 @@ def track_messages(req: Request, output: int, index: int, track: Track) -> list[
 
 
 def result_messages(req: Request, gen: Generation) -> list[Outgoing]:
-    """Every output's tracks, then ``/lb/done id outputs tracks seed seconds redraws``."""
+    """Every output's tracks, then ``/lb/done id outputs tracks seed seconds redraws``
+    (for ``endless``, ``/lb/endless/state id start section phrase key`` first)."""
     out: list[Outgoing] = []
+    if gen.operation == "endless":
+        p = gen.params
+        out.append(req.reply("endless/state", p["start"], p["section"], p["phrase"], p["key"]))
     for i, tracks in enumerate(gen.outputs):
         for k, track in enumerate(tracks):
             out += track_messages(req, i, k, track)

@@ -20,6 +20,7 @@ from pythonosc.osc_packet import OscPacket, ParseError
 from bridge.engine import Engine, Role
 from bridge.engine.checkpoint import checkpoint_present
 from bridge.errors import BridgeError, UnknownModelError
+from bridge.ops import Operation, get_operation
 from bridge.osc.handlers import Handler, all_routes
 from bridge.osc.protocol import PREFIX, BusyError, Outgoing, ProtocolError
 from bridge.osc.request import Request, reply_port, request_id
@@ -116,7 +117,7 @@ class Server:
             parked, self._parked = self._parked, []
         for job in parked:
             try:
-                job.model = self.resolve_model(job.model)
+                self._resolve(job)
                 self.worker(job.model).submit(job)
             except BridgeError as exc:
                 self.stats.errors.append((time.time(), job.req.id, exc.code))
@@ -146,6 +147,19 @@ class Server:
             raise UnknownModelError(f"model {name!r} is not served here (no checkpoint given)")
         return name
 
+    def resolve_params(self, op: Operation, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with every model parameter of ``op`` resolved (a role to its model)."""
+        out = dict(params)
+        for p in op.params:
+            if p.model and isinstance(out.get(p.key), str):
+                out[p.key] = self.resolve_model(out[p.key])
+        return out
+
+    def _resolve(self, job: Job) -> None:
+        """A job that waited for the start: its models, now that the profile is here."""
+        job.model = self.resolve_model(job.model)
+        job.params = self.resolve_params(get_operation(job.op), job.params)
+
     def worker(self, model: str) -> ModelWorker:
         with self._lock:
             w = self._workers.get(model)
@@ -162,7 +176,7 @@ class Server:
             try:
                 return self.park(job)
             except _NowReady:
-                job.model = self.resolve_model(job.model)
+                self._resolve(job)
         return self.worker(job.model).submit(job)
 
     def _release(self) -> None:

@@ -39,8 +39,12 @@ def parse_params(op: Operation, req: Request) -> dict[str, Any]:
 def operation(op: Operation, server: Server, req: Request) -> list[Outgoing]:
     params = parse_params(op, req)
     given = req.get_str(0, "model")
-    # While the server starts, the model is resolved once the profile is loaded.
+    # While the server starts, the models are resolved once the profile is loaded.
     model = server.resolve_model(given) if server.ready else given
+    if server.ready:
+        params = server.resolve_params(op, params)
+    if "stream" in params:  # a client's streams are its own
+        params["stream"] = f"{req.host}:{req.port}:{params['stream']}"
     most = op.clips[1]
     if op.clips == (0, 0):
         tracks: list[Track] = []
