@@ -86,6 +86,7 @@ DEVICES = (
     Device("latent_loops", "LB Latent Loops"),
     Device("humanize", "LB Humanize"),
     Device("multitrack", "LB Multitrack"),
+    Device("endless", "LB Endless"),
 )
 
 

@@ -123,6 +123,7 @@ DEVICES: dict[str, tuple[str, dict[str, str]]] = {
     "latent_loops": ("grid", {"columns": "cols", "rows": "rows"}),
     "humanize": ("humanize", {}),
     "multitrack": ("multitrack", {"count": "count", "similarity": "similarity"}),
+    "endless": ("endless", {"pace": "pace", "density": "density"}),
 }
 # Where a device starts somewhere other than the server's default, and why.
 DEVICE_CHOICES = {
@@ -168,7 +169,9 @@ def patcher_params(device: str) -> dict[str, dict[str, Any]]:
 def test_device_defaults_and_ranges_are_the_table_s(device: str) -> None:
     op_name, names = DEVICES[device]
     op = OPERATIONS[op_name]
-    names = {**names, "temperature": "temperature", "seed": "seed"}
+    names = {**names, "seed": "seed"}
+    if any(p.name == "temperature" for p in op.params):
+        names["temperature"] = "temperature"
     defaults = script_defaults(device)
     controls = patcher_params(device)
     for script_name, table_name in names.items():

@@ -349,9 +349,14 @@ def add_endless_parser(sub: Any) -> None:
         metavar="NAME",
         help="play to a MIDI port (made virtual if none has that name)",
     )
+    out.add_argument(
+        "--live",
+        action="store_true",
+        help="into looping clips in Live through AbletonOSC (see docs/endless.md)",
+    )
     s = p.add_argument_group("the stream")
     s.add_argument(
-        "--bars", type=positive_int, metavar="N", help="how many bars (--out, --midi-port)"
+        "--bars", type=positive_int, metavar="N", help="how many bars (--out, --midi-port, --live)"
     )
     s.add_argument(
         "--seed", type=int, metavar="S", help="the stream's seed (default: drawn, and shown)"

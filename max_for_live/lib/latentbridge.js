@@ -35,7 +35,8 @@ var COLORS = {
     beat_blender: 0xf2794a,
     latent_loops: 0x3cc68a,
     humanize: 0xe8c547,
-    multitrack: 0xe0559b
+    multitrack: 0xe0559b,
+    endless: 0x6f8cff
 };
 
 function DeviceError(message) {
@@ -183,6 +184,8 @@ Assembly.prototype.add = function (name, args) {
         t.ended = args[2];
     } else if (name === "done") {
         this.done = { outputs: args[0], tracksPerOutput: args[1], seed: args[2], seconds: args[3] };
+    } else if (name === "endless/state") {
+        this.state = args;  // start section phrase key
     }
 };
 
@@ -217,7 +220,7 @@ Assembly.prototype.finish = function () {
             });
         }
     }
-    return { outputs: outputs, seed: d.seed, seconds: d.seconds };
+    return { outputs: outputs, seed: d.seed, seconds: d.seconds, state: this.state || null };
 };
 
 // ---------------------------------------------------------------------------
@@ -337,7 +340,7 @@ Client.prototype.receive = function (address, args) {
     }
     this.arm(entry);
     try {
-        if (name.indexOf("result/") === 0 || name === "done") {
+        if (name.indexOf("result/") === 0 || name === "done" || name === "endless/state") {
             entry.assembly.add(name, rest);
         }
         if (name === "accepted" && h.onAccepted) {
@@ -738,6 +741,24 @@ Live.prototype.replaceNotes = function (clip, result) {
         }
     });
     return true;
+};
+
+// Replace the notes that start in [start, start + span) of a clip by
+// `notes` (times from `start`), as one undo step where Live allows: the
+// half of a looping clip that Live is not playing (Endless).
+Live.prototype.replaceRegion = function (clip, start, span, notes) {
+    var moved = liveNotes(notes);
+    var i;
+    for (i = 0; i < moved.length; i++) {
+        moved[i].start_time += start;
+        moved[i].duration = Math.min(moved[i].duration, start + span - moved[i].start_time);
+    }
+    this.undoStep(function () {
+        clip.call("remove_notes_extended", 0, 128, start, span);
+        if (moved.length) {
+            clip.call("add_new_notes", { notes: moved });
+        }
+    });
 };
 
 // ---------------------------------------------------------------------------

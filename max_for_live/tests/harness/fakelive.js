@@ -51,7 +51,7 @@ function checkNote(n) {
 const FUNCTIONS = {
   Song: ["create_scene"],
   ClipSlot: ["create_clip"],
-  Clip: ["get_notes_extended", "add_new_notes", "remove_notes_extended"],
+  Clip: ["get_notes_extended", "add_new_notes", "remove_notes_extended", "fire", "stop"],
 };
 
 class FakeLive {
@@ -209,9 +209,12 @@ class FakeLive {
       signature_numerator: numerator,
       signature_denominator: denominator,
       is_playing: 0,
+      playing_position: 0,
     });
     clip.slot = slot;
     clip.notes = [];
+    clip.played = []; // what a listener heard: {at (beats since launch), note as it was}
+    clip.heard = 0;
     slot.clip = clip;
     return clip;
   }
@@ -398,6 +401,15 @@ class FakeLive {
         });
         return ids;
       }
+      if (fn === "fire" || fn === "stop") {
+        // Launching is not an undo step in Live; the fake launches at once
+        // (Live waits for the launch quantization).
+        if (args.length) throw new Error(`${fn} takes no arguments`);
+        obj.props.is_playing = fn === "fire" ? 1 : 0;
+        obj.props.playing_position = obj.props.loop_start;
+        obj.heard = 0;
+        return undefined;
+      }
       if (fn === "remove_notes_extended") {
         if (args.length !== 4) throw new Error("remove_notes_extended takes 4 arguments");
         const [fromPitch, pitchSpan, fromTime, timeSpan] = args.map(Number);
@@ -415,6 +427,33 @@ class FakeLive {
       }
     }
     throw new Error(`call: ${obj.type} has no function ${fn}`);
+  }
+
+  // -- time ------------------------------------------------------------------------------
+  // The transport moves `beats` on: every playing clip's playhead loops
+  // through its loop, and the notes it passes are "heard" as the clip holds
+  // them at that moment.
+  advance(beats) {
+    this.song.props.is_playing = 1;
+    this.song.props.current_song_time += beats;
+    for (const track of this.song.tracks) {
+      for (const slot of track.slots) {
+        const clip = slot.clip;
+        if (!clip || !clip.props.is_playing) continue;
+        const start = clip.props.loop_start;
+        const loop = clip.props.loop_end - start;
+        const from = clip.heard;
+        const until = from + beats;
+        for (let k = Math.floor(from / loop); k <= Math.floor(until / loop); k++) {
+          for (const n of clip.notes) {
+            const at = k * loop + n.start_time - start;
+            if (at >= from && at < until) clip.played.push({ at, pitch: n.pitch, velocity: n.velocity });
+          }
+        }
+        clip.heard = until;
+        clip.props.playing_position = start + (until % loop);
+      }
+    }
   }
 
   // -- looking at the set ------------------------------------------------------------
