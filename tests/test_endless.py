@@ -479,3 +479,21 @@ def test_endless_command_on_the_bundled_models(tmp: Path) -> None:
     first = out.read_bytes()
     assert main([*argv, "--clip", f"drums={beat}", "--quiet", "--device", "cpu"]) == 0
     assert out.read_bytes() == first  # the same seed, the same stream
+
+
+def test_endless_command_plays_a_midi_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--midi-port`` in real time (at 960 bpm), to a port that records what it gets."""
+    import bridge.cli.endless as command
+    from bridge.cli import main
+
+    port = FakeOut()
+    port.close = lambda: None  # type: ignore[attr-defined]
+    monkeypatch.setattr(command, "open_midi_port", lambda name: port)
+    argv = ["endless", "--midi-port", "Synth", "--bars", "6", "--qpm", "960", "--seed", "2"]
+    assert main([*argv, "--midi-clock", "--quiet", "--device", "cpu"]) == 0
+    types = port.types()
+    assert types[:3] == ["program_change"] * 2 + ["start"] and types[-1] == "stop"
+    assert types.count("clock") == 6 * 96
+    assert types.count("note_on") > 6 and not _unmatched(port.messages)
+    drums = [m for _, m in port.messages if m.type == "note_on" and m.channel == 9]
+    assert drums and len({m.velocity for m in drums}) > 3
