@@ -37,6 +37,7 @@ __all__ = [
     "Operation",
     "Param",
     "ParamTypeError",
+    "as_scenes",
     "batch_key",
     "canonical_op",
     "get_operation",
@@ -74,6 +75,8 @@ class Param:
     text: str = ""
     check_text: Callable[[str], object] | None = None
     model: bool = False
+    # Only over OSC: the command line and the watcher read scenes from files.
+    osc_only: bool = False
 
     @property
     def key(self) -> str:
@@ -230,6 +233,20 @@ def _check_parts(text: str) -> None:
         )
 
 
+# The tracks of one scene over OSC (clip slots: inputs x tracks, at most 32).
+MAX_SCENE_TRACKS = 8
+TRACKS = Param(
+    "tracks",
+    int,
+    1,
+    1,
+    MAX_SCENE_TRACKS,
+    help="tracks per input: above 1 each input is a scene of that many tracks, "
+    "for band and trio models",
+    osc_only=True,
+)
+
+
 # Where an operation can be asked for.
 OSC, GENERATE, WATCH, LIVE = "osc", "generate", "watch", "live"
 EVERYWHERE = frozenset({OSC, GENERATE, WATCH, LIVE})
@@ -364,9 +381,10 @@ OPERATIONS: dict[str, Operation] = {
                     help="path through the latent space",
                 ),
                 FEEL,
+                TRACKS,
             ),
             "clips morphing from A to B",
-            "0, 1",
+            "0, 1 (scenes: A's tracks, then B's)",
             (("A.mid", "where to start"), ("B.mid", "where to end")),
         ),
         Operation(
@@ -379,9 +397,10 @@ OPERATIONS: dict[str, Operation] = {
                 _temperature(0.5),
                 SEED,
                 FEEL,
+                TRACKS,
             ),
             "one point between four corner clips",
-            "0..3",
+            "0..3 (scenes: corner by corner)",
             CORNERS,
         ),
         Operation(
@@ -394,9 +413,10 @@ OPERATIONS: dict[str, Operation] = {
                 _temperature(0.5),
                 SEED,
                 FEEL,
+                TRACKS,
             ),
             "a grid of blends between four corner clips",
-            "0..3",
+            "0..3 (scenes: corner by corner)",
             CORNERS,
             modes=frozenset({OSC, GENERATE}),
         ),
@@ -519,6 +539,7 @@ class OpOptions:
     parts: str | None = None
     melody: str | None = None
     stream: str | None = None
+    tracks: int | None = None  # tracks per input (scenes over OSC)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> OpOptions:
@@ -588,6 +609,15 @@ def run_sample_batch(
 # The operations whose inputs may be scenes (every part of a file or a Live
 # scene) on band and trio models.
 SCENE_OPERATIONS = frozenset({"interpolate", "blend", "grid"})
+
+
+def as_scenes(tracks: Sequence[Track], per_input: int) -> list[list[Track]]:
+    """Clips sent slot by slot (input by input, ``per_input`` tracks each) as scenes."""
+    if per_input < 1 or len(tracks) % per_input:
+        raise InvalidRequestError(
+            f"{len(tracks)} clips do not make scenes of {per_input} tracks each"
+        )
+    return [list(tracks[i : i + per_input]) for i in range(0, len(tracks), per_input)]
 
 
 def run_operation(

@@ -116,6 +116,7 @@ def test_blend_needs_both_coordinates_and_unknown_operations_are_named() -> None
         "grid",
         "humanize",
         "multitrack",
+        "endless",
     ]
 
 

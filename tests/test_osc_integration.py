@@ -295,3 +295,47 @@ def test_endless_over_osc_goes_on_and_turns(
             assert err.value.code == "invalid_request"
     finally:
         srv.stop()
+
+
+def test_band_scenes_over_osc(engine: Engine, tiny_checkpoints: dict[str, str]) -> None:
+    """Interpolate, blend and grid on a band model take scenes over OSC:
+    ``tracks`` clips per input, every part moved together."""
+    from tests.factories import window_melody
+
+    band = "lb-multitrack_1bar_tiny"
+    profile = Profile(
+        roles={"multitrack": band, "drums": DRUMS},
+        checkpoints={band: tiny_checkpoints[band], DRUMS: tiny_checkpoints[DRUMS]},
+    )
+    srv = Server(engine, profile, host="127.0.0.1", port=0)
+    srv.start()
+
+    def scene(shift: float) -> list[Track]:
+        return [beat(shift), Track(window_melody(8.0, base=40), False, 33)]
+
+    try:
+        with OscClient(port=srv.port, timeout=60) as c:
+            a, b = scene(0.0), scene(0.5)
+            out = c.operation("interpolate", "multitrack", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b)
+            assert len(out.outputs) == 3
+            for step in out.outputs:
+                assert [(t.is_drum, t.program) for t in step] == [(True, 0), (False, 33)]
+                assert all(t.clip.length == 8.0 for t in step)
+            corners = [t for k in range(4) for t in scene(0.25 * k)]
+            grid = c.operation("grid", "multitrack", 2, 2, 0.5, 4, 1, 2, tracks=corners)
+            assert len(grid.outputs) == 4 and all(len(o) == 2 for o in grid.outputs)
+            one = c.operation("blend", "multitrack", 0.5, 0.5, 0.5, 4, 1, 2, tracks=corners)
+            assert [(t.is_drum, t.program) for t in one.outputs[0]] == [(True, 0), (False, 33)]
+            # One clip per input on a band model: each a scene of one part, drums kept.
+            lone = c.operation("interpolate", "multitrack", 2, 0.5, 4, tracks=[a[0], b[0]])
+            assert [[t.is_drum for t in o] for o in lone.outputs] == [[True], [True]]
+            # A scene short of a track is refused, not made shorter.
+            with pytest.raises(RemoteError) as err:
+                c.operation("interpolate", "multitrack", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b[:1])
+            assert err.value.code == "bad_chunks"
+            # A one-part model refuses scenes, saying why.
+            with pytest.raises(RemoteError) as err:
+                c.operation("interpolate", "drums", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b)
+            assert err.value.code == "unsupported_clip" and "scene" in err.value.message
+    finally:
+        srv.stop()

@@ -58,7 +58,7 @@ def add_param_options(
     seen: set[str] = set(exclude)
     for op in ops:
         for p in op.params:
-            if p.name in seen:
+            if p.name in seen or p.osc_only:
                 continue
             seen.add(p.name)
             text = p.describe() if len(ops) == 1 else p.describe(default=False)

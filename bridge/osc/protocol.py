@@ -34,7 +34,10 @@ NOTE_FIELDS = (
     "release_velocity",
 )
 MAX_NOTES_PER_CLIP = 8192
-MAX_CLIPS_PER_REQUEST = 8
+MAX_CLIPS_PER_REQUEST = 32  # 4 corners, each a scene of 8 tracks
+# All the clips of one request together: what 8 full clips hold, so that
+# scenes (more slots) keep the server's memory bound where it was.
+MAX_NOTES_PER_REQUEST = 8 * MAX_NOTES_PER_CLIP
 MAX_PENDING_UPLOADS = 256
 MAX_PENDING_PER_SENDER = 64  # one client (host and reply port) cannot take every slot
 MAX_REFUSED_KEPT = 4096  # refused transfers remembered, so each gets one error

@@ -21,6 +21,7 @@ from bridge.clips import Clip, Note, TimeSignature, Track
 from bridge.osc.protocol import (
     MAX_CLIPS_PER_REQUEST,
     MAX_NOTES_PER_CLIP,
+    MAX_NOTES_PER_REQUEST,
     MAX_PENDING_PER_SENDER,
     MAX_PENDING_UPLOADS,
     MAX_REFUSED_KEPT,
@@ -127,6 +128,12 @@ class Uploads:
                 if len(self._uploads) >= self._max or mine >= self._max_per_sender:
                     raise TooLargeError("too many clip transfers in progress; try again shortly")
                 upload = self._uploads[key] = _Upload(now)
+            others = sum(s.note_count for k, s in upload.slots.items() if k != slot)
+            if others + note_count > MAX_NOTES_PER_REQUEST:
+                raise TooLargeError(
+                    f"the clips of one request may hold at most {MAX_NOTES_PER_REQUEST} notes "
+                    f"in all; these would hold {others + note_count}"
+                )
             upload.slots[slot] = _Slot(length, time_signature, note_count, is_drum, program, name)
 
     def _slot(self, key: Key, slot: int) -> _Slot:

@@ -20,7 +20,15 @@ from typing import Any
 from bridge.engine import Engine, Generation
 from bridge.errors import BridgeError
 from bridge.limits import MAX_COUNT
-from bridge.ops import OpOptions, batch_key, run_operation, run_sample_batch
+from bridge.ops import (
+    SCENE_OPERATIONS,
+    OpOptions,
+    as_scenes,
+    batch_key,
+    get_operation,
+    run_operation,
+    run_sample_batch,
+)
 from bridge.osc.protocol import BusyError, CancelledError, Outgoing
 from bridge.osc.request import Request
 from bridge.osc.results import result_messages
@@ -53,9 +61,16 @@ class Job:
 
 
 def run_job(engine: Engine, job: Job) -> Generation:
-    """The engine call for a job."""
+    """The engine call for a job. Interpolate, blend and grid on a band or trio
+    model (or with ``tracks`` above 1) take their inputs as scenes."""
     is_drum = job.tracks[0].is_drum if job.op == "variations" and job.tracks else None
     options = OpOptions.from_mapping({**dict(job.params), "is_drum": is_drum})
+    per_input = int(job.params.get("tracks") or 1)
+    if get_operation(job.op).name in SCENE_OPERATIONS and (
+        per_input > 1 or engine.registry.get(job.model).role.is_multitrack
+    ):
+        scenes = as_scenes(job.tracks, per_input)
+        return run_operation(engine, job.model, job.op, [], options, scenes=scenes)
     return run_operation(engine, job.model, job.op, job.tracks, options)
 
 

@@ -46,11 +46,13 @@ def operation(op: Operation, server: Server, req: Request) -> list[Outgoing]:
     if "stream" in params:  # a client's streams are its own
         params["stream"] = f"{req.host}:{req.port}:{params['stream']}"
     most = op.clips[1]
+    per_input = int(params.get("tracks") or 1)  # scenes: each input this many slots
     if op.clips == (0, 0):
         tracks: list[Track] = []
-    else:  # a fixed number of slots, or (multitrack) every slot sent
-        tracks = server.uploads.take(req.key, most if most == op.clips[0] else None)
-    op.check_clips(len(tracks))
+    else:  # a fixed number of slots, or (multitrack, endless) every slot sent
+        fixed = most is not None and most == op.clips[0]
+        tracks = server.uploads.take(req.key, most * per_input if fixed and most else None)
+    op.check_clips(len(tracks) // per_input)
     job = Job(req=req, model=model, op=op.name, params=params, tracks=tracks)
     position = server.submit(job)
     accepted = req.reply("accepted", op.name, job.model, position)
