@@ -12,6 +12,9 @@ of each model play against what the songs play:
 - **density**: notes a bar of the drums, the bass and the other parts
   (bars where the part plays), and the share of bars where each plays.
 
+With ``--endless BARS`` the same is measured on an endless stream of each
+model (``latent-bridge endless --band-model``, all four parts).
+
 Songs are read as the models read them (bridge.train.band: parts by role,
 every bar on the 4/4 grid)::
 
@@ -106,6 +109,43 @@ def sample_stats(model: str, count: int, temperature: float, seed: int) -> dict[
     }
 
 
+def endless_stats(model: str, bars: int, seed: int) -> dict[str, Any]:
+    """What ``bars`` bars of an endless stream on a band model play
+    (``latent-bridge endless --band-model``: drums, bass, lead, keys)."""
+    from bridge.endless import Conductor, Settings, make_parts
+    from bridge.engine import Engine
+    from bridge.profile import resolve_model_ref
+
+    name, checkpoint = resolve_model_ref(model, None)
+    engine = Engine(checkpoints={name: str(checkpoint)}, device="cpu")
+    try:
+        parts = make_parts(("drums", "bass", "lead", "keys"), name, name, name)
+        conductor = Conductor(engine, parts, Settings(seed=seed))
+        made = [bar for _, bar in zip(range(bars), conductor.bars(), strict=False)]
+    finally:
+        engine.close()
+    programs: Counter[int] = Counter()
+    notes: dict[str, list[int]] = {r: [] for r in ROLES}
+    for bar in made:
+        per_role: Counter[str] = Counter()
+        for t in bar.tracks:
+            if not t.clip.notes:
+                continue
+            per_role[_role(t.is_drum, t.program)] += len(t.clip.notes)
+            if not t.is_drum:
+                programs[t.program] += 1
+        for role, count in per_role.items():
+            notes[role].append(count)
+    return {
+        "model": f"{model} endless",
+        "bars": len(made),
+        "key": str(conductor.key),
+        "programs": dict(programs.most_common()),
+        "notes_per_bar": {r: round(statistics.mean(v), 1) if v else 0 for r, v in notes.items()},
+        "bars_playing": {r: round(len(v) / max(1, len(made)), 3) for r, v in notes.items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -114,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=32)
     parser.add_argument("--temperature", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--endless", type=int, default=0, metavar="BARS", help="also an endless stream this long"
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in (".mid", ".midi"))
@@ -129,8 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     others_only = set(result.get("other_songs", {}).get("programs", {})) - own
     result["band_programs"] = sorted(own)
     result["models"] = []
-    for model in args.model:
-        stats = sample_stats(model, args.samples, args.temperature, args.seed)
+    runs = [
+        (m, lambda m=m: sample_stats(m, args.samples, args.temperature, args.seed))
+        for m in args.model
+    ]
+    if args.endless:
+        runs += [(m, lambda m=m: endless_stats(m, args.endless, args.seed)) for m in args.model]
+    for _, measure in runs:
+        stats = measure()
         parts = sum(stats["programs"].values()) or 1
         stats["share_band_programs"] = round(
             sum(c for p, c in stats["programs"].items() if p in own) / parts, 3
@@ -153,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     if others:
         print(row(f"other songs ({len(others)})", result["other_songs"], "-"))
     for m in result["models"]:
-        print(row(f"{m['model']} samples", m, f"{m['share_band_programs']:.0%}"))
+        what = m["model"] if m["model"].endswith("endless") else f"{m['model']} samples"
+        print(row(what, m, f"{m['share_band_programs']:.0%}"))
     print(f"band programs (>= {SHARE_FLOOR:.0%} of its pitched notes): {result['band_programs']}")
     for m in result["models"]:
         print(f"{m['model']}: programs {m['programs']}")

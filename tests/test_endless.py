@@ -497,3 +497,56 @@ def test_endless_command_plays_a_midi_port(monkeypatch: pytest.MonkeyPatch) -> N
     assert types.count("note_on") > 6 and not _unmatched(port.messages)
     drums = [m for _, m in port.messages if m.type == "note_on" and m.channel == 9]
     assert drums and len({m.velocity for m in drums}) > 3
+
+
+# --- a band model ----------------------------------------------------------------------
+
+BAND = "lb-multitrack_1bar_tiny"
+
+
+def test_assign_parts_by_role() -> None:
+    from bridge.endless import assign_parts
+
+    def track(pitches: list[int], program: int, drum: bool = False) -> Track:
+        return Track(
+            Clip([Note(p, i * 0.5, 0.5) for i, p in enumerate(pitches)], 4.0), drum, program
+        )
+
+    scene = [
+        track([36, 38], 0, drum=True),
+        track([42, 42, 42], 0, drum=True),
+        track([72, 74, 76, 77], 81),
+        track([60, 64], 4),
+        track([40, 43], 33),
+    ]
+    parts = make_parts(("drums", "bass", "lead", "keys"), BAND, BAND, BAND)
+    given = assign_parts(scene, parts, 4.0)
+    assert len(given["drums"][0].notes) == 5  # both drum tracks
+    assert given["bass"][1] == 33 and given["lead"][1] == 81 and given["keys"][1] == 4
+    # No bass program: the lowest part is the bass; a part with nothing is silent.
+    given = assign_parts(scene[2:4], parts, 4.0)
+    assert given["bass"][1] == 4 and given["lead"][1] == 81
+    assert given["keys"] == (Clip((), 4.0), None) and not given["drums"][0].notes
+
+
+def test_a_band_model_plays_every_part_from_one_latent(engine: Any) -> None:
+    parts = make_parts(("drums", "bass", "lead"), BAND, BAND, BAND)
+
+    def stream(start: int = 0) -> list[Bar]:
+        c = Conductor(engine, parts, Settings(seed=7, key=Key(2)))
+        assert c.band
+        return _take(c.bars(start), 40 - start)
+
+    bars = stream()
+    assert _notes(bars) == _notes(stream())
+    assert _notes(bars[21:]) == _notes(stream(21))
+    assert any(b.playing for b in bars)  # a random model writes what it writes
+    for b in bars:
+        assert [t.is_drum for t in b.tracks] == [True, False, False]
+        assert all(n.end_time <= 4.0 + 1e-9 for t in b.tracks for n in t.clip.notes)
+    with pytest.raises(InvalidRequestError, match="every part of a stream, or none"):
+        Conductor(
+            engine,
+            [*make_parts(("drums",), BAND, BAND, BAND), *make_parts(("lead",), DRUMS, MELODY)],
+            Settings(),
+        )

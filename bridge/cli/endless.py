@@ -51,6 +51,7 @@ class EndlessConfig:
     clips: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)  # part -> MIDI files
     drums_model: str = DEFAULT_MODELS["drums"]
     melody_model: str = DEFAULT_MODELS["melody"]
+    band_model: str | None = None  # every part from one band model instead
     start: int = 0
     bars_per_file: int = 16
     ahead: int = 8
@@ -105,9 +106,14 @@ def endless(config: EndlessConfig, echo: Callable[[str], None] = print) -> int:
     key = parse_key(config.key) if config.key else None
     seed = config.seed if config.seed is not None else secrets.randbelow(DRAWN_SEEDS)
     settings = Settings(seed=seed, pace=config.pace, density=config.density, key=key)
-    drums_name, drums_ckpt = model_ref(config.drums_model, None)
-    melody_name, melody_ckpt = model_ref(config.melody_model, None)
-    parts = make_parts(config.parts, drums_name, melody_name)
+    if config.band_model:
+        band_name, band_ckpt = model_ref(config.band_model, None)
+        drums_name, drums_ckpt = melody_name, melody_ckpt = band_name, band_ckpt
+        parts = make_parts(config.parts, band_name, band_name, band_name)
+    else:
+        drums_name, drums_ckpt = model_ref(config.drums_model, None)
+        melody_name, melody_ckpt = model_ref(config.melody_model, None)
+        parts = make_parts(config.parts, drums_name, melody_name)
     if config.folder is not None and config.folder.exists() and not config.folder.is_dir():
         raise InvalidRequestError(f"{config.folder} is not a folder")
     models = {}
@@ -188,7 +194,9 @@ def _to_folder(
         "density": config.density,
         "key": str(conductor.key),
         "parts": list(config.parts),
-        "models": [config.drums_model, config.melody_model],
+        "models": [config.band_model]
+        if config.band_model
+        else [config.drums_model, config.melody_model],
         "clips": {k: [str(p) for p in v] for k, v in sorted(config.clips.items())},
         "bars_per_file": config.bars_per_file,
     }
@@ -394,6 +402,13 @@ def add_endless_parser(sub: Any) -> None:
         help="default: lb-melody",
     )
     m.add_argument(
+        "--band-model",
+        metavar="NAME",
+        help="every part from one band model (lb-multitrack, or a band you trained: a run "
+        "folder), its parts moving together in one latent, instead of --drums-model and "
+        "--melody-model",
+    )
+    m.add_argument(
         "--track",
         action="append",
         default=[],
@@ -455,6 +470,7 @@ def endless_config_from_args(args: argparse.Namespace) -> EndlessConfig:
         clips={k: tuple(v) for k, v in clips.items()},
         drums_model=args.drums_model,
         melody_model=args.melody_model,
+        band_model=args.band_model,
         start=args.start,
         bars_per_file=args.bars_per_file,
         ahead=args.ahead,

@@ -11,6 +11,7 @@ from bridge.endless.conductor import (
     Bar,
     Conductor,
     Part,
+    assign_parts,
     make_parts,
 )
 from bridge.endless.display import StreamStatus
@@ -44,6 +45,7 @@ __all__ = [
     "Stream",
     "StreamStatus",
     "SystemClock",
+    "assign_parts",
     "bar_messages",
     "best_shift",
     "channels_for",

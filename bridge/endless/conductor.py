@@ -39,7 +39,16 @@ from bridge.feel import STEP, blend_feel
 if TYPE_CHECKING:
     from bridge.engine import Engine
 
-__all__ = ["BAR_BEATS", "DEFAULT_PARTS", "PART_KINDS", "Bar", "Conductor", "Part", "make_parts"]
+__all__ = [
+    "BAR_BEATS",
+    "DEFAULT_PARTS",
+    "PART_KINDS",
+    "Bar",
+    "Conductor",
+    "Part",
+    "assign_parts",
+    "make_parts",
+]
 
 BAR_BEATS = 4.0
 KEPT_PHRASES = 4
@@ -76,14 +85,18 @@ class Part:
     center: int = 60  # the median pitch a pitched part is moved to
 
 
-def make_parts(names: Sequence[str], drums_model: str, melody_model: str) -> list[Part]:
-    """Parts by kind (``PART_KINDS``): drums on the drum model, the rest on the melody model."""
+def make_parts(
+    names: Sequence[str], drums_model: str, melody_model: str, band_model: str | None = None
+) -> list[Part]:
+    """Parts by kind (``PART_KINDS``): drums on the drum model, the rest on the
+    melody model; or every part on one band model (its parts in one latent)."""
     parts = []
     for name in names:
         if name not in PART_KINDS:
             raise InvalidRequestError(f"unknown part {name!r}; choose from {', '.join(PART_KINDS)}")
         drums, program, center = PART_KINDS[name]
-        parts.append(Part(name, drums_model if drums else melody_model, drums, program, center))
+        model = band_model or (drums_model if drums else melody_model)
+        parts.append(Part(name, model, drums, program, center))
     if len({p.name for p in parts}) != len(parts):
         raise InvalidRequestError(f"a part is named twice in {', '.join(names)}")
     return parts
@@ -129,9 +142,13 @@ class Conductor:
             raise InvalidRequestError(f"clips given for parts not in the stream: {unknown}")
         if sum(p.drums for p in self.parts) > 1:
             raise InvalidRequestError("an endless stream has at most one drum part")
+        # A band model plays every part from one latent a window.
+        self.band = engine.registry.get(self.parts[0].model).role is Role.MULTITRACK
+        if self.band and any(p.model != self.parts[0].model for p in self.parts):
+            raise InvalidRequestError("a band model plays every part of a stream, or none")
         for p in self.parts:
             spec = engine.registry.get(p.model)
-            wanted = Role.DRUMS if p.drums else Role.MELODY
+            wanted = Role.MULTITRACK if self.band else Role.DRUMS if p.drums else Role.MELODY
             if spec.role is not wanted:
                 raise InvalidRequestError(
                     f"the {p.name} part needs a {wanted.value} model; "
@@ -142,16 +159,24 @@ class Conductor:
                     f"endless plays 1-, 2- or 4-bar models; {p.model!r} has {spec.bars} bars"
                 )
         drum_part = next((p for p in self.parts if p.drums), None)
-        self.plan = Plan(
-            settings, names, drums_at_corner=bool(drum_part and clips.get(drum_part.name))
-        )
+        corner_first = bool(clips) if self.band else bool(drum_part and clips.get(drum_part.name))
+        self.plan = Plan(settings, names, drums_at_corner=corner_first)
         pitched = [c for p in self.parts if not p.drums for c in clips.get(p.name, [])]
         self.key: Key = settings.key or estimate_key(pitched) or self._drawn_key()
-        # The user's windows per part: (latent, clip) each.
-        self._user: dict[str, list[tuple[np.ndarray, Clip]]] = {}
-        for p in self.parts:
+        # The user's windows per part: (latent, clip) each; for a band model,
+        # the user's scene (every part's first clip) as the first corner.
+        self._user: dict[str, list[tuple[np.ndarray, Clip | None]]] = {
+            p.name: [] for p in self.parts
+        }
+        scene = [
+            Track(clips[p.name][0], p.drums, p.program) for p in self.parts if clips.get(p.name)
+        ]
+        if self.band and scene:
+            mus = engine.encode(self.parts[0].model, scene, seed=self._seed(5))
+            self._user[self.parts[0].name] = [(m, None) for m in mus[:4]]
+        for p in [] if self.band else self.parts:
             beats = engine.registry.get(p.model).beats
-            found = []
+            found: list[tuple[np.ndarray, Clip | None]] = []
             for clip in clips.get(p.name, []):
                 mus = engine.encode(p.model, clip, seed=self._seed(5))
                 wins = split_windows(clip, beats)
@@ -160,6 +185,8 @@ class Conductor:
         self._corner_sets: list[tuple[list[np.ndarray], list[Clip | None]]] = []
         self._chains: dict[str, list[np.ndarray]] = {p.name: [] for p in self.parts}
         self._made: OrderedDict[int, list[Bar]] = OrderedDict()
+        # A band model's instrument for each part, as it first wrote one.
+        self._programs: dict[str, int] = {}
 
     def retune(self, *, pace: float | None = None, density: float | None = None) -> None:
         """A new pace or density for what is not made yet: density from the
@@ -231,7 +258,7 @@ class Conductor:
     def _bases(self, part: Part, phrase: Phrase) -> tuple[np.ndarray, np.ndarray]:
         """The phrase's latent, and its answer: halfway to the next phrase's."""
         sec = phrase.section
-        if part.drums:
+        if part.drums or self.band:
 
             def at(g: float) -> np.ndarray:
                 lo = self.plan.position(int(g))
@@ -265,30 +292,14 @@ class Conductor:
         per_part: dict[str, Clip] = {}
         # One decode per model for all its parts' windows.
         wanted: dict[str, list[tuple[Part, list[int], list[np.ndarray]]]] = {}
-        for i, part in enumerate(self.parts):
+        if self.band:
+            per_part = self._band_phrase(phrase)
+        for i, part in enumerate([] if self.band else self.parts):
             if not phrase.playing[i]:
                 continue
             spec = self.engine.registry.get(part.model)
             count = phrase.bars // spec.bars
-            size = min(count, 4)
-            a, b = self._bases(part, phrase)
-            unique: list[np.ndarray] = [a, b]
-            order: list[int] = []
-            for group in range(count // size):
-                base = unique[group % 2]
-                for r in range(size - 1):
-                    if part.drums and r:  # a drummer never plays a bar twice quite alike
-                        new = self._prior(part, 31, i, index, group, r)
-                        unique.append(latent.slerp(base, new, BREATH))
-                        order.append(len(unique) - 1)
-                    else:
-                        order.append(group % 2)
-                if size > 1:
-                    new = self._prior(part, 30, i, index, group)
-                    unique.append(latent.slerp(base, new, TURN[part.drums]))
-                    order.append(len(unique) - 1)
-                else:
-                    order.append(group % 2)
+            order, unique = self._pattern(part, i, phrase, count)
             wanted.setdefault(part.model, []).append((part, order, unique))
         for m, (model, jobs) in enumerate(sorted(wanted.items())):
             zs = np.asarray([z for _, _, unique in jobs for z in unique], np.float32)
@@ -307,13 +318,79 @@ class Conductor:
         for part in self.parts:
             full = per_part.get(part.name, Clip((), phrase.bars * BAR_BEATS))
             bars = split_windows(full, BAR_BEATS, loop=False)
+            program = self._programs.get(part.name, part.program)
             for k, clip in enumerate(bars[: phrase.bars]):
                 named = Clip(clip.notes, BAR_BEATS, FOUR_FOUR, part.name)
-                tracks_per_bar[k].append(Track(named, part.drums, part.program))
+                tracks_per_bar[k].append(Track(named, part.drums, program))
         return [
             Bar(phrase.start + k, phrase.section.index, index, names, tuple(tracks))
             for k, tracks in enumerate(tracks_per_bar)
         ]
+
+    def _pattern(
+        self, part: Part, number: int, phrase: Phrase, count: int
+    ) -> tuple[list[int], list[np.ndarray]]:
+        """The latents of a phrase's ``count`` windows: which of ``unique`` each plays."""
+        a, b = self._bases(part, phrase)
+        unique: list[np.ndarray] = [a, b]
+        order: list[int] = []
+        size = min(count, 4)
+        breathes = part.drums or self.band
+        for group in range(count // size):
+            base = unique[group % 2]
+            for r in range(size - 1):
+                if breathes and r:  # a drummer never plays a bar twice quite alike
+                    new = self._prior(part, 31, number, phrase.index, group, r)
+                    unique.append(latent.slerp(base, new, BREATH))
+                    order.append(len(unique) - 1)
+                else:
+                    order.append(group % 2)
+            if size > 1:
+                new = self._prior(part, 30, number, phrase.index, group)
+                unique.append(latent.slerp(base, new, TURN[part.drums]))
+                order.append(len(unique) - 1)
+            else:
+                order.append(group % 2)
+        return order, unique
+
+    def _band_phrase(self, phrase: Phrase) -> dict[str, Clip]:
+        """A phrase of a band model: every window one latent for all parts,
+        each decoded instrument given to the part its role says."""
+        lead = self.parts[0]
+        spec = self.engine.registry.get(lead.model)
+        count = phrase.bars // spec.bars
+        order, unique = self._pattern(lead, 0, phrase, count)
+        scenes = self.engine.decode_scenes(
+            lead.model,
+            np.asarray(unique, np.float32),
+            temperature=TEMPERATURE,
+            seed=self._seed(40, phrase.index, 0),
+        )
+        playing = [p for p, on in zip(self.parts, phrase.playing, strict=True) if on]
+        windows: dict[str, list[Clip]] = {p.name: [] for p in playing}
+        rng = self._rng(50, phrase.index, 0)
+        for scene in scenes:
+            given = assign_parts(scene, playing, spec.beats)
+            pitched = [c for p, (c, _) in given.items() if not self._part(p).drums]
+            shift = best_shift(_merged(pitched, spec.beats), self.key) if pitched else 0
+            for p in playing:
+                clip, program = given[p.name]
+                if program is not None:
+                    self._programs.setdefault(p.name, program)
+                if not p.drums:
+                    low, high = REGISTER
+                    clip = transposed(
+                        clip, shift, (max(0, p.center + low - 12), min(127, p.center + high + 12))
+                    )
+                windows[p.name].append(_thinned(clip, self.settings.density, rng))
+        beats = float(spec.beats)
+        return {
+            name: stitch_windows([w[k] for k in order], beats * len(order))
+            for name, w in windows.items()
+        }
+
+    def _part(self, name: str) -> Part:
+        return next(p for p in self.parts if p.name == name)
 
     def _played(self, part: Part, phrase: Phrase, windows: list[Clip]) -> list[Clip]:
         """The decoded windows as the part plays them: in key and register for
@@ -323,7 +400,7 @@ class Conductor:
         if part.drums:
             windows = self._drum_feel(part, phrase, windows)
         else:
-            user = [c for _, c in self._user[part.name]]
+            user = [c for _, c in self._user[part.name] if c is not None]
             windows = [self._placed(part, w) for w in windows]
             windows = [
                 blend_feel(user[:1], [1.0], w, drums=False) if user else _accented(w, rng)
@@ -378,6 +455,41 @@ class Conductor:
                 if bar.index >= start:
                     yield bar
             index += 1
+
+
+def assign_parts(
+    scene: Sequence[Track], parts: Sequence[Part], beats: float
+) -> dict[str, tuple[Clip, int | None]]:
+    """A band model's decoded instruments given to parts by role: the drums
+    to the drum part; a bass (program 32-39, else the lowest) to the bass;
+    the busiest of the rest to lead, then keys. Each part gets its clip and
+    the program it came from (None where the scene had nothing for it)."""
+    empty = Clip((), beats)
+    drums = [t for t in scene if t.is_drum and t.clip.notes]
+    pitched = [t for t in scene if not t.is_drum and t.clip.notes]
+    out: dict[str, tuple[Clip, int | None]] = {p.name: (empty, None) for p in parts}
+    names = [p.name for p in parts]
+    drum_part = next((p.name for p in parts if p.drums), None)
+    if drum_part and drums:
+        notes = [n for t in drums for n in t.clip.notes]
+        out[drum_part] = (Clip(notes, beats), drums[0].program)
+    if "bass" in names and pitched:
+        basses = [t for t in pitched if 32 <= t.program <= 39]
+        bass = (
+            basses[0]
+            if basses
+            else min(pitched, key=lambda t: statistics.median(n.pitch for n in t.clip.notes))
+        )
+        out["bass"] = (bass.clip, bass.program)
+        pitched = [t for t in pitched if t is not bass]
+    rest = [n for n in names if n not in ("bass", drum_part)]
+    for name, track in zip(rest, sorted(pitched, key=lambda t: -len(t.clip.notes)), strict=False):
+        out[name] = (track.clip, track.program)
+    return out
+
+
+def _merged(clips: Sequence[Clip], beats: float) -> Clip:
+    return Clip([n for c in clips for n in c.notes], beats)
 
 
 def _accented(clip: Clip, rng: np.random.Generator) -> Clip:

@@ -32,7 +32,8 @@ def join_bars(bars: Sequence[Bar]) -> list[Track]:
         clip = stitch_windows(
             [b.tracks[k].clip for b in bars], BAR_BEATS * len(bars), time_signature=FOUR_FOUR
         )
-        t = first.tracks[k]
+        # The instrument of the first bar the part plays in (a band model's own).
+        t = next((b.tracks[k] for b in bars if b.tracks[k].clip.notes), first.tracks[k])
         tracks.append(Track(Clip(clip.notes, clip.length, FOUR_FOUR, name), t.is_drum, t.program))
     return tracks
 

@@ -785,6 +785,26 @@ class Engine(ModelPool):
         )
         return [without_overlaps(d[0].clip) for d in decoded]
 
+    def decode_scenes(
+        self, model: str, z: np.ndarray, *, temperature: float = 0.5, seed: int = 0
+    ) -> list[list[Track]]:
+        """One scene (a track per instrument the model wrote, with its
+        program) of the model's window per latent of ``z``: band models."""
+        _check_temperature(temperature)
+        spec = self.registry.get(model)
+        self._require(spec, (Role.MULTITRACK,), "decode_scenes")
+        z = np.asarray(z, np.float32)
+        loaded = self.model(model)
+        if z.ndim != 2 or z.shape[1] != loaded.z_size:
+            raise InvalidRequestError(f"latents for {model!r} are [n, {loaded.z_size}]")
+        tensors = loaded.decode_tensors(z, temperature=temperature, seed=_seed(seed))
+        return [
+            [Track(without_overlaps(t.clip), t.is_drum, t.program) for t in tracks]
+            for tracks in (
+                sequence_to_tracks(s, length=spec.beats) for s in loaded.from_tensors(tensors)
+            )
+        ]
+
 
 # The models interpolate, blend and grid run on.
 SOURCE_ROLES = (Role.DRUMS, Role.MELODY, Role.GROOVE, Role.TRIO, Role.MULTITRACK)
