@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bridge.clips import FOUR_FOUR, Clip, Track
-from bridge.convert import split_windows, stitch_windows
+from bridge.convert import BASS_PROGRAMS, split_windows, stitch_windows
 from bridge.endless.key import Key, best_shift, estimate_key
 from bridge.endless.plan import Phrase, Plan, Settings, bilinear_weights
 from bridge.engine import latent
@@ -375,7 +375,8 @@ class Conductor:
             shift = best_shift(_merged(pitched, spec.beats), self.key) if pitched else 0
             for p in playing:
                 clip, program = given[p.name]
-                if program is not None:
+                # The part's instrument: the first the band gave it (a bass's for the bass).
+                if program is not None and (p.name != "bass" or program in BASS_PROGRAMS):
                     self._programs.setdefault(p.name, program)
                 if not p.drums:
                     low, high = REGISTER
@@ -474,7 +475,7 @@ def assign_parts(
         notes = [n for t in drums for n in t.clip.notes]
         out[drum_part] = (Clip(notes, beats), drums[0].program)
     if "bass" in names and pitched:
-        basses = [t for t in pitched if 32 <= t.program <= 39]
+        basses = [t for t in pitched if t.program in BASS_PROGRAMS]
         bass = (
             basses[0]
             if basses
