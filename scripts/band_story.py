@@ -87,11 +87,23 @@ def sample_stats(model: str, count: int, temperature: float, seed: int) -> dict[
         prior = engine.model(name).prior_status
     finally:
         engine.close()
+    return {
+        "model": model,
+        "latent_prior": prior,
+        "samples": len(gen.outputs),
+        **bar_stats(gen.outputs),
+    }
+
+
+def bar_stats(bars: list[Any]) -> dict[str, Any]:
+    """Programs of the pitched parts, notes a bar per role (every part of a
+    role together, as for the songs) and the share of bars each role plays,
+    for bars given as lists of tracks."""
     programs: Counter[int] = Counter()
     notes: dict[str, list[int]] = {r: [] for r in ROLES}
-    for output in gen.outputs:
-        bar: Counter[str] = Counter()  # every part of a role together, as for the songs
-        for t in output:
+    for tracks in bars:
+        bar: Counter[str] = Counter()
+        for t in tracks:
             if not t.clip.notes:
                 continue
             bar[_role(t.is_drum, t.program)] += len(t.clip.notes)
@@ -100,12 +112,9 @@ def sample_stats(model: str, count: int, temperature: float, seed: int) -> dict[
         for role, count in bar.items():
             notes[role].append(count)
     return {
-        "model": model,
-        "latent_prior": prior,
-        "samples": len(gen.outputs),
         "programs": dict(programs.most_common()),
         "notes_per_bar": {r: round(statistics.mean(v), 1) if v else 0 for r, v in notes.items()},
-        "bars_playing": {r: round(len(v) / max(1, len(gen.outputs)), 3) for r, v in notes.items()},
+        "bars_playing": {r: round(len(v) / max(1, len(bars)), 3) for r, v in notes.items()},
     }
 
 
@@ -124,25 +133,11 @@ def endless_stats(model: str, bars: int, seed: int) -> dict[str, Any]:
         made = [bar for _, bar in zip(range(bars), conductor.bars(), strict=False)]
     finally:
         engine.close()
-    programs: Counter[int] = Counter()
-    notes: dict[str, list[int]] = {r: [] for r in ROLES}
-    for bar in made:
-        per_role: Counter[str] = Counter()
-        for t in bar.tracks:
-            if not t.clip.notes:
-                continue
-            per_role[_role(t.is_drum, t.program)] += len(t.clip.notes)
-            if not t.is_drum:
-                programs[t.program] += 1
-        for role, count in per_role.items():
-            notes[role].append(count)
     return {
         "model": f"{model} endless",
         "bars": len(made),
         "key": str(conductor.key),
-        "programs": dict(programs.most_common()),
-        "notes_per_bar": {r: round(statistics.mean(v), 1) if v else 0 for r, v in notes.items()},
-        "bars_playing": {r: round(len(v) / max(1, len(made)), 3) for r, v in notes.items()},
+        **bar_stats([bar.tracks for bar in made]),
     }
 
 

@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,18 @@ def live_server(engine: Engine, tiny_checkpoints: dict[str, str]) -> Iterator[Se
     srv.start()
     yield srv
     srv.stop()
+
+
+@contextmanager
+def served(engine: Engine, roles: dict[str, str], checkpoints: dict[str, str]) -> Iterator[Server]:
+    """The real server on the tiny models of ``roles``, on a free port."""
+    profile = Profile(roles=roles, checkpoints={m: checkpoints[m] for m in roles.values()})
+    srv = Server(engine, profile, host="127.0.0.1", port=0)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 def beat(shift: float = 0.0) -> Track:
@@ -245,56 +258,49 @@ def test_endless_over_osc_goes_on_and_turns(
     from bridge.endless import Conductor, Settings, make_parts
 
     melody = "lb-mel_2bar_tiny"
-    profile = Profile(
-        roles={"drums": DRUMS, "melody": melody},
-        checkpoints={DRUMS: tiny_checkpoints[DRUMS], melody: tiny_checkpoints[melody]},
-    )
-    srv = Server(engine, profile, host="127.0.0.1", port=0)
-    srv.start()
-    try:
-        with OscClient(port=srv.port, timeout=60) as c, OscClient(port=srv.port, timeout=60) as d:
-            first = c.operation("endless", "drums", 0, 8, 5)
-            state = [r.args for r in first.replies if r.address == "/lb/endless/state"]
-            assert len(state) == 1 and state[0][1:4] == [0, 0, 0]
-            assert first.seed == 5 and len(first.outputs) == 1
-            tracks = first.outputs[0]
-            assert [(t.clip.name, t.is_drum, t.program) for t in tracks] == [
-                ("drums", True, 0),
-                ("bass", False, 33),
-                ("lead", False, 80),
-            ]
-            assert all(t.clip.length == 32.0 for t in tracks)
-            # The same bars as the conductor makes them, in one piece.
-            parts = make_parts(("drums", "bass", "lead"), DRUMS, melody)
-            bars = list(
-                zip(range(12), Conductor(engine, parts, Settings(seed=5)).bars(), strict=False)
-            )
-            expected = [n.pitch for _, b in bars[:8] for n in b.tracks[0].clip.notes]
-            assert [n.pitch for n in tracks[0].clip.notes] == expected
-            # -1 goes on with the stream's seed: bars 8-11.
-            more = c.operation("endless", "drums", 8, 4, -1)
-            assert more.seed == 5
-            assert [n.pitch for n in more.outputs[0][0].clip.notes] == [
-                n.pitch for _, b in bars[8:] for n in b.tracks[0].clip.notes
-            ]
-            # A new pace turns the stream: what it made stays.
-            again = c.operation("endless", "drums", 0, 4, 5, 0.9)
-            assert (
-                again.outputs[0][0].clip.notes
-                == tracks[0].clip.notes[: len(again.outputs[0][0].clip.notes)]
-            )
-            # Another client draws its own seed and parts.
-            other = d.operation("endless", "drums", 0, 2, -1, 0.5, 0.6, "Am", "drums,keys")
-            assert other.seed is not None
-            assert [t.clip.name for t in other.outputs[0]] == ["drums", "keys"]
-            with pytest.raises(RemoteError) as err:
-                c.operation("endless", "drums", 0, 4, 5, 0.5, 0.6, "H", "drums")
-            assert err.value.code == "invalid_request"
-            with pytest.raises(RemoteError) as err:
-                c.operation("endless", "drums", 0, 4, 5, 0.5, 0.6, "", "drums,tuba")
-            assert err.value.code == "invalid_request"
-    finally:
-        srv.stop()
+    with (
+        served(engine, {"drums": DRUMS, "melody": melody}, tiny_checkpoints) as srv,
+        OscClient(port=srv.port, timeout=60) as c,
+        OscClient(port=srv.port, timeout=60) as d,
+    ):
+        first = c.operation("endless", "drums", 0, 8, 5)
+        state = [r.args for r in first.replies if r.address == "/lb/endless/state"]
+        assert len(state) == 1 and state[0][1:4] == [0, 0, 0]
+        assert first.seed == 5 and len(first.outputs) == 1
+        tracks = first.outputs[0]
+        assert [(t.clip.name, t.is_drum, t.program) for t in tracks] == [
+            ("drums", True, 0),
+            ("bass", False, 33),
+            ("lead", False, 80),
+        ]
+        assert all(t.clip.length == 32.0 for t in tracks)
+        # The same bars as the conductor makes them, in one piece.
+        parts = make_parts(("drums", "bass", "lead"), DRUMS, melody)
+        bars = list(zip(range(12), Conductor(engine, parts, Settings(seed=5)).bars(), strict=False))
+        expected = [n.pitch for _, b in bars[:8] for n in b.tracks[0].clip.notes]
+        assert [n.pitch for n in tracks[0].clip.notes] == expected
+        # -1 goes on with the stream's seed: bars 8-11.
+        more = c.operation("endless", "drums", 8, 4, -1)
+        assert more.seed == 5
+        assert [n.pitch for n in more.outputs[0][0].clip.notes] == [
+            n.pitch for _, b in bars[8:] for n in b.tracks[0].clip.notes
+        ]
+        # A new pace turns the stream: what it made stays.
+        again = c.operation("endless", "drums", 0, 4, 5, 0.9)
+        assert (
+            again.outputs[0][0].clip.notes
+            == tracks[0].clip.notes[: len(again.outputs[0][0].clip.notes)]
+        )
+        # Another client draws its own seed and parts.
+        other = d.operation("endless", "drums", 0, 2, -1, 0.5, 0.6, "Am", "drums,keys")
+        assert other.seed is not None
+        assert [t.clip.name for t in other.outputs[0]] == ["drums", "keys"]
+        with pytest.raises(RemoteError) as err:
+            c.operation("endless", "drums", 0, 4, 5, 0.5, 0.6, "H", "drums")
+        assert err.value.code == "invalid_request"
+        with pytest.raises(RemoteError) as err:
+            c.operation("endless", "drums", 0, 4, 5, 0.5, 0.6, "", "drums,tuba")
+        assert err.value.code == "invalid_request"
 
 
 def test_band_scenes_over_osc(engine: Engine, tiny_checkpoints: dict[str, str]) -> None:
@@ -303,39 +309,33 @@ def test_band_scenes_over_osc(engine: Engine, tiny_checkpoints: dict[str, str]) 
     from tests.factories import window_melody
 
     band = "lb-multitrack_1bar_tiny"
-    profile = Profile(
-        roles={"multitrack": band, "drums": DRUMS},
-        checkpoints={band: tiny_checkpoints[band], DRUMS: tiny_checkpoints[DRUMS]},
-    )
-    srv = Server(engine, profile, host="127.0.0.1", port=0)
-    srv.start()
 
     def scene(shift: float) -> list[Track]:
         return [beat(shift), Track(window_melody(8.0, base=40), False, 33)]
 
-    try:
-        with OscClient(port=srv.port, timeout=60) as c:
-            a, b = scene(0.0), scene(0.5)
-            out = c.operation("interpolate", "multitrack", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b)
-            assert len(out.outputs) == 3
-            for step in out.outputs:
-                assert [(t.is_drum, t.program) for t in step] == [(True, 0), (False, 33)]
-                assert all(t.clip.length == 8.0 for t in step)
-            corners = [t for k in range(4) for t in scene(0.25 * k)]
-            grid = c.operation("grid", "multitrack", 2, 2, 0.5, 4, 1, 2, tracks=corners)
-            assert len(grid.outputs) == 4 and all(len(o) == 2 for o in grid.outputs)
-            one = c.operation("blend", "multitrack", 0.5, 0.5, 0.5, 4, 1, 2, tracks=corners)
-            assert [(t.is_drum, t.program) for t in one.outputs[0]] == [(True, 0), (False, 33)]
-            # One clip per input on a band model: each a scene of one part, drums kept.
-            lone = c.operation("interpolate", "multitrack", 2, 0.5, 4, tracks=[a[0], b[0]])
-            assert [[t.is_drum for t in o] for o in lone.outputs] == [[True], [True]]
-            # A scene short of a track is refused, not made shorter.
-            with pytest.raises(RemoteError) as err:
-                c.operation("interpolate", "multitrack", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b[:1])
-            assert err.value.code == "bad_chunks"
-            # A one-part model refuses scenes, saying why.
-            with pytest.raises(RemoteError) as err:
-                c.operation("interpolate", "drums", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b)
-            assert err.value.code == "unsupported_clip" and "scene" in err.value.message
-    finally:
-        srv.stop()
+    with (
+        served(engine, {"multitrack": band, "drums": DRUMS}, tiny_checkpoints) as srv,
+        OscClient(port=srv.port, timeout=60) as c,
+    ):
+        a, b = scene(0.0), scene(0.5)
+        out = c.operation("interpolate", "multitrack", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b)
+        assert len(out.outputs) == 3
+        for step in out.outputs:
+            assert [(t.is_drum, t.program) for t in step] == [(True, 0), (False, 33)]
+            assert all(t.clip.length == 8.0 for t in step)
+        corners = [t for k in range(4) for t in scene(0.25 * k)]
+        grid = c.operation("grid", "multitrack", 2, 2, 0.5, 4, 1, 2, tracks=corners)
+        assert len(grid.outputs) == 4 and all(len(o) == 2 for o in grid.outputs)
+        one = c.operation("blend", "multitrack", 0.5, 0.5, 0.5, 4, 1, 2, tracks=corners)
+        assert [(t.is_drum, t.program) for t in one.outputs[0]] == [(True, 0), (False, 33)]
+        # One clip per input on a band model: each a scene of one part, drums kept.
+        lone = c.operation("interpolate", "multitrack", 2, 0.5, 4, tracks=[a[0], b[0]])
+        assert [[t.is_drum for t in o] for o in lone.outputs] == [[True], [True]]
+        # A scene short of a track is refused, not made shorter.
+        with pytest.raises(RemoteError) as err:
+            c.operation("interpolate", "multitrack", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b[:1])
+        assert err.value.code == "bad_chunks"
+        # A one-part model refuses scenes, saying why.
+        with pytest.raises(RemoteError) as err:
+            c.operation("interpolate", "drums", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b)
+        assert err.value.code == "unsupported_clip" and "scene" in err.value.message
