@@ -8,7 +8,10 @@ graph and decode length are the real ones) and times, side by side in one run:
 - 8 variations of a 2-bar drum clip: a direct ``Engine.variations`` call
   against the same request over OSC (clip upload, queue, results back);
 - requests/s and latency with 1, 4 and 8 concurrent OSC clients, each
-  sending its requests one after another (bounded count, loopback only).
+  sending its requests one after another (bounded count, loopback only),
+  on a server that runs the requests waiting for a model together (their
+  clips encoded and refined in one run) and, side by side, on one that runs
+  them one at a time (``max_batch=1``).
 
 Prints a table and writes JSON (``benchmarks/results/osc.json``).
 
@@ -63,13 +66,19 @@ def main(argv: list[str] | None = None) -> int:
     model = profile.roles["drums"]
     ckpt = profile.checkpoints[model]
     engine = Engine(device="cpu", batch_size=8, checkpoints={model: ckpt}, latent_cache=0)
-    server = Server(
-        engine,
-        Profile(roles={"drums": model}, checkpoints={model: ckpt}),
-        port=0,
-        max_queue=64,
-    )
-    server.start()
+    servers = {
+        name: Server(
+            engine,
+            Profile(roles={"drums": model}, checkpoints={model: ckpt}),
+            port=0,
+            max_queue=64,
+            max_batch=batch,
+        )
+        for name, batch in (("together", 8), ("one at a time", 1))
+    }
+    for srv in servers.values():
+        srv.start()
+    server = servers["together"]
     track = drum_track()
     results: dict[str, Any] = {
         "model": model,
@@ -92,11 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         results["round_trip"] = {"direct": summary(direct), "osc": summary(osc)}
 
         load: dict[str, Any] = {}
-        for clients in (1, 4, 8):
+        for clients, mode in [(c, m) for c in (1, 4, 8) for m in servers]:
+            port = servers[mode].port
 
-            def one_client(k: int) -> list[float]:
+            def one_client(k: int, port: int = port) -> list[float]:
                 times = []
-                with OscClient(port=server.port, timeout=120) as c:
+                with OscClient(port=port, timeout=120) as c:
                     for j in range(args.per_client):
                         t = time.perf_counter()
                         out = c.operation(
@@ -111,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 per = list(pool.map(one_client, range(clients)))
             wall = time.perf_counter() - t0
             all_ms = [x for p in per for x in p]
-            load[str(clients)] = {
+            load[f"{clients} {mode}"] = {
                 **summary(all_ms),
                 "requests": len(all_ms),
                 "seconds": wall,
@@ -119,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             }
         results["load"] = load
     finally:
-        server.stop()
+        for srv in servers.values():
+            srv.stop()
         engine.close()
         tmp.cleanup()
 
@@ -146,14 +157,19 @@ def main(argv: list[str] | None = None) -> int:
     table.add_row(
         "OSC / direct (p50)", "", f"{rt['osc']['p50_ms'] / rt['direct']['p50_ms']:.2f}x", "", ""
     )
-    for clients, row in results["load"].items():
+    for key, row in results["load"].items():
+        clients, mode = key.split(" ", 1)
         table.add_row(
-            f"{clients} concurrent client(s)",
+            f"{clients} concurrent client(s), {mode}",
             str(row["requests"]),
             f"{row['p50_ms']:.1f}",
             f"{row['p95_ms']:.1f}",
             f"{row['requests_per_s']:.2f}",
         )
+    load = results["load"]
+    base = load["1 one at a time"]["requests_per_s"]
+    for key in ("8 one at a time", "8 together"):
+        table.add_row(f"{key} / 1 client", "", "", "", f"{load[key]['requests_per_s'] / base:.2f}x")
     console.print(table)
     console.print(f"machine: {machine_line(results['machine'])}")
     args.out.parent.mkdir(parents=True, exist_ok=True)

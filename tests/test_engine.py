@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from bridge.clips import Clip, Note, TimeSignature, Track
 from bridge.engine import Engine, get_spec, latent
 from bridge.engine.checkpoint import resolve_checkpoint
+from bridge.engine.pipeline import LATENT_CACHE_SIZE
 from bridge.errors import (
     CheckpointError,
     InvalidRequestError,
@@ -516,3 +518,40 @@ def test_a_clip_sent_again_is_not_encoded_again_and_gives_the_same_music(
     finally:
         cached.close()
         fresh.close()
+
+
+def test_requests_run_together_share_encoding_and_give_what_they_give_alone(
+    engine: Engine,
+) -> None:
+    """Variations of several new clips on threads of one group: one merged
+    encoder and refinement run, the same seeded results as one at a time."""
+    import threading
+
+    from tests.factories import drum_clip
+
+    model = "lb-drums_2bar_tiny"
+    clips = [drum_clip(k) for k in range(4)]
+    engine.pipeline.cache_size = 0  # every clip is new each time
+    try:
+        alone = [engine.variations(model, c, 2, seed=10 + k).clips for k, c in enumerate(clips)]
+        coalescer = engine.pipeline.coalescer(engine.model(model))
+        before = coalescer.merged
+        together: list[Any] = [None] * len(clips)
+        start = threading.Barrier(len(clips))
+
+        def run(k: int) -> None:
+            with engine.together(model):
+                start.wait()
+                together[k] = engine.variations(model, clips[k], 2, seed=10 + k).clips
+
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(len(clips))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert coalescer.merged > before
+        assert [[c.notes for c in out] for out in together] == [
+            [c.notes for c in out] for out in alone
+        ]
+    finally:
+        engine.pipeline.cache_size = LATENT_CACHE_SIZE

@@ -112,13 +112,18 @@ def test_copies_are_drawn_again_a_bounded_number_of_times(
     from bridge.engine.engine import MAX_REDRAWS
 
     beat = played_beat()
-    calls = {"redraws": 0}
+    calls = {"decodes": 0, "rounds": 0, "redraws": 0}
     real = engine.pipeline.decode
 
     def copying(adapter, loaded, z, templates, *args, **kwargs):  # type: ignore[no-untyped-def]
-        first = len(z) > 1  # the batch of all outputs' windows; a redraw is one output
-        calls["redraws"] += 0 if first else 1
-        if first or calls["redraws"] % 3:  # copies, except every third redraw
+        # The first call decodes every output; each later one redraws, in one
+        # run, every output that came back a copy (one window each here).
+        first = calls["decodes"] == 0
+        calls["decodes"] += 1
+        if not first:
+            calls["rounds"] += 1
+            calls["redraws"] += len(z)
+        if first or calls["rounds"] % 3:  # copies, except at every third round
             return [list(t) for t in templates]
         return real(adapter, loaded, z, templates, *args, **kwargs)
 
@@ -126,6 +131,7 @@ def test_copies_are_drawn_again_a_bounded_number_of_times(
     gen = engine.variations(DRUMS, beat, 3, similarity=0.8, seed=2, feel=False)
     heard = [hit_set(c, True) for c in gen.clips]
     assert hit_set(beat, True) not in heard and len(set(heard)) == 3
+    assert calls["rounds"] >= 3  # redraw rounds, not a run per output
     assert gen.params["redraws"] == calls["redraws"] >= 3
 
     monkeypatch.setattr(engine.pipeline, "decode", lambda a, m, z, t, *r, **k: [list(w) for w in t])

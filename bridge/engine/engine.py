@@ -8,6 +8,7 @@ one it draws a seed and reports it, so any result can be made again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import secrets
@@ -308,45 +309,63 @@ class Engine(ModelPool):
                 ]
                 return stitch(wins, tracks, carry=True, suffix=f"var {i + 1}")
 
-            def redraw(i: int, attempt: int) -> list[Track]:
-                # Further from the input each time, with noise of its own.
-                rng = np.random.default_rng([seed, i, attempt])
-                noise = rng.standard_normal((len(mu), loaded.z_size))
+            def redraw(indices: list[int], attempt: int) -> list[list[Track]]:
+                # Further from the input each time, each output with noise of
+                # its own; every output still to redraw in one decoder run.
                 far = similarity * REDRAW_SIMILARITY**attempt
-                targets = loaded.draw_latents(noise, fitted=self.fitted_prior)
-                moved = [latent.vary(m, t, far) for m, t in zip(mu, targets, strict=True)]
-                z = np.asarray(moved, np.float32)
+                zs = []
+                for i in indices:
+                    rng = np.random.default_rng([seed, i, attempt])
+                    noise = rng.standard_normal((len(mu), loaded.z_size))
+                    targets = loaded.draw_latents(noise, fitted=self.fitted_prior)
+                    zs += [latent.vary(m, t, far) for m, t in zip(mu, targets, strict=True)]
                 wins = self.pipeline.decode(
-                    adapter, loaded, z, windows, temperature, seed + 7919 * attempt + i, once
+                    adapter,
+                    loaded,
+                    np.asarray(zs, np.float32),
+                    windows * len(indices),
+                    temperature,
+                    seed + 7919 * attempt,
+                    once * len(indices),
                 )
-                return output(wins, i)
+                w = len(windows)
+                return [output(wins[k * w : (k + 1) * w], i) for k, i in enumerate(indices)]
 
             given = _hits(tracks)
-            heard: set[tuple[frozenset[tuple[int, int]], ...]] = set()
-            outputs = []
-            for i in range(n):
-                out = output(decoded[i * len(windows) : (i + 1) * len(windows)], i)
-                attempt = 0
-                # Below similarity 1 nothing may come back as the input or as
-                # another output of this request: redraw, a bounded number of times.
-                while (
-                    similarity < 1
-                    and attempt < MAX_REDRAWS
-                    and (_hits(out) == given or _hits(out) in heard)
-                ):
-                    attempt += 1
-                    out = redraw(i, attempt)
-                redraws["made"] += attempt
-                if similarity < 1 and (_hits(out) == given or _hits(out) in heard):
-                    redraws["left"] += 1
-                heard.add(_hits(out))
-                if feel:
-                    out = [
-                        self._felt(spec, [t], [src.clip], [1.0], seed + i)[0]
-                        for src, t in zip(tracks, out, strict=True)
-                    ]
-                outputs.append(out)
-            return outputs
+
+            def copies(outs: list[list[Track]]) -> list[int]:
+                """The outputs that are the input or an earlier output, in order."""
+                heard: set[tuple[frozenset[tuple[int, int]], ...]] = set()
+                found = []
+                for i, out in enumerate(outs):
+                    if _hits(out) == given or _hits(out) in heard:
+                        found.append(i)
+                    else:
+                        heard.add(_hits(out))
+                return found
+
+            w = len(windows)
+            outs = [output(decoded[i * w : (i + 1) * w], i) for i in range(n)]
+            # Below similarity 1 nothing may come back as the input or as another
+            # output of this request: redraw, a bounded number of times.
+            todo = copies(outs) if similarity < 1 else []
+            attempt = 0
+            while todo and attempt < MAX_REDRAWS:
+                attempt += 1
+                redraws["made"] += len(todo)
+                for i, out in zip(todo, redraw(todo, attempt), strict=True):
+                    outs[i] = out
+                todo = copies(outs)
+            redraws["left"] += len(todo)
+            if not feel:
+                return outs
+            return [
+                [
+                    self._felt(spec, [t], [src.clip], [1.0], seed + i)[0]
+                    for src, t in zip(tracks, out, strict=True)
+                ]
+                for i, out in enumerate(outs)
+            ]
 
         redraws = {"made": 0, "left": 0}
         params: dict[str, Any] = {
@@ -742,6 +761,11 @@ class Engine(ModelPool):
             return [stitch(wins, tracks, carry=True, suffix="humanized")]
 
         return self._run(model, "humanize", seed, {"temperature": temperature}, body)
+
+    def together(self, model: str) -> contextlib.AbstractContextManager[None]:
+        """Run the calling thread's operation on ``model`` as one of a group
+        that shares its encoder and refinement runs (bridge.engine.coalesce)."""
+        return self.pipeline.coalescer(self.model(model)).member()
 
     # -- latents, for callers that walk the latent space themselves -----------
     # (bridge.endless): the same encoding, prior and decoding the operations

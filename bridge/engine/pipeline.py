@@ -19,6 +19,7 @@ import numpy as np
 from bridge.clips import Track
 from bridge.convert import carry_note_fields, split_windows, stitch_windows
 from bridge.engine.adapters import Adapter, WindowTensors
+from bridge.engine.coalesce import Coalescer
 from bridge.engine.model import LoadedModel
 from bridge.engine.pool import ModelPool
 from bridge.engine.registry import Role
@@ -77,6 +78,9 @@ class Pipeline:
             LoadedModel, OrderedDict[bytes, tuple[np.ndarray, np.ndarray]]
         ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+        self._coalescers: weakref.WeakKeyDictionary[LoadedModel, Coalescer] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def windows(self, adapter: Adapter, tracks: Sequence[Track], what: str) -> list[list[Track]]:
         """Cut every track into model windows; shorter tracks loop to the longest."""
@@ -133,32 +137,28 @@ class Pipeline:
             if k is not None and e is not None and k not in found:
                 todo.setdefault(k, e)
         if todo:
-            new = list(todo.values())
-            enc = loaded.encode_tensors(
-                [e.inputs for e in new],
-                [e.length for e in new],
-                [e.controls for e in new],
-                seed=seed,
-            )
-            new_mu = np.asarray(enc.mu, np.float32)
-            if steps:
-                new_mu = loaded.refine(
-                    new_mu,
-                    [e.outputs for e in new],
-                    [e.length for e in new],
-                    [e.controls for e in new],
-                    steps=steps,
-                    final_loss=False,
-                ).z
-            computed = {
-                k: (new_mu[j], np.asarray(enc.sigma[j], np.float32)) for j, k in enumerate(todo)
-            }
+
+            def work(windows: list[WindowTensors]) -> list[tuple[np.ndarray, np.ndarray]]:
+                return _posteriors(loaded, windows, steps, seed)
+
+            # Requests running together on this model share one encoder and
+            # refinement run (bridge.engine.coalesce).
+            results = self.coalescer(loaded).run(steps, list(todo.values()), work)
+            computed = dict(zip(todo, results, strict=True))
             self._remember_posteriors(loaded, computed)
             found.update(computed)
         for i, k in enumerate(keys):
             if k is not None:
                 mu[i], sigma[i] = found[k]
         return mu, sigma, encoded
+
+    def coalescer(self, loaded: LoadedModel) -> Coalescer:
+        """The group of requests that run together on ``loaded`` (bridge.engine.coalesce)."""
+        with self._lock:
+            found = self._coalescers.get(loaded)
+            if found is None:
+                found = self._coalescers[loaded] = Coalescer()
+            return found
 
     def _cached_posteriors(
         self, loaded: LoadedModel, keys: list[bytes]
@@ -212,6 +212,30 @@ class Pipeline:
             tensors = loaded.decode_tensors(z, temperature=temperature, seed=seed)
             seqs = loaded.from_tensors(tensors)
         return [adapter.from_sequence(s, t) for s, t in zip(seqs, templates, strict=True)]
+
+
+def _posteriors(
+    loaded: LoadedModel, windows: list[WindowTensors], steps: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(mu, sigma) of each window, ``mu`` refined ``steps`` steps: one encoder
+    run and one refinement for all of them."""
+    enc = loaded.encode_tensors(
+        [e.inputs for e in windows],
+        [e.length for e in windows],
+        [e.controls for e in windows],
+        seed=seed,
+    )
+    mu = np.asarray(enc.mu, np.float32)
+    if steps:
+        mu = loaded.refine(
+            mu,
+            [e.outputs for e in windows],
+            [e.length for e in windows],
+            [e.controls for e in windows],
+            steps=steps,
+            final_loss=False,
+        ).z
+    return [(mu[j], np.asarray(enc.sigma[j], np.float32)) for j in range(len(windows))]
 
 
 def stitch(

@@ -63,6 +63,7 @@ class Server:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         max_queue: int = 16,
+        max_batch: int = 8,
         starting: bool = False,
     ) -> None:
         self.engine = engine
@@ -70,6 +71,8 @@ class Server:
         self.host = host
         self.port = port
         self.max_queue = max_queue
+        # Requests for one model run together, at most this many (1: one at a time).
+        self.max_batch = max_batch
         self.routes: dict[str, Handler] = all_routes()
         self.uploads = Uploads()
         self.stats = Stats()
@@ -165,7 +168,12 @@ class Server:
             w = self._workers.get(model)
             if w is None:
                 w = self._workers[model] = ModelWorker(
-                    model, self.engine, self.send, max_queue=self.max_queue, on_done=self._done
+                    model,
+                    self.engine,
+                    self.send,
+                    max_queue=self.max_queue,
+                    max_batch=self.max_batch,
+                    on_done=self._done,
                 )
             return w
 

@@ -1,15 +1,19 @@
 """One worker thread per model, each with a bounded queue.
 
 The receive loop hands a :class:`Job` to the model's worker and answers at
-once; the worker runs jobs one after another (TensorFlow runs a model's
-batch on all cores anyway) and sends results itself. Unseeded ``sample``
-jobs waiting together with the same settings run as one batch; a job with a
-seed always runs alone, so that its seed repeats exactly.
+once; the worker takes what is waiting and sends results itself. Unseeded
+``sample`` jobs waiting together with the same settings run as one batch.
+Other jobs run each on a thread of its own, up to ``max_batch`` at once
+(1: one after another on the worker's thread); those that need new clips
+encoded at the same moment share one encoder and refinement run
+(:mod:`bridge.engine.coalesce`), and each decodes with its own seed, so a
+seeded request gives what it gives alone.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import threading
 import time
@@ -95,7 +99,10 @@ class ModelWorker:
         self._on_done = on_done
         self._queue: collections.deque[Job] = collections.deque()
         self._cond = threading.Condition()
-        self._running: list[Job] = []
+        self._running: list[Job] = []  # every job started and not done
+        self._inline: list[Job] = []  # the jobs the loop itself is running
+        self._threads: set[threading.Thread] = set()  # jobs on threads of their own
+        self._job_crashes = 0
         self._stopping = False
         self._thread = Supervised(
             f"worker-{model}",
@@ -108,7 +115,8 @@ class ModelWorker:
 
     @property
     def restarts(self) -> int:
-        return self._thread.restarts
+        """Bugs the worker met and served on after: its loop, or a job's thread."""
+        return self._thread.restarts + self._job_crashes
 
     @property
     def depth(self) -> int:
@@ -149,9 +157,14 @@ class ModelWorker:
             self._stopping = True
             self._cond.notify_all()
         self._thread.join(timeout=5)
+        with self._cond:
+            threads = list(self._threads)
+        for t in threads:  # jobs already running finish and answer
+            t.join(timeout=30)
 
     def _next_batch(self, first: Job) -> list[Job]:
-        """``first`` and the queued jobs that may run with it, taken off the queue."""
+        """``first`` and the queued jobs that may run with it in one engine call
+        (unseeded samples of one key), taken off the queue."""
         batch = [first]
         key = first.batch_key
         if key is not None:
@@ -169,7 +182,9 @@ class ModelWorker:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._queue and not self._stopping:
+                while not self._stopping and (
+                    not self._queue or len(self._running) >= self._max_batch
+                ):
                     self._cond.wait()
                 if self._stopping:
                     for job in self._queue:
@@ -179,13 +194,58 @@ class ModelWorker:
                     self._queue.clear()
                     return
                 first = self._queue.popleft()
-                self._running = [first]  # answered by _crashed should anything below fail
-                batch = self._running = self._next_batch(first)
+                self._inline = [first]  # answered by _crashed should anything below fail
+                batch = self._inline = self._next_batch(first)
+                self._running.extend(batch)
             for job in batch:
                 self._send_for(job, [job.req.reply("progress", 0.0, "running")])
-            self._run(batch)  # on a crash, _crashed answers what is still running
+            if self._max_batch > 1 and first.batch_key is None:
+                # Beside the others running: their clips share encoder runs.
+                thread = threading.Thread(
+                    target=self._run_member, args=(batch,), name=f"job-{self.model}", daemon=True
+                )
+                with self._cond:
+                    self._threads.add(thread)
+                    self._inline = []
+                thread.start()
+                continue
+            try:
+                self._run(batch)  # on a crash, _crashed answers what is still inline
+            finally:
+                self._done_with(batch)
             with self._cond:
-                self._running = []
+                self._inline = []
+
+    def _run_member(self, batch: list[Job]) -> None:
+        """A job on a thread of its own, one of the model's group (:meth:`Engine.together`)."""
+        try:
+            try:
+                together = self._engine.together(self.model)
+            except Exception:  # the model will not load: the job says so itself
+                together = contextlib.nullcontext()
+            with together:
+                self._run(batch)
+        except Exception as exc:  # a bug outside the engine call: as if the loop crashed
+            log.exception("worker-%s crashed running a job; it serves on", self.model)
+            with self._cond:
+                self._job_crashes += 1
+            for job in batch:
+                if not job.finished:
+                    message = f"internal error: {exc!r}; the model serves on"
+                    self._finish(
+                        job, [job.req.error("internal", message)], job.enqueued, "internal"
+                    )
+        finally:
+            self._done_with(batch)
+            with self._cond:
+                self._threads.discard(threading.current_thread())
+
+    def _done_with(self, batch: list[Job]) -> None:
+        with self._cond:
+            for job in batch:
+                if job in self._running:
+                    self._running.remove(job)
+            self._cond.notify_all()
 
     def _run(self, batch: list[Job]) -> None:
         started = time.monotonic()
@@ -225,9 +285,13 @@ class ModelWorker:
                 )
 
     def _crashed(self, exc: BaseException) -> None:
-        """The loop crashed: every job it held that got no final answer gets ``internal``."""
+        """The loop crashed: every job it held that got no final answer gets
+        ``internal`` (jobs running on threads of their own answer for themselves)."""
         with self._cond:
-            jobs, self._running = self._running, []
+            jobs, self._inline = self._inline, []
+            for job in jobs:
+                if job in self._running:
+                    self._running.remove(job)
         for job in jobs:
             if not job.finished:
                 message = job.req.error("internal", f"internal error: {exc!r}; the model serves on")
