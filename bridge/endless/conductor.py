@@ -18,6 +18,7 @@ starts again at any bar and continues as it would have.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,7 +35,7 @@ from bridge.engine import latent
 from bridge.engine.adapters import transposed
 from bridge.engine.registry import Role
 from bridge.errors import InvalidRequestError
-from bridge.feel import STEP, blend_feel
+from bridge.feel import STEP, blend_feel, hit_set
 
 if TYPE_CHECKING:
     from bridge.engine import Engine
@@ -66,6 +67,9 @@ TEMPERATURE = 0.5
 # benchmarks/bench_endless.py); a pitched motif repeats exactly.
 TURN = {True: 0.3, False: 0.25}
 BREATH = 0.05
+# Takes decoded of each drum latent; the one whose bars agree most plays
+# (a drummer's bars hang together more than the drum model's: bench_endless).
+DRUM_TAKES = 3
 # A pitched part's keyframes: each the last moved this far (at pace 0 .. 1)
 # toward a new sample; and the register a part's notes are folded into.
 KEYFRAME_STEP = (0.2, 0.6)
@@ -303,9 +307,16 @@ class Conductor:
             wanted.setdefault(part.model, []).append((part, order, unique))
         for m, (model, jobs) in enumerate(sorted(wanted.items())):
             zs = np.asarray([z for _, _, unique in jobs for z in unique], np.float32)
-            clips = self.engine.decode(
-                model, zs, temperature=TEMPERATURE, seed=self._seed(40, index, m)
-            )
+            drums = any(part.drums for part, _, _ in jobs)
+            takes = DRUM_TAKES if drums and self.engine.registry.get(model).bars > 1 else 1
+            decoded = self.engine.decode(
+                model, np.repeat(zs, takes, axis=0), temperature=TEMPERATURE,
+                seed=self._seed(40, index, m),
+            )  # fmt: skip
+            # Of a drum pattern's takes, the one whose bars hang together best.
+            clips = [
+                max(decoded[k * takes : (k + 1) * takes], key=_bars_agree) for k in range(len(zs))
+            ]
             at = 0
             for part, order, unique in jobs:
                 windows = clips[at : at + len(unique)]
@@ -487,6 +498,15 @@ def assign_parts(
     for name, track in zip(rest, sorted(pitched, key=lambda t: -len(t.clip.notes)), strict=False):
         out[name] = (track.clip, track.program)
     return out
+
+
+def _bars_agree(clip: Clip) -> float:
+    """How alike a drum window's bars are: mean hit F1 of each bar to the next."""
+    hits = [hit_set(b, True) for b in split_windows(clip, BAR_BEATS, loop=False)]
+    pairs = list(itertools.pairwise(hits))
+    if not pairs:
+        return 0.0
+    return sum(2 * len(a & b) / max(1, len(a) + len(b)) for a, b in pairs) / len(pairs)
 
 
 def _merged(clips: Sequence[Clip], beats: float) -> Clip:
