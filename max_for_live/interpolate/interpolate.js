@@ -4,9 +4,10 @@
 //
 // [js interpolate.js HOST PORT]; messages: init, a, b (take the selected
 // clip as A or B), generate, steps, temperature, kind (0 auto, 1 drums,
-// 2 melody), method (0 slerp, 1 linear), seed, server HOST PORT, ping.
-// A and B are saved with the set (getvalueof/setvalueof, through the bound
-// [pattr]).
+// 2 melody), method (0 slerp, 1 linear), seed, scenes (1: A and B are
+// scenes, played by the band model: every part moves together, and the
+// steps land as new scenes below A), server HOST PORT, ping. A and B are
+// saved with the set (getvalueof/setvalueof, through the bound [pattr]).
 
 autowatch = 0;
 inlets = 1;
@@ -27,15 +28,15 @@ var glue = new lb.Glue({
     }
 });
 var dev = null;
-var params = { steps: 5, temperature: 0.5, kind: 0, method: 0, seed: -1 };
+var params = { steps: 5, temperature: 0.5, kind: 0, method: 0, seed: -1, scenes: 0 };
 var chosen = { a: null, b: null };
 var memory = new lb.Memory({
     save: function () {
-        return { a: dev.reference(chosen.a), b: dev.reference(chosen.b) };
+        return { a: keep(chosen.a), b: keep(chosen.b) };
     },
     load: function (state, lost, kept) {
-        chosen.a = dev.findAgain(state.a, "clip A", lost);
-        chosen.b = dev.findAgain(state.b, "clip B", lost);
+        chosen.a = findKept(state.a, "A", lost);
+        chosen.b = findKept(state.b, "B", lost);
         if (chosen.a) {
             kept.push("A " + chosen.a.name);
             outlet(lb.OUT_UI, ["a", chosen.a.name]);
@@ -49,6 +50,43 @@ var memory = new lb.Memory({
         notifyclients();
     }
 });
+
+// A chosen clip as a reference, or a chosen scene as {scene, name}.
+function keep(c) {
+    if (!c) {
+        return null;
+    }
+    return c.scene !== undefined ? { scene: sceneOf(c), name: c.name } : dev.reference(c);
+}
+keep.local = 1;
+
+function findKept(ref, which, lost) {
+    var n, s;
+    if (!ref || ref.scene === undefined) {
+        return dev.findAgain(ref, "clip " + which, lost);
+    }
+    n = dev.live.sceneCount();
+    for (s = -1; s < n; s++) {  // its old place first, then any scene of that name
+        var at = s < 0 ? Number(ref.scene) : s;
+        if (at >= 0 && at < n && dev.live.str(dev.live.obj("live_set scenes " + at), "name") === ref.name) {
+            return { scene: at, id: Number(dev.live.obj("live_set scenes " + at).id), name: ref.name };
+        }
+    }
+    lost.push("scene " + which + " (\"" + ref.name + "\")");
+    return null;
+}
+findKept.local = 1;
+
+// Where a chosen scene is now (scenes may have moved).
+function sceneOf(c) {
+    var m = /scenes (\d+)$/.exec(dev.live.path(dev.live.obj("id " + c.id)));
+    if (!m) {
+        lb.fail("scene " + c.name + " is gone; choose it again");
+    }
+    c.scene = Number(m[1]);
+    return c.scene;
+}
+sceneOf.local = 1;
 
 function init(pingMs) {
     dev = glue.init(pingMs);
@@ -66,6 +104,18 @@ function setvalueof(value) {
 
 function choose(which) {
     dev.guard(function () {
+        var index, api;
+        if (params.scenes) {
+            index = dev.live.selectedScene();
+            api = dev.live.obj("live_set scenes " + index);
+            chosen[which] = {
+                scene: index, id: Number(api.id), name: dev.live.str(api, "name") || ("scene " + (index + 1))
+            };
+            dev.status("scene " + which.toUpperCase() + ": " + chosen[which].name);
+            outlet(lb.OUT_UI, [which, chosen[which].name]);
+            memory.changed(dev);
+            return;
+        }
         chosen[which] = dev.pick();
         dev.status("clip " + which.toUpperCase() + ": " + chosen[which].name);
         outlet(lb.OUT_UI, [which, chosen[which].name]);
@@ -93,8 +143,18 @@ function generate() {
     dev.guard(function () {
         var A = chosen.a;
         var B = chosen.b;
+        var what = params.scenes ? "scene" : "clip";
         if (!A || !B) {
-            lb.fail("choose clip A and clip B first (select a clip, then press A or B)");
+            lb.fail("choose " + what + " A and " + what + " B first (select a " + what +
+                ", then press A or B)");
+        }
+        if ((A.scene !== undefined) !== !!params.scenes || (B.scene !== undefined) !== !!params.scenes) {
+            lb.fail("A and B were chosen as " + (A.scene !== undefined ? "scenes" : "clips") +
+                ": choose them again");
+        }
+        if (params.scenes) {
+            scenesBetween(A, B);
+            return;
         }
         var role = dev.role(params.kind, dev.relocate(A).track);
         var clips = [dev.read(A, "clip A", role === "drums"), dev.read(B, "clip B", role === "drums")];
@@ -111,6 +171,59 @@ function generate() {
                 return "made " + outs.length + " clips from " + A.name + " to " + B.name;
             });
     });
+}
+
+// Scene A's MIDI clips and, on the same tracks, scene B's (silence where B
+// has none), to the band model; each step becomes a new scene below A.
+function scenesBetween(A, B) {
+    var sa = sceneOf(A);
+    var sb = sceneOf(B);
+    var sources = dev.live.sceneClips(sa);
+    var clips = [];
+    var i, t, api;
+    if (!sources.length) {
+        lb.fail("scene A has no MIDI clips");
+    }
+    if (sources.length > 8) {
+        lb.fail("a scene of at most 8 MIDI clips, please (scene A has " + sources.length + ")");
+    }
+    for (i = 0; i < sources.length; i++) {
+        clips.push(dev.read(sources[i], "scene A's clip on track " + (sources[i].track + 1),
+            dev.live.isDrumTrack(sources[i].track)));
+    }
+    for (i = 0; i < sources.length; i++) {
+        t = sources[i].track;
+        if (dev.live.hasClip(t, sb)) {
+            api = dev.live.obj("live_set tracks " + t + " clip_slots " + sb + " clip");
+            clips.push(dev.read({ id: Number(api.id) }, "scene B's clip on track " + (t + 1),
+                dev.live.isDrumTrack(t)));
+        } else {
+            clips.push({ length: clips[i].length, numerator: 4, denominator: 4, notes: [],
+                isDrum: clips[i].isDrum, program: 0, name: "" });
+        }
+    }
+    var method = params.method ? "linear" : "slerp";
+    dev.run("interpolate", ["multitrack", params.steps, params.temperature, params.seed, method, 1,
+        sources.length], clips, A.name + " to " + B.name, function (result) {
+        var at = sceneOf(A);
+        var o, k, index;
+        for (o = 0; o < result.outputs.length; o++) {
+            index = at + 1 + o;
+            dev.live.createScene(index, A.name + " " + (o + 1) + "/" + result.outputs.length,
+                lb.COLORS.interpolate);
+            for (k = 0; k < sources.length && k < result.outputs[o].length; k++) {
+                dev.relocate(sources[k]);
+                dev.live.createClip(sources[k].track, index, result.outputs[o][k],
+                    A.name + " " + (o + 1) + "/" + result.outputs.length, lb.COLORS.interpolate);
+            }
+        }
+        return "made " + result.outputs.length + " scenes from " + A.name + " to " + B.name;
+    });
+}
+scenesBetween.local = 1;
+
+function scenes(v) {
+    params.scenes = Math.round(v) ? 1 : 0;
 }
 
 function steps(v) {
