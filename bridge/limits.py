@@ -40,3 +40,8 @@ def check_seed(seed: object) -> int:
     if isinstance(seed, bool) or value is None or not 0 <= value <= MAX_SEED:
         raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
     return value
+
+
+# The longest endless stream: a million bars, 23 days at 120 bpm (its plan is
+# made from the start, so a far bar costs time: a few seconds at the end).
+MAX_STREAM_BAR = 1_000_000

@@ -22,6 +22,7 @@ from bridge.limits import (
     MAX_COUNT,
     MAX_GRID,
     MAX_SEED,
+    MAX_STREAM_BAR,
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
 )
@@ -444,7 +445,7 @@ OPERATIONS: dict[str, Operation] = {
             "endless",
             (0, 8),
             (
-                Param("start", int, 0, 0, MAX_SEED, help="the stream's first bar to send"),
+                Param("start", int, 0, 0, MAX_STREAM_BAR, help="the stream's first bar to send"),
                 _count(4, "bars"),
                 SEED,
                 Param("pace", float, 0.5, 0.0, 1.0, help="how fast the music moves"),

@@ -102,6 +102,17 @@ def test_plan_is_the_seeds_and_covers_every_bar() -> None:
     assert len(played) > 1 and all(any(p) for p in played)
 
 
+def test_a_far_bar_is_found_quickly_and_past_the_end_refused() -> None:
+    from bridge.endless.plan import MAX_BAR
+
+    plan = Plan(Settings(seed=4), ("drums", "bass"))
+    far = plan.phrase_at(200_000)  # bisect over the sections made, not a scan per call
+    assert far.start <= 200_000 < far.start + far.bars
+    assert plan.phrase(far.index) == far and plan.phrase_at(far.start) == far
+    with pytest.raises(InvalidRequestError, match="at most 1000000 bars"):
+        plan.phrase_at(MAX_BAR + 1)
+
+
 def test_plan_walk_is_bounded_and_inside_the_square() -> None:
     plan = Plan(Settings(seed=3, pace=1.0), ("drums",))
     last = plan.position(0)

@@ -301,6 +301,10 @@ def test_endless_over_osc_goes_on_and_turns(
         with pytest.raises(RemoteError) as err:
             c.operation("endless", "drums", 0, 4, 5, 0.5, 0.6, "", "drums,tuba")
         assert err.value.code == "invalid_request"
+        # A bar far past a stream's end is refused before it costs the worker anything.
+        with pytest.raises(RemoteError) as err:
+            c.operation("endless", "drums", 2**31 - 1, 4, 5)
+        assert err.value.code == "invalid_request" and "1000000" in err.value.message
 
 
 def test_band_scenes_over_osc(engine: Engine, tiny_checkpoints: dict[str, str]) -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bridge.cli.argtypes import positive_int
 from bridge.cli.options import model_engine, model_ref
 from bridge.errors import InvalidRequestError
-from bridge.limits import DRAWN_SEEDS
+from bridge.limits import DRAWN_SEEDS, MAX_STREAM_BAR
 from bridge.profile import DEFAULT_MODELS, existing_checkpoint
 
 if TYPE_CHECKING:
@@ -71,8 +71,10 @@ class EndlessConfig:
             raise InvalidRequestError(
                 "--folder runs until stopped; --bars goes with --out, --midi-port or --live"
             )
-        if self.start < 0:
-            raise InvalidRequestError(f"--start is a bar number from 0, got {self.start}")
+        if not 0 <= self.start <= MAX_STREAM_BAR:
+            raise InvalidRequestError(
+                f"--start is a bar number from 0 to {MAX_STREAM_BAR}, got {self.start}"
+            )
         if not 20 <= self.qpm <= 999:
             raise InvalidRequestError(f"--qpm must be 20 to 999, got {self.qpm:g}")
 

@@ -8,6 +8,7 @@ music before it: a stream can stop and start again anywhere, the same.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,15 +17,16 @@ import numpy as np
 
 from bridge.endless.key import Key
 from bridge.errors import InvalidRequestError
-from bridge.limits import check_seed
+from bridge.limits import MAX_STREAM_BAR, check_seed
 
-__all__ = ["PHRASE_BARS", "Phrase", "Plan", "Section", "Settings", "bilinear_weights"]
+__all__ = ["MAX_BAR", "PHRASE_BARS", "Phrase", "Plan", "Section", "Settings", "bilinear_weights"]
 
 # Phrase lengths in bars, and how often each is chosen.
 PHRASE_BARS = (4, 8, 16)
 PHRASE_WEIGHTS = (0.25, 0.5, 0.25)
 # A section's walk goes at the stream's pace times one of these.
 SECTION_PACE = (0.5, 1.0, 1.5)
+MAX_BAR = MAX_STREAM_BAR
 # How often a new section replaces one drum corner (never the first).
 NEW_CORNER = 0.6
 
@@ -98,6 +100,8 @@ class Plan:
         self.settings = settings
         self.parts = tuple(parts)
         self._sections: list[Section] = []
+        self._starts: list[int] = []  # each section's first bar, for bisect
+        self._firsts: list[int] = []  # each section's first phrase
         # Where the drums start: the first corner (the user's first beat) or the middle.
         self._positions: list[tuple[float, float]] = [(0.0, 0.0) if drums_at_corner else (0.5, 0.5)]
         self._angle = 0.0
@@ -135,17 +139,22 @@ class Plan:
 
     def section(self, index: int) -> Section:
         while len(self._sections) <= index:
-            self._sections.append(self._make_section(len(self._sections)))
+            made = self._make_section(len(self._sections))
+            self._sections.append(made)
+            self._starts.append(made.start)
+            self._firsts.append(made.first_phrase)
         return self._sections[index]
+
+    def _last(self) -> Section:
+        return self.section(len(self._sections) - 1) if self._sections else self.section(0)
 
     def phrase(self, index: int) -> Phrase:
         """The stream's phrase number ``index``."""
         if index < 0:
             raise InvalidRequestError(f"phrase numbers start at 0, got {index}")
-        i = 0
-        while self.section(i).first_phrase + self.section(i).phrases <= index:
-            i += 1
-        sec = self.section(i)
+        while self._last().first_phrase + self._last().phrases <= index:
+            self.section(len(self._sections))
+        sec = self._sections[bisect.bisect_right(self._firsts, index) - 1]
         number = index - sec.first_phrase
         playing = tuple(e is not None and e <= number for e in sec.enters)
         return Phrase(
@@ -156,10 +165,13 @@ class Plan:
         """The phrase that plays bar ``bar`` (from 0)."""
         if bar < 0:
             raise InvalidRequestError(f"bars are counted from 0, got {bar}")
-        i = 0
-        while self.section(i).start + self.section(i).bars <= bar:
-            i += 1
-        sec = self.section(i)
+        if bar > MAX_BAR:
+            raise InvalidRequestError(
+                f"a stream is at most {MAX_BAR} bars long (23 days at 120 bpm), got bar {bar}"
+            )
+        while self._last().start + self._last().bars <= bar:
+            self.section(len(self._sections))
+        sec = self._sections[bisect.bisect_right(self._starts, bar) - 1]
         return self.phrase(sec.first_phrase + (bar - sec.start) // sec.phrase_bars)
 
     def position(self, phrase: int) -> tuple[float, float]:
