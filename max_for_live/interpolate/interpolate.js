@@ -178,19 +178,10 @@ function generate() {
 function scenesBetween(A, B) {
     var sa = sceneOf(A);
     var sb = sceneOf(B);
-    var sources = dev.live.sceneClips(sa);
-    var clips = [];
+    var read = dev.readScene(sa, "scene A");
+    var sources = read.sources;
+    var clips = read.clips;
     var i, t, api;
-    if (!sources.length) {
-        lb.fail("scene A has no MIDI clips");
-    }
-    if (sources.length > 8) {
-        lb.fail("a scene of at most 8 MIDI clips, please (scene A has " + sources.length + ")");
-    }
-    for (i = 0; i < sources.length; i++) {
-        clips.push(dev.read(sources[i], "scene A's clip on track " + (sources[i].track + 1),
-            dev.live.isDrumTrack(sources[i].track)));
-    }
     for (i = 0; i < sources.length; i++) {
         t = sources[i].track;
         if (dev.live.hasClip(t, sb)) {

@@ -1063,6 +1063,25 @@ Device.prototype.read = function (chosen, what, isDrum) {
     return clip;
 };
 
+// A scene's MIDI clips (at most 8, each a drum clip where its track has a
+// Drum Rack): {sources: [{track, slot, id, name}], clips: [clip]}.
+Device.prototype.readScene = function (scene, what) {
+    var sources = this.live.sceneClips(scene);
+    var clips = [];
+    var i;
+    if (!sources.length) {
+        fail(what + " has no MIDI clips");
+    }
+    if (sources.length > 8) {
+        fail("a scene of at most 8 MIDI clips, please (" + what + " has " + sources.length + ")");
+    }
+    for (i = 0; i < sources.length; i++) {
+        clips.push(this.read(sources[i], "the clip on track " + (sources[i].track + 1),
+            this.live.isDrumTrack(sources[i].track)));
+    }
+    return { sources: sources, clips: clips };
+};
+
 // Where a chosen clip is now (tracks and scenes may have moved).
 Device.prototype.relocate = function (chosen) {
     var api = this.live.byId(chosen.id);

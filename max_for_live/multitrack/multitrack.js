@@ -37,19 +37,9 @@ function generate() {
         var scene = dev.live.selectedScene();
         var sceneName = dev.live.str(dev.live.obj("live_set scenes " + scene), "name") || ("scene " + (scene + 1));
         var sceneId = dev.live.obj("live_set scenes " + scene).id;
-        var sources = dev.live.sceneClips(scene);
-        var clips = [];
-        var i;
-        if (!sources.length) {
-            lb.fail("the selected scene has no MIDI clips");
-        }
-        if (sources.length > 8) {
-            lb.fail("a scene of at most 8 MIDI clips, please (this one has " + sources.length + ")");
-        }
-        for (i = 0; i < sources.length; i++) {
-            clips.push(dev.read(sources[i], "the clip on track " + (sources[i].track + 1),
-                dev.live.isDrumTrack(sources[i].track)));
-        }
+        var read = dev.readScene(scene, "the selected scene");
+        var sources = read.sources;
+        var clips = read.clips;
         dev.run("multitrack", ["multitrack", params.count, params.similarity, params.temperature, params.seed],
             clips, "variations of " + sceneName, function (result) {
                 var at = scene;
