@@ -791,18 +791,30 @@ class Engine(ModelPool):
         noise = np.random.default_rng(_seed(seed)).standard_normal((n, loaded.z_size))
         return loaded.draw_latents(noise, fitted=self.fitted_prior)
 
+    def _latents(
+        self,
+        model: str,
+        z: np.ndarray,
+        temperature: float,
+        roles: Sequence[Role],
+        operation: str,
+    ) -> tuple[ModelSpec, LoadedModel, np.ndarray]:
+        """The checks of a decode: temperature, model role, latents ``[n, z_size]``."""
+        _check_temperature(temperature)
+        spec = self.registry.get(model)
+        self._require(spec, roles, operation)
+        z = np.asarray(z, np.float32)
+        loaded = self.model(model)
+        if z.ndim != 2 or z.shape[1] != loaded.z_size:
+            raise InvalidRequestError(f"latents for {model!r} are [n, {loaded.z_size}]")
+        return spec, loaded, z
+
     def decode(
         self, model: str, z: np.ndarray, *, temperature: float = 0.5, seed: int = 0
     ) -> list[Clip]:
         """One clip of the model's window per latent of ``z`` (one-part models),
         as the model writes it: pitched parts in the model's register, no feel."""
-        _check_temperature(temperature)
-        spec = self.registry.get(model)
-        self._require(spec, (Role.DRUMS, Role.MELODY), "decode")
-        z = np.asarray(z, np.float32)
-        loaded = self.model(model)
-        if z.ndim != 2 or z.shape[1] != loaded.z_size:
-            raise InvalidRequestError(f"latents for {model!r} are [n, {loaded.z_size}]")
+        spec, loaded, z = self._latents(model, z, temperature, (Role.DRUMS, Role.MELODY), "decode")
         template = [Track(Clip((), spec.beats), is_drum=spec.role is Role.DRUMS)]
         decoded = self.pipeline.decode(
             self.adapter(model), loaded, z, [template] * len(z), temperature, _seed(seed)
@@ -814,13 +826,7 @@ class Engine(ModelPool):
     ) -> list[list[Track]]:
         """One scene (a track per instrument the model wrote, with its
         program) of the model's window per latent of ``z``: band models."""
-        _check_temperature(temperature)
-        spec = self.registry.get(model)
-        self._require(spec, (Role.MULTITRACK,), "decode_scenes")
-        z = np.asarray(z, np.float32)
-        loaded = self.model(model)
-        if z.ndim != 2 or z.shape[1] != loaded.z_size:
-            raise InvalidRequestError(f"latents for {model!r} are [n, {loaded.z_size}]")
+        spec, loaded, z = self._latents(model, z, temperature, (Role.MULTITRACK,), "decode_scenes")
         tensors = loaded.decode_tensors(z, temperature=temperature, seed=_seed(seed))
         return [
             [Track(without_overlaps(t.clip), t.is_drum, t.program) for t in tracks]

@@ -50,8 +50,8 @@ def operation(op: Operation, server: Server, req: Request) -> list[Outgoing]:
     if op.clips == (0, 0):
         tracks: list[Track] = []
     else:  # a fixed number of slots, or (multitrack, endless) every slot sent
-        fixed = most is not None and most == op.clips[0]
-        tracks = server.uploads.take(req.key, most * per_input if fixed and most else None)
+        fixed = most * per_input if most is not None and most == op.clips[0] else None
+        tracks = server.uploads.take(req.key, fixed)
     op.check_clips(len(tracks) // per_input)
     job = Job(req=req, model=model, op=op.name, params=params, tracks=tracks)
     position = server.submit(job)
