@@ -1,10 +1,11 @@
 """What latent refinement costs and buys: the same requests with 0 and N steps.
 
 The engine fits each input window's latent to the window (``--refine-steps``,
-10 steps by default for 2-bar drum and melody models) before it varies,
-interpolates or blends it. This runs the same requests on two engines that
-differ only in that setting, interleaved call by call, on the default
-models (``--profile`` as ``serve`` reads it):
+up to 10 steps by default for 2-bar drum and melody models, stopping once the
+window comes back exactly) before it varies, interpolates or blends it. This
+runs the same requests on three engines, interleaved call by call, on the
+default models (``--profile`` as ``serve`` reads it): no refinement, N steps
+for every latent, and the engine's own (up to N, stopping early):
 
 - drums:      variations 4 of a 2-bar beat (1 window) and of an 8-bar one (4
               windows), interpolate 5 steps
@@ -161,20 +162,21 @@ def main(argv: list[str] | None = None) -> int:
     profile = load_profile(args.profile, Path(scratch.name), roles, console.print)
     for line in profile.describe():
         console.print(f"  {line}")
-    plain = Engine(
-        device="cpu",
-        batch_size=8,
-        checkpoints=profile.checkpoints,
-        refine_steps=0,
-        latent_cache=0,
-    )
-    fitted = Engine(
-        device="cpu",
-        batch_size=8,
-        checkpoints=profile.checkpoints,
-        refine_steps=args.steps,
-        latent_cache=0,
-    )
+
+    def engine(steps: int) -> Any:
+        return Engine(
+            device="cpu",
+            batch_size=8,
+            checkpoints=profile.checkpoints,
+            refine_steps=steps,
+            latent_cache=0,
+        )
+
+    n = args.steps
+    # Three sides: no refinement, every latent taking all n steps (as before
+    # latents stopped once their window came back exactly), and the engine's
+    # refinement as it is.
+    sides = {"0": engine(0), "all": engine(n), "stop": engine(n)}
     rows: list[dict[str, Any]] = []
     try:
         for role in roles:
@@ -182,73 +184,76 @@ def main(argv: list[str] | None = None) -> int:
                 console.print(f"{role}: not in the profile, skipped")
                 continue
             model = profile.roles[role]
+            sides["all"].model(model).stop_when_exact = False
             for name, call, tracks in requests(role, model):
-                call(plain, 0)  # warm-up (and model load) on each side
-                call(fitted, 0)
-                p_ms, f_ms = [], []
+                for e in sides.values():
+                    call(e, 0)  # warm-up (and model load) on each side
+                ms: dict[str, list[float]] = {k: [] for k in sides}
                 for i in range(args.repeats):
-                    t = time.perf_counter()
-                    call(plain, 1 + i)
-                    p_ms.append((time.perf_counter() - t) * 1000)
-                    t = time.perf_counter()
-                    call(fitted, 1 + i)
-                    f_ms.append((time.perf_counter() - t) * 1000)
+                    for key, e in sides.items():
+                        t = time.perf_counter()
+                        call(e, 1 + i)
+                        ms[key].append((time.perf_counter() - t) * 1000)
                 row: dict[str, Any] = {
                     "role": role,
                     "model": model,
                     "weights": profile.sources.get(model, "?"),
                     "request": name,
-                    "refine_0": summary(p_ms),
-                    f"refine_{args.steps}": summary(f_ms),
+                    **{f"refine_{k}": summary(v) for k, v in ms.items()},
                 }
                 if tracks is not None:
-                    row["note_f1_refine_0"] = fidelity(plain, role, model, tracks)
-                    row[f"note_f1_refine_{args.steps}"] = fidelity(fitted, role, model, tracks)
+                    for key, e in sides.items():
+                        row[f"note_f1_{key}"] = fidelity(e, role, model, tracks)
                 rows.append(row)
                 console.print(
-                    f"  {role:<10} {name:<18} p50 {row['refine_0']['p50_ms']:8.1f} ms vs "
-                    f"{row[f'refine_{args.steps}']['p50_ms']:8.1f} ms"
+                    f"  {role:<10} {name:<18} p50 "
+                    + " / ".join(f"{row[f'refine_{k}']['p50_ms']:.1f}" for k in sides)
+                    + " ms"
                 )
     finally:
-        plain.close()
-        fitted.close()
+        for e in sides.values():
+            e.close()
         scratch.cleanup()
 
-    n = args.steps
     table = Table(
-        title=f"latent refinement: 0 vs {n} steps ({args.repeats} calls each, interleaved, CPU)"
+        title=f"latent refinement: 0 steps, {n} steps every latent, up to {n} stopping "
+        f"on an exact window ({args.repeats} calls each, interleaved, CPU)"
     )
     for col in (
         "role",
         "model",
         "request",
         "p50 0",
-        "p95 0",
-        f"p50 {n}",
-        f"p95 {n}",
-        "ratio p50",
+        f"p50 {n} all",
+        f"p95 {n} all",
+        f"p50 {n} stop",
+        f"p95 {n} stop",
+        "stop / all",
         "note F1 0",
-        f"note F1 {n}",
+        f"note F1 {n} all",
+        f"note F1 {n} stop",
     ):
         table.add_column(col, justify="left" if col in ("role", "model", "request") else "right")
     for r in rows:
-        a, b = r["refine_0"], r[f"refine_{n}"]
+        z, a, b = r["refine_0"], r["refine_all"], r["refine_stop"]
+        f1 = [f"{r[k]:.3f}" if k in r else "" for k in ("note_f1_0", "note_f1_all", "note_f1_stop")]
         table.add_row(
             r["role"],
             r["model"] + (" (random)" if r["weights"] == "random weights" else ""),
             r["request"],
+            f"{z['p50_ms']:.0f}",
             f"{a['p50_ms']:.0f}",
             f"{a['p95_ms']:.0f}",
             f"{b['p50_ms']:.0f}",
             f"{b['p95_ms']:.0f}",
             f"{b['p50_ms'] / a['p50_ms']:.2f}x",
-            f"{r['note_f1_refine_0']:.3f}" if "note_f1_refine_0" in r else "",
-            f"{r[f'note_f1_refine_{n}']:.3f}" if f"note_f1_refine_{n}" in r else "",
+            *f1,
         )
     console.print(table)
     console.print(f"machine: {machine_line(info)}")
     report = {
-        "benchmark": "latent refinement: latency and fidelity with 0 and N steps",
+        "benchmark": "latent refinement: latency and fidelity with 0 steps, N steps, "
+        "and up to N stopping on an exact window",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": info,
         "profile": profile.to_json(),

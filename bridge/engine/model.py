@@ -37,11 +37,14 @@ class Encoded:
 
 @dataclass(frozen=True)
 class Refined:
-    """Refined latents, with each one's reconstruction loss (nats) before and after."""
+    """Refined latents, with each one's reconstruction loss (nats) before and
+    after, and the Adam steps each one took (fewer than asked where its
+    window came back exactly sooner)."""
 
     z: np.ndarray
     loss_before: np.ndarray
     loss_after: np.ndarray
+    steps: np.ndarray
 
 
 # Adam's step size in latent refinement (see LoadedModel.refine).
@@ -69,6 +72,10 @@ class _RefineGraph:
     lengths: Any
     loss: Any
     grad: Any
+    # Per row: the decoder's teacher-forced argmax is the target at every
+    # step, so a greedy decode gives the window back exactly. None where the
+    # decoder's output is not one categorical choice a step.
+    exact: Any
 
 
 class LoadedModel:
@@ -91,6 +98,9 @@ class LoadedModel:
         self.converter = self.config.data_converter
         # The graph of :meth:`refine`, built only for a model that will refine.
         self.can_refine = refine and bool(self.config.hparams.z_size)
+        # refine() stops a latent whose window already comes back exactly
+        # (False: every latent takes every step, as before; for benchmarks).
+        self.stop_when_exact = True
         self._lock = threading.Lock()
         unpack = Path(tempfile.mkdtemp(prefix="latent-bridge-"))
         try:
@@ -202,12 +212,19 @@ class LoadedModel:
             # Teacher forcing: the decoder reads the previous target step.
             previous = tf.pad(targets[:, :-1], [(0, 0), (1, 0), (0, 0)])
             # The same weights as the sampler's: every variable already exists.
+            decoder = self._refine_model.decoder
             with tf.variable_scope(tf.get_variable_scope(), reuse=True):
-                loss = self._refine_model.decoder.reconstruction_loss(
+                loss, _, decoded = decoder.reconstruction_loss(
                     previous, targets, lengths, z, controls if conv.control_depth else None
-                )[0]
+                )
             grad = tf.gradients(tf.reduce_sum(loss), z)[0]
-        return _RefineGraph(size, z, targets, controls, lengths, loss, grad)
+            exact = None
+            if _one_choice_a_step(decoder):
+                logits = decoded.rnn_output
+                steps = tf.shape(logits)[1]
+                right = tf.equal(tf.argmax(logits, -1), tf.argmax(targets[:, :steps], -1))
+                exact = tf.reduce_all(right | ~tf.sequence_mask(lengths, steps), axis=1)
+        return _RefineGraph(size, z, targets, controls, lengths, loss, grad, exact)
 
     def _restore(self, tf: Any, prefix: Path) -> None:
         try:
@@ -307,9 +324,14 @@ class LoadedModel:
         The encoder is trained to amortize inference over a whole dataset, so
         on a musician's own clip its posterior mean decodes to something close
         to, not the same as, the clip. Here each z starts at that mean and takes
-        ``steps`` Adam steps on the decoder's teacher-forced loss of the clip's
-        own tensors (semi-amortized inference). The network is unchanged; only
-        the latent a clip is given moves. Only models whose output tensors are
+        up to ``steps`` Adam steps on the decoder's teacher-forced loss of the
+        clip's own tensors (semi-amortized inference). The network is
+        unchanged; only the latent a clip is given moves. A latent stops as
+        soon as the decoder's most likely choice is the clip's at every step
+        (one-choice-a-step decoders: the drum and melody models), so a greedy
+        decode already gives its window back; on held-out drums that halves
+        the steps of half the windows at the same held-out hit F1
+        (docs/benchmarks.md). Only models whose output tensors are
         the input clip itself (not GrooVAE, whose target is a performance the
         input lacks) can be refined: the caller passes the converter outputs.
         ``final_loss=False`` skips the one extra decoder pass that scores the
@@ -317,8 +339,10 @@ class LoadedModel:
         """
         z = np.asarray(z, np.float32)
         count = len(z)
+        taken = np.zeros(count, np.int32)
         if steps <= 0 or not count:
-            return Refined(z.copy(), np.zeros(count, np.float32), np.zeros(count, np.float32))
+            zeros = np.zeros(count, np.float32)
+            return Refined(z.copy(), zeros, zeros.copy(), taken)
         if not self.can_refine:
             raise InvalidRequestError(f"model {self.spec.name!r} was loaded without refinement")
         tgt, ctl = self._packed(targets, self.converter.output_depth, controls)
@@ -329,33 +353,49 @@ class LoadedModel:
         for lo, hi in self._batches(count):
             with self._lock:
                 g = self._refine_graph(hi - lo)
-            pad = g.size - (hi - lo)
+            rows = hi - lo
+            pad = g.size - rows
             feed = {
                 g.targets: _pad(tgt[lo:hi], pad),
                 g.controls: _pad(ctl[lo:hi], pad),
                 g.lengths: _pad(lens[lo:hi], pad),
             }
+            fetches = [g.loss, g.grad] + ([g.exact] if g.exact is not None else [])
             cur = _pad(out[lo:hi], pad)
             first = np.zeros_like(cur)
             second = np.zeros_like(cur)
+            # A row whose window already comes back exactly stops moving:
+            # more steps would only make the decoder surer of it.
+            moving = np.arange(g.size) < rows
+            loss = np.zeros(g.size, np.float32)
             for step in range(1, steps + 1):
                 feed[g.z] = cur
                 with self._lock:
-                    loss, grad = self.sess.run([g.loss, g.grad], feed)
+                    loss, grad, *exact = self.sess.run(fetches, feed)
                 if step == 1:
-                    before[lo:hi] = loss[: hi - lo]
+                    before[lo:hi] = loss[:rows]
+                if exact and self.stop_when_exact:
+                    moving &= ~exact[0]
+                    if not moving.any():
+                        break
+                taken[lo:hi] += moving[:rows]
                 # Adam (Kingma and Ba), one independent problem per row.
                 first = 0.9 * first + 0.1 * grad
                 second = 0.999 * second + 0.001 * grad * grad
                 m_hat = first / (1 - 0.9**step)
                 v_hat = second / (1 - 0.999**step)
-                cur = cur - rate * m_hat / (np.sqrt(v_hat) + 1e-8)
+                cur = np.where(
+                    moving[:, None], cur - rate * m_hat / (np.sqrt(v_hat) + 1e-8), cur
+                ).astype(np.float32)
+            else:
+                if final_loss:
+                    feed[g.z] = cur
+                    with self._lock:
+                        loss = self.sess.run(g.loss, feed)
             if final_loss:
-                feed[g.z] = cur
-                with self._lock:
-                    after[lo:hi] = self.sess.run(g.loss, feed)[: hi - lo]
-            out[lo:hi] = cur[: hi - lo]
-        return Refined(out, before, after)
+                after[lo:hi] = loss[:rows]
+            out[lo:hi] = cur[:rows]
+        return Refined(out, before, after, taken)
 
     def decode_tensors(
         self,
@@ -394,6 +434,15 @@ class LoadedModel:
             tiled = np.tile(np.expand_dims(controls, 0), [len(samples), 1, 1])
             return list(self.converter.from_tensors(samples, tiled))
         return list(self.converter.from_tensors(samples))
+
+
+def _one_choice_a_step(decoder: Any) -> bool:
+    """Whether each output step of ``decoder`` is one categorical choice (so
+    its argmax is what a greedy decode plays). Not the multi-output subclass,
+    whose vector holds several choices."""
+    from magenta.models.music_vae.lstm_models import CategoricalLstmDecoder
+
+    return type(decoder) is CategoricalLstmDecoder
 
 
 def _decoders(decoder: Any) -> list[Any]:

@@ -32,11 +32,11 @@ var params = { steps: 5, temperature: 0.5, kind: 0, method: 0, seed: -1, scenes:
 var chosen = { a: null, b: null };
 var memory = new lb.Memory({
     save: function () {
-        return { a: keep(chosen.a), b: keep(chosen.b) };
+        return { a: dev.keep(chosen.a), b: dev.keep(chosen.b) };
     },
     load: function (state, lost, kept) {
-        chosen.a = findKept(state.a, "A", lost);
-        chosen.b = findKept(state.b, "B", lost);
+        chosen.a = dev.findKept(state.a, "A", lost);
+        chosen.b = dev.findKept(state.b, "B", lost);
         if (chosen.a) {
             kept.push("A " + chosen.a.name);
             outlet(lb.OUT_UI, ["a", chosen.a.name]);
@@ -50,43 +50,6 @@ var memory = new lb.Memory({
         notifyclients();
     }
 });
-
-// A chosen clip as a reference, or a chosen scene as {scene, name}.
-function keep(c) {
-    if (!c) {
-        return null;
-    }
-    return c.scene !== undefined ? { scene: sceneOf(c), name: c.name } : dev.reference(c);
-}
-keep.local = 1;
-
-function findKept(ref, which, lost) {
-    var n, s;
-    if (!ref || ref.scene === undefined) {
-        return dev.findAgain(ref, "clip " + which, lost);
-    }
-    n = dev.live.sceneCount();
-    for (s = -1; s < n; s++) {  // its old place first, then any scene of that name
-        var at = s < 0 ? Number(ref.scene) : s;
-        if (at >= 0 && at < n && dev.live.str(dev.live.obj("live_set scenes " + at), "name") === ref.name) {
-            return { scene: at, id: Number(dev.live.obj("live_set scenes " + at).id), name: ref.name };
-        }
-    }
-    lost.push("scene " + which + " (\"" + ref.name + "\")");
-    return null;
-}
-findKept.local = 1;
-
-// Where a chosen scene is now (scenes may have moved).
-function sceneOf(c) {
-    var m = /scenes (\d+)$/.exec(dev.live.path(dev.live.obj("id " + c.id)));
-    if (!m) {
-        lb.fail("scene " + c.name + " is gone; choose it again");
-    }
-    c.scene = Number(m[1]);
-    return c.scene;
-}
-sceneOf.local = 1;
 
 function init(pingMs) {
     dev = glue.init(pingMs);
@@ -104,13 +67,8 @@ function setvalueof(value) {
 
 function choose(which) {
     dev.guard(function () {
-        var index, api;
         if (params.scenes) {
-            index = dev.live.selectedScene();
-            api = dev.live.obj("live_set scenes " + index);
-            chosen[which] = {
-                scene: index, id: Number(api.id), name: dev.live.str(api, "name") || ("scene " + (index + 1))
-            };
+            chosen[which] = dev.pickScene();
             dev.status("scene " + which.toUpperCase() + ": " + chosen[which].name);
             outlet(lb.OUT_UI, [which, chosen[which].name]);
             memory.changed(dev);
@@ -176,37 +134,16 @@ function generate() {
 // Scene A's MIDI clips and, on the same tracks, scene B's (silence where B
 // has none), to the band model; each step becomes a new scene below A.
 function scenesBetween(A, B) {
-    var sa = sceneOf(A);
-    var sb = sceneOf(B);
-    var read = dev.readScene(sa, "scene A");
+    var read = dev.readScenes([dev.sceneOf(A), dev.sceneOf(B)], ["scene A", "scene B"]);
     var sources = read.sources;
-    var clips = read.clips;
-    var i, t, api;
-    for (i = 0; i < sources.length; i++) {
-        t = sources[i].track;
-        if (dev.live.hasClip(t, sb)) {
-            api = dev.live.obj("live_set tracks " + t + " clip_slots " + sb + " clip");
-            clips.push(dev.read({ id: Number(api.id) }, "scene B's clip on track " + (t + 1),
-                dev.live.isDrumTrack(t)));
-        } else {
-            clips.push({ length: clips[i].length, numerator: 4, denominator: 4, notes: [],
-                isDrum: clips[i].isDrum, program: 0, name: "" });
-        }
-    }
     var method = params.method ? "linear" : "slerp";
     dev.run("interpolate", ["multitrack", params.steps, params.temperature, params.seed, method, 1,
-        sources.length], clips, A.name + " to " + B.name, function (result) {
-        var at = sceneOf(A);
-        var o, k, index;
+        sources.length], read.clips, A.name + " to " + B.name, function (result) {
+        var at = dev.sceneOf(A);
+        var o, name;
         for (o = 0; o < result.outputs.length; o++) {
-            index = at + 1 + o;
-            dev.live.createScene(index, A.name + " " + (o + 1) + "/" + result.outputs.length,
-                lb.COLORS.interpolate);
-            for (k = 0; k < sources.length && k < result.outputs[o].length; k++) {
-                dev.relocate(sources[k]);
-                dev.live.createClip(sources[k].track, index, result.outputs[o][k],
-                    A.name + " " + (o + 1) + "/" + result.outputs.length, lb.COLORS.interpolate);
-            }
+            name = A.name + " " + (o + 1) + "/" + result.outputs.length;
+            dev.writeScene(at + 1 + o, name, sources, result.outputs[o], lb.COLORS.interpolate);
         }
         return "made " + result.outputs.length + " scenes from " + A.name + " to " + B.name;
     });

@@ -1278,6 +1278,71 @@
 						"parameter_mappable": 0
 					}
 				}
+			},
+			{
+				"box": {
+					"id": "obj-48",
+					"maxclass": "live.text",
+					"patching_rect": [
+						560,
+						20,
+						50,
+						15
+					],
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"parameter_enable": 1,
+					"varname": "Scenes",
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Scenes",
+							"parameter_shortname": "Scenes",
+							"parameter_type": 2,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							],
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_invisible": 1
+						}
+					},
+					"text": "Clips",
+					"texton": "Scenes",
+					"mode": 1,
+					"presentation": 1,
+					"presentation_rect": [
+						200,
+						95,
+						50,
+						15
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-49",
+					"maxclass": "newobj",
+					"patching_rect": [
+						560,
+						45,
+						90,
+						22
+					],
+					"text": "prepend scenes",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					]
+				}
 			}
 		],
 		"lines": [
@@ -1813,6 +1878,30 @@
 				"patchline": {
 					"source": [
 						"obj-46",
+						0
+					],
+					"destination": [
+						"obj-1",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-48",
+						0
+					],
+					"destination": [
+						"obj-49",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-49",
 						0
 					],
 					"destination": [

@@ -1082,6 +1082,84 @@ Device.prototype.readScene = function (scene, what) {
     return { sources: sources, clips: clips };
 };
 
+// The selected scene, chosen: {scene, id, name}.
+Device.prototype.pickScene = function () {
+    var index = this.live.selectedScene();
+    var api = this.live.obj("live_set scenes " + index);
+    return { scene: index, id: Number(api.id), name: this.live.str(api, "name") || ("scene " + (index + 1)) };
+};
+
+// Where a chosen scene is now (scenes may have moved); fails when it is gone.
+Device.prototype.sceneOf = function (chosen) {
+    var m = /scenes (\d+)$/.exec(this.live.path(this.live.obj("id " + chosen.id)));
+    if (!m) {
+        fail("scene " + chosen.name + " is gone; choose it again");
+    }
+    chosen.scene = Number(m[1]);
+    return chosen.scene;
+};
+
+// A chosen clip or scene as saved with the set (null stays null); a scene
+// is kept by its place and name.
+Device.prototype.keep = function (chosen) {
+    if (!chosen) {
+        return null;
+    }
+    return chosen.scene !== undefined ? { scene: this.sceneOf(chosen), name: chosen.name } : this.reference(chosen);
+};
+
+// A saved clip or scene found again: a scene at its old place if it still
+// has that name, else the first scene of that name; null (and `what` in
+// `lost`) when it is gone.
+Device.prototype.findKept = function (ref, what, lost) {
+    var n, s, at;
+    if (!ref || ref.scene === undefined) {
+        return this.findAgain(ref, what, lost);
+    }
+    n = this.live.sceneCount();
+    for (s = -1; s < n; s++) {  // its old place first, then any scene of that name
+        at = s < 0 ? Number(ref.scene) : s;
+        if (at >= 0 && at < n && this.live.str(this.live.obj("live_set scenes " + at), "name") === ref.name) {
+            return { scene: at, id: Number(this.live.obj("live_set scenes " + at).id), name: ref.name };
+        }
+    }
+    lost.push(what + " (scene \"" + ref.name + "\")");
+    return null;
+};
+
+// The first scene's MIDI clips and, on the same tracks, each other scene's
+// (an empty clip of the same length where it has none), scene by scene:
+// {sources: the first scene's [{track, slot, id, name}], clips}.
+Device.prototype.readScenes = function (scenes, names) {
+    var read = this.readScene(scenes[0], names[0]);
+    var clips = read.clips.slice();
+    var i, k, t, api;
+    for (k = 1; k < scenes.length; k++) {
+        for (i = 0; i < read.sources.length; i++) {
+            t = read.sources[i].track;
+            if (this.live.hasClip(t, scenes[k])) {
+                api = this.live.obj("live_set tracks " + t + " clip_slots " + scenes[k] + " clip");
+                clips.push(this.read({ id: Number(api.id) }, names[k] + "'s clip on track " + (t + 1),
+                    this.live.isDrumTrack(t)));
+            } else {
+                clips.push({ length: read.clips[i].length, numerator: 4, denominator: 4, notes: [],
+                    isDrum: read.clips[i].isDrum, program: 0, name: "" });
+            }
+        }
+    }
+    return { sources: read.sources, clips: clips };
+};
+
+// A new scene at `index` holding one clip per source track.
+Device.prototype.writeScene = function (index, name, sources, clips, color) {
+    var k;
+    this.live.createScene(index, name, color);
+    for (k = 0; k < sources.length && k < clips.length; k++) {
+        this.relocate(sources[k]);
+        this.live.createClip(sources[k].track, index, clips[k], name, color);
+    }
+};
+
 // Where a chosen clip is now (tracks and scenes may have moved).
 Device.prototype.relocate = function (chosen) {
     var api = this.live.byId(chosen.id);
@@ -1195,13 +1273,13 @@ Device.prototype.findAgain = function (ref, what, lost) {
     return found;
 };
 
-// Saved corner references found again: [4 chosen or null]; each one found
+// Saved corners (clips or scenes) found again: [4 chosen or null]; each one found
 // is shown with show(k, chosen), and counted in `kept`.
 Device.prototype.findCorners = function (refs, lost, kept, show) {
     var out = [];
     var k, n = 0;
     for (k = 0; k < 4; k++) {
-        out.push(this.findAgain(refs ? refs[k] : null, "the " + cornerLabel(k) + " corner", lost));
+        out.push(this.findKept(refs ? refs[k] : null, "the " + cornerLabel(k) + " corner", lost));
         if (out[k]) {
             n += 1;
             show(k, out[k]);
