@@ -1,9 +1,10 @@
 """Training speed: examples/s against a FLOP-based estimate for this machine.
 
-For each model (default ``cat-drums_2bar_small``, Magenta's own config), one
-run builds the training graph that ``latent-bridge train`` uses, feeds
-batches of real converter tensors (a drum pattern made here, so no data
-files are needed), and times the steps after a warm-up. Beside it:
+For each model (default ``cat-drums_2bar_small``, Magenta's own config), batch
+size and thread setting, it builds the training graph that ``latent-bridge
+train`` uses in a session of its own, feeds batches of real converter
+tensors (a drum pattern made here, so no data files are needed), and after
+a warm-up times the settings' steps in turn, side by side. Beside it:
 
 - FLOPs per example, counted by TensorFlow's profiler over the training
   graph (forward, backward and the optimizer), per batch / batch size;
@@ -14,7 +15,8 @@ files are needed), and times the steps after a warm-up. Beside it:
 
 Prints a table and writes JSON (``benchmarks/results/train.json``).
 
-    uv run python benchmarks/bench_train.py [--models cat-drums_2bar_small] [--steps 30]
+    uv run python benchmarks/bench_train.py [--models cat-drums_2bar_small] [--steps 30] \
+        [--batch-sizes 64,128,256] [--threads 0:0,1:2]
 """
 
 from __future__ import annotations
@@ -74,46 +76,66 @@ def drum_examples(spec: Any, count: int) -> Any:
     )
 
 
-def bench_model(name: str, batch_size: int, steps: int, warmup: int) -> dict[str, Any]:
-    from bridge.engine.registry import get_spec
-    from bridge.engine.tfcompat import tf1
-    from bridge.train.graph import build_training_graph
+class Side:
+    """One training setting, built and ready to step: a model's training
+    graph at a batch size, in a session with given thread pools (0: the
+    TensorFlow default, one thread per core)."""
 
-    tf = tf1()
-    spec = get_spec(name)
-    data = drum_examples(spec, batch_size)
-    graph = tf.Graph()
-    with graph.as_default():
-        g = build_training_graph(spec.config, batch_size)
-        init = tf.global_variables_initializer()
-        opts = tf.profiler.ProfileOptionBuilder.float_operation()
-        opts["output"] = "none"
-        # The profiler needs static shapes: count with the window's length.
-        flops = _count_flops(tf, graph, g, data)
-    with tf.Session(graph=graph) as sess:
-        sess.run(init)
-        feed = {
-            g.inputs: data.inputs,
-            g.outputs: data.outputs,
-            g.controls: data.controls,
-            g.lengths: data.lengths,
+    def __init__(self, name: str, batch_size: int, intra: int, inter: int) -> None:
+        from bridge.engine.registry import get_spec
+        from bridge.engine.tfcompat import tf1
+        from bridge.train.graph import build_training_graph
+
+        tf = tf1()
+        self.name, self.batch_size, self.intra, self.inter = name, batch_size, intra, inter
+        spec = get_spec(name)
+        data = drum_examples(spec, batch_size)
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.g = build_training_graph(spec.config, batch_size)
+            init = tf.global_variables_initializer()
+        self.flops = _count_flops(tf, self.graph, self.g, data)
+        config = tf.ConfigProto(
+            intra_op_parallelism_threads=intra, inter_op_parallelism_threads=inter
+        )
+        self.sess = tf.Session(graph=self.graph, config=config)
+        self.sess.run(init)
+        self.feed = {
+            self.g.inputs: data.inputs,
+            self.g.outputs: data.outputs,
+            self.g.controls: data.controls,
+            self.g.lengths: data.lengths,
         }
+        self.times: list[float] = []
+
+    def step(self) -> float:
+        t0 = time.perf_counter()
+        self.sess.run(self.g.train_op, self.feed)
+        return time.perf_counter() - t0
+
+    def result(self) -> dict[str, Any]:
+        median = float(np.median(self.times))
+        return {
+            "model": self.name,
+            "batch_size": self.batch_size,
+            "intra_op_threads": self.intra,
+            "inter_op_threads": self.inter,
+            "steps": len(self.times),
+            "median_step_s": median,
+            "examples_per_s": self.batch_size / median,
+            "flops_per_example": self.flops / self.batch_size if self.flops else None,
+        }
+
+
+def run_sides(sides: list[Side], steps: int, warmup: int) -> None:
+    """Warm every side up, then time their steps in turn, so that each
+    setting sees the same machine load."""
+    for side in sides:
         for _ in range(warmup):
-            sess.run(g.train_op, feed)
-        times = []
-        for _ in range(steps):
-            t0 = time.perf_counter()
-            sess.run(g.train_op, feed)
-            times.append(time.perf_counter() - t0)
-    median = float(np.median(times))
-    return {
-        "model": name,
-        "batch_size": batch_size,
-        "steps": steps,
-        "median_step_s": median,
-        "examples_per_s": batch_size / median,
-        "flops_per_example": flops / batch_size if flops else None,
-    }
+            side.step()
+    for _ in range(steps):
+        for side in sides:
+            side.times.append(side.step())
 
 
 def _count_flops(tf: Any, graph: Any, g: dict[str, Any], data: Any) -> float | None:
@@ -148,16 +170,32 @@ def _count_flops(tf: Any, graph: Any, g: dict[str, Any], data: Any) -> float | N
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", nargs="+", default=["cat-drums_2bar_small", "lb-drums_2bar_small"])
-    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument(
+        "--batch-sizes", default="64", help="comma separated, each run beside the others"
+    )
+    ap.add_argument(
+        "--threads",
+        default="0:0",
+        help="intra:inter thread pool sizes, comma separated (0: TensorFlow's default)",
+    )
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "train.json")
     args = ap.parse_args(argv)
+    batches = [int(b) for b in args.batch_sizes.split(",") if b]
+    threads = [tuple(int(x) for x in t.split(":")) for t in args.threads.split(",") if t]
 
     gflops = matmul_gflops()
+    sides = [
+        Side(name, batch, intra, inter)
+        for name in args.models
+        for batch in batches
+        for intra, inter in threads
+    ]
+    run_sides(sides, args.steps, args.warmup)
     rows = []
-    for name in args.models:
-        r = bench_model(name, args.batch_size, args.steps, args.warmup)
+    for side in sides:
+        r = side.result()
         if r["flops_per_example"]:
             r["estimate_examples_per_s"] = gflops * 1e9 / r["flops_per_example"]
             r["share_of_estimate"] = r["examples_per_s"] / r["estimate_examples_per_s"]
@@ -165,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     table = Table(
         "model",
         "batch",
+        "threads intra:inter",
         "examples/s",
         "MFLOP/example",
         "estimate ex/s",
@@ -176,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(
             r["model"],
             str(r["batch_size"]),
+            f"{r['intra_op_threads']}:{r['inter_op_threads']}",
             f"{r['examples_per_s']:.1f}",
             f"{fpe / 1e6:.1f}" if fpe else "-",
             f"{r.get('estimate_examples_per_s', 0):.0f}" if fpe else "-",

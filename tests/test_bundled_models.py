@@ -35,6 +35,58 @@ def test_lb_drums_gives_a_beat_back_as_itself_at_full_similarity() -> None:
     assert {(round(n.start_time * 4), n.pitch) for n in out.clips[0].notes} == hits
 
 
+def test_lb_drums_refinement_stops_where_the_beat_comes_back() -> None:
+    """A latent stops refining once a greedy decode plays its window back
+    and the decoder is sure of it; one that never gets there takes every
+    step. Rows refine independently: stopping one does not move another."""
+    import numpy as np
+
+    from bridge.clips import Track
+    from bridge.engine import Engine
+    from bridge.zoo import resolve_model
+
+    config, path = resolve_model("lb-drums")
+    rng = np.random.default_rng(7)
+    rock = [Note(36, t, 0.25, 100) for t in (0.0, 2.0, 4.0, 6.0)]
+    rock += [Note(38, t, 0.25, 100) for t in (1.0, 3.0, 5.0, 7.0)]
+    rock += [Note(42, k / 2, 0.25, 80) for k in range(16)]
+    kit = [36, 38, 42, 45, 46, 49, 50, 51]
+    noise = [  # hits at random: no drummer plays this, the model cannot either
+        Note(int(p), k / 4, 0.25, 90)
+        for k in range(32)
+        for p in rng.choice(kit, size=rng.integers(0, 4), replace=False)
+    ]
+    clips = [Clip(rock, 8.0), ghost_note_groove(), Clip(noise, 8.0)]
+    engine = Engine(checkpoints={config: str(path)}, device="cpu")
+    try:
+        adapter, model = engine.adapter(config), engine.model(config)
+        windows = [
+            adapter.encode_window(w)
+            for c in clips
+            for w in engine.pipeline.windows(adapter, [Track(c, True, 0)], "clip")
+        ]
+        assert len(windows) == 3 and all(w is not None for w in windows)
+        targets = [w.outputs for w in windows]  # type: ignore[union-attr]
+        lengths = [w.length for w in windows]  # type: ignore[union-attr]
+        mu = model.encode_tensors([w.inputs for w in windows], lengths, None, seed=0).mu  # type: ignore[union-attr]
+        refined = model.refine(mu, targets, lengths, steps=10)
+        assert refined.steps[0] < 10 and refined.steps[1] < 10 and refined.steps[2] == 10
+        for row in (0, 1):
+            again = model.decode_tensors(
+                refined.z[row : row + 1], length=lengths[row], temperature=1e-4, seed=1
+            )
+            np.testing.assert_array_equal(again[0].argmax(-1), targets[row].argmax(-1))
+            assert refined.loss_after[row] < 0.1 * lengths[row]
+        alone = model.refine(mu[2:], targets[2:], lengths[2:], steps=10)
+        np.testing.assert_allclose(refined.z[2], alone.z[0], rtol=1e-4, atol=1e-4)
+        model.stop_when_exact = False
+        every = model.refine(mu, targets, lengths, steps=10)
+        assert every.steps.tolist() == [10, 10, 10]
+        np.testing.assert_allclose(every.z[2], refined.z[2], rtol=1e-4, atol=1e-4)
+    finally:
+        engine.close()
+
+
 def test_bundled_samples_come_from_the_fitted_prior_and_sound_like_the_data() -> None:
     """Samples from the shipped latent priors: two-bar tunes within about an
     octave (held-out tunes span 12.6 semitones; draws from N(0, I) span 35)

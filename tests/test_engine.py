@@ -434,36 +434,6 @@ def test_refine_fits_each_latent_to_its_own_clip(refining: Engine, name: str) ->
     np.testing.assert_allclose(alone.z[0], refined.z[0], rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("name", [DRUMS, MEL])
-def test_refine_stops_a_latent_once_its_window_comes_back_exactly(
-    refining: Engine, name: str
-) -> None:
-    """A window the decoder already plays back exactly (here: its own greedy
-    decode) keeps its latent and takes no step; a window beside it in the
-    same batch still takes every step and ends where it would alone. Every
-    latent that stopped early decodes greedily to its own window."""
-    loaded = refining.model(name)
-    tracks = [Track(beat(6), True, 0)] if name == DRUMS else [Track(tune(24.0), False, 0)]
-    windows = [w for w in _windows_of(refining, name, tracks) if w is not None]
-    clip_z = loaded.encode_tensors([windows[0].inputs], [windows[0].length], None, seed=0).mu  # type: ignore[attr-defined]
-    steps = int(windows[0].outputs.shape[0])  # type: ignore[attr-defined]
-    own_z = np.random.default_rng(4).standard_normal((1, loaded.z_size)).astype(np.float32)
-    own = loaded.decode_tensors(own_z, length=steps, temperature=1e-4, seed=0)[0]
-    targets = [own, windows[0].outputs]  # type: ignore[attr-defined]
-    lengths = [steps, windows[0].length]  # type: ignore[attr-defined]
-    start = np.concatenate([own_z, clip_z])
-    both = loaded.refine(start, targets, lengths, steps=12)
-    assert both.steps.tolist()[0] == 0
-    np.testing.assert_array_equal(both.z[0], own_z[0])
-    assert both.loss_after[0] == both.loss_before[0]
-    alone = loaded.refine(clip_z, targets[1:], lengths[1:], steps=12)
-    assert both.steps[1] == alone.steps[0] > 0
-    np.testing.assert_allclose(both.z[1], alone.z[0], rtol=1e-4, atol=1e-4)
-    for row in np.flatnonzero(both.steps < 12):
-        again = loaded.decode_tensors(both.z[row : row + 1], length=steps, temperature=1e-4, seed=1)
-        np.testing.assert_array_equal(again[0].argmax(-1), targets[row].argmax(-1))
-
-
 def test_engine_refines_clips_except_for_humanizing(
     engine: Engine, refining: Engine, tiny_checkpoints: dict[str, str]
 ) -> None:

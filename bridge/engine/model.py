@@ -49,6 +49,11 @@ class Refined:
 
 # Adam's step size in latent refinement (see LoadedModel.refine).
 REFINE_RATE = 0.2
+# A refined latent stops once its window comes back exactly and the decoder
+# gives the window's steps, on average, at least exp(-0.1) = 90% probability
+# (mean loss a step below this many nats): exact alone stops latents that
+# sample further from the window at a variation's temperature.
+REFINE_STOP_NATS = 0.1
 
 
 def session_config(device: str) -> Any:
@@ -329,8 +334,8 @@ class LoadedModel:
         unchanged; only the latent a clip is given moves. A latent stops as
         soon as the decoder's most likely choice is the clip's at every step
         (one-choice-a-step decoders: the drum and melody models), so a greedy
-        decode already gives its window back; on held-out drums that halves
-        the steps of half the windows at the same held-out hit F1
+        decode already gives its window back, and it gives the window's steps
+        at least 90% probability on average (:data:`REFINE_STOP_NATS`)
         (docs/benchmarks.md). Only models whose output tensors are
         the input clip itself (not GrooVAE, whose target is a performance the
         input lacks) can be refined: the caller passes the converter outputs.
@@ -361,6 +366,7 @@ class LoadedModel:
                 g.lengths: _pad(lens[lo:hi], pad),
             }
             fetches = [g.loss, g.grad] + ([g.exact] if g.exact is not None else [])
+            g_lens = _pad(lens[lo:hi], pad).reshape(g.size, -1).sum(axis=1)
             cur = _pad(out[lo:hi], pad)
             first = np.zeros_like(cur)
             second = np.zeros_like(cur)
@@ -375,7 +381,8 @@ class LoadedModel:
                 if step == 1:
                     before[lo:hi] = loss[:rows]
                 if exact and self.stop_when_exact:
-                    moving &= ~exact[0]
+                    sure = loss < REFINE_STOP_NATS * np.maximum(g_lens, 1)
+                    moving &= ~(exact[0] & sure)
                     if not moving.any():
                         break
                 taken[lo:hi] += moving[:rows]
