@@ -42,7 +42,7 @@ def main() -> None:
         parser.error(f"{args.model} is a {spec.role.value} model; this compares drum patterns")
     prefix = resolve_checkpoint(args.model)
     with tempfile.TemporaryDirectory() as cache:
-        data = build_dataset(args.folder, spec, Path(cache), eval_fraction=0.0).train
+        data = build_dataset(args.folder, spec, Path(cache), eval_fraction=0.0).train.dense()
     model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64, refine=False)
     try:
 

@@ -63,6 +63,48 @@ def test_bad_files_are_reported_and_skipped(tmp_path: Path) -> None:
     assert np.array_equal(again.train.outputs, ds.train.outputs)
 
 
+def test_training_set_keeps_one_hot_rows_compact(tmp_path: Path) -> None:
+    """A built dataset holds one-hot fields as one index a row, and gives
+    them back exactly as the converter made them: per batch (take), whole
+    (dense), or row by row; a file with a shorter window pads with zero rows."""
+    from bridge.engine.registry import get_spec
+    from bridge.train.data import (
+        OneHotRows,
+        build_dataset,
+        convert_sequence,
+        prepare,
+        read_sequence,
+        training_converter,
+    )
+
+    spec = get_spec(MODEL)
+    midi = make_folder(tmp_path / "midi", files=3)
+    ds = build_dataset(midi, spec, tmp_path / "cache", eval_fraction=0.0)
+    rows = ds.train.outputs
+    assert isinstance(rows, OneHotRows)
+    assert rows.shape == (len(ds.train), rows.shape[1], spec.converter.output_depth)
+    assert rows.index.nbytes * 100 < len(ds.train) * rows.shape[1] * rows.shape[2] * 4
+    # The converter's own tensors of every file, in the dataset's order.
+    conv = training_converter(spec)
+    expected = []
+    for f in ds.files:
+        seq, _ = prepare(read_sequence(midi / f.path), spec)
+        expected += [np.asarray(t[1], np.float32) for t in convert_sequence(seq, conv, [0])]
+    assert len(expected) == len(ds.train)
+    whole = ds.train.dense()
+    assert isinstance(whole.outputs, np.ndarray) and whole.outputs.dtype == np.float32
+    for i, t in enumerate(expected):
+        np.testing.assert_array_equal(whole.outputs[i, : len(t)], t)
+        assert not whole.outputs[i, len(t) :].any()
+        np.testing.assert_array_equal(
+            next(iter(ds.train.take(np.array([i])).outputs)), whole.outputs[i]
+        )
+    pick = np.array([2, 0, 1])
+    np.testing.assert_array_equal(ds.train.take(pick).outputs, whole.outputs[pick])
+    np.testing.assert_array_equal(np.asarray(rows), whole.outputs)
+    assert [r.shape for r in rows] == [whole.outputs.shape[1:]] * len(rows)
+
+
 def test_reasons_for_no_examples(tmp_path: Path) -> None:
     from bridge.clips import TimeSignature
     from bridge.engine.registry import get_spec

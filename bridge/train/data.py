@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,22 +55,72 @@ class FileReport:
         return self.examples - self.eval_examples
 
 
+class OneHotRows:
+    """A stack of one-hot (or all-zero) rows ``[n, t, depth]`` kept as the
+    index of each row's one ``[n, t]`` (-1 for a zero row): 2 bytes a row
+    instead of 4 x depth. A band model's bar is 256 rows about 500 wide, so
+    a dense training set of 18,000 bars needs 18 GB and this one 9 MB.
+    Indexing gives the rows back dense, as the converter made them."""
+
+    def __init__(self, index: np.ndarray, depth: int) -> None:
+        self.index = np.asarray(index, np.int16)
+        self.depth = int(depth)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (*self.index.shape, self.depth)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return self._dense(self.index[key])
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for i in range(len(self.index)):
+            yield self._dense(self.index[i])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self._dense(self.index)
+        return out if dtype is None else out.astype(dtype)
+
+    def _dense(self, index: np.ndarray) -> np.ndarray:
+        out = np.zeros([*index.shape, self.depth], np.float32)
+        rows = index >= 0
+        out[rows, index[rows]] = 1.0
+        return out
+
+
+# A field of Examples: dense, or one-hot rows kept compact (built datasets).
+Rows = np.ndarray | OneHotRows
+
+
 @dataclass
 class Examples:
-    """Stacked converter tensors, padded to one length."""
+    """Stacked converter tensors, padded to one length. A dataset read from
+    files keeps one-hot fields as :class:`OneHotRows`; :meth:`take` (and
+    :meth:`dense`) give plain arrays."""
 
-    inputs: np.ndarray  # [n, t, input_depth]
-    outputs: np.ndarray  # [n, t, output_depth]
-    controls: np.ndarray  # [n, t, control_depth]
+    inputs: Any  # [n, t, input_depth], an np.ndarray or OneHotRows
+    outputs: Any  # [n, t, output_depth]
+    controls: Any  # [n, t, control_depth]
     lengths: np.ndarray  # [n, *length_shape]
 
     def __len__(self) -> int:
         return len(self.inputs)
 
     def take(self, index: np.ndarray | slice) -> Examples:
+        """The examples at ``index``, every field a dense array."""
         return Examples(
-            self.inputs[index], self.outputs[index], self.controls[index], self.lengths[index]
+            np.asarray(self.inputs[index]),
+            np.asarray(self.outputs[index]),
+            np.asarray(self.controls[index]),
+            self.lengths[index],
         )
+
+    def dense(self) -> Examples:
+        """All of them as dense arrays (for a held-out set, not a training set)."""
+        return self.take(slice(None))
 
 
 @dataclass
@@ -291,13 +341,9 @@ def _pack(arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
     return {"dense": stacked}
 
 
-def _unpack(data: dict[str, np.ndarray]) -> np.ndarray:
+def _unpack(data: dict[str, np.ndarray]) -> Rows:
     if "index" in data:
-        index, depth = data["index"], int(data["depth"])
-        out = np.zeros([*index.shape, depth], np.float32)
-        rows = index >= 0
-        out[rows, index[rows]] = 1.0
-        return out
+        return OneHotRows(data["index"], int(data["depth"]))
     return np.asarray(data["dense"], np.float32)
 
 
@@ -313,8 +359,9 @@ def _save_cache(target: Path, found: list[Any]) -> None:
     tmp.replace(target)
 
 
-def _load_cache(source: Path) -> list[np.ndarray] | None:
-    """[inputs, outputs, controls, lengths] arrays, or None for zero examples."""
+def _load_cache(source: Path) -> list[Rows] | None:
+    """[inputs, outputs, controls, lengths] arrays (one-hot fields kept as
+    OneHotRows), or None for zero examples."""
     with np.load(source) as data:
         if int(data["count"]) == 0:
             return None
@@ -326,7 +373,22 @@ def _load_cache(source: Path) -> list[np.ndarray] | None:
         return parts
 
 
-def _stack(chunks: list[list[np.ndarray]], spec: ModelSpec) -> Examples:
+def _concat(parts: list[Rows], steps: int) -> Rows:
+    """Fields of several files as one, padded to ``steps`` rows: compact
+    where every file's field is one-hot of the same width."""
+    if parts and all(isinstance(p, OneHotRows) for p in parts):
+        depths = {p.depth for p in parts}  # type: ignore[union-attr]
+        if len(depths) == 1:
+            index = [
+                np.pad(p.index, [(0, 0), (0, steps - p.shape[1])], constant_values=-1)  # type: ignore[union-attr]
+                for p in parts
+            ]
+            return OneHotRows(np.concatenate(index), depths.pop())
+    dense = [np.asarray(p) for p in parts]
+    return np.concatenate([np.pad(a, [(0, 0), (0, steps - a.shape[1]), (0, 0)]) for a in dense])
+
+
+def _stack(chunks: list[list[Rows]], spec: ModelSpec) -> Examples:
     conv = spec.converter
     if not chunks:
         length_shape = list(conv.length_shape)
@@ -337,15 +399,11 @@ def _stack(chunks: list[list[np.ndarray]], spec: ModelSpec) -> Examples:
             np.zeros([0, *length_shape], np.int32),
         )
     steps = max(c[0].shape[1] for c in chunks)
-
-    def pad(a: np.ndarray) -> np.ndarray:
-        return np.pad(a, [(0, 0), (0, steps - a.shape[1]), (0, 0)])
-
     return Examples(
-        np.concatenate([pad(c[0]) for c in chunks]),
-        np.concatenate([pad(c[1]) for c in chunks]),
-        np.concatenate([pad(c[2]) for c in chunks]),
-        np.concatenate([c[3] for c in chunks]),
+        _concat([c[0] for c in chunks], steps),
+        _concat([c[1] for c in chunks], steps),
+        _concat([c[2] for c in chunks], steps),
+        np.concatenate([np.asarray(c[3]) for c in chunks]),
     )
 
 
@@ -372,7 +430,7 @@ def build_dataset(
     conv = training_converter(spec)
     cache_dir.mkdir(parents=True, exist_ok=True)
     reports: list[FileReport] = []
-    chunks: dict[str, list[list[np.ndarray]]] = {"train": [], "eval": []}
+    chunks: dict[str, list[list[Rows]]] = {"train": [], "eval": []}
     relatives = [p.relative_to(folder).as_posix() for p in files]
     if eval_fraction <= 0 or len(files) < 2:
         mode = SPLIT_NONE
@@ -435,7 +493,7 @@ def build_dataset(
     )
 
 
-def _read_cached(cached: Path) -> tuple[bool, list[np.ndarray] | None]:
+def _read_cached(cached: Path) -> tuple[bool, list[Rows] | None]:
     """(whether a conversion is cached, its arrays or None when it gave nothing)."""
     if not cached.is_file():
         return False, None

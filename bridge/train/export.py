@@ -89,6 +89,8 @@ def fit_latent_prior(
     if len(examples) > PRIOR_FIT_LIMIT:
         pick = np.sort(np.random.default_rng(seed).permutation(len(examples))[:PRIOR_FIT_LIMIT])
         examples = examples.take(pick)
+    else:
+        examples = examples.dense()
     model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64, refine=False)
     try:
         mu = model.encode_tensors(

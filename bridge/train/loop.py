@@ -244,8 +244,9 @@ def _check_run_dir(cfg: TrainConfig) -> dict[str, Any] | None:
 
 
 def _eval_subset(examples: Examples, limit: int, seed: int) -> Examples:
+    """At most ``limit`` of the examples (seeded), as dense arrays."""
     if len(examples) <= limit:
-        return examples
+        return examples.dense()
     order = np.random.default_rng(seed).permutation(len(examples))[:limit]
     return examples.take(np.sort(order))
 
