@@ -105,6 +105,10 @@ test("Latent Loops: with Scenes, four corner scenes make a grid of band loops; c
     again.send("cell", 1, 0, 0);
     assert.deepEqual(reopened.song.scenes.slice(6, 9).map((s) => s.props.name), ["Latent Loops timeline", "Loop 1-2", "Scene 5"]);
     assert.deepEqual(clipNotes(reopened.clipAt(0, 7)), loop, "the same loop as before the set was closed");
+    assert.match(again.status, /timeline: 3 loop\(s\); Loop 1-2 as scene 8/);
+    const resaved = JSON.parse(again.saved); // saved again in the reopened set: the parts' tracks kept
+    assert.deepEqual(resaved.grid.parts, [0, 1]);
+    assert.equal(resaved.timeline.length, 3);
     assert.equal(again.sent.filter((m) => m[0].startsWith("/lb/op/")).length, 0);
   } finally {
     again.close();
