@@ -39,7 +39,7 @@ class Encoded:
 class Refined:
     """Refined latents, with each one's reconstruction loss (nats) before and
     after, and the Adam steps each one took (fewer than asked where its
-    window came back exactly sooner)."""
+    window came back exactly, and surely, sooner)."""
 
     z: np.ndarray
     loss_before: np.ndarray
@@ -370,8 +370,8 @@ class LoadedModel:
             cur = _pad(out[lo:hi], pad)
             first = np.zeros_like(cur)
             second = np.zeros_like(cur)
-            # A row whose window already comes back exactly stops moving:
-            # more steps would only make the decoder surer of it.
+            # A row whose window already comes back exactly, and surely, stops
+            # moving: more steps would only make the decoder surer still.
             moving = np.arange(g.size) < rows
             loss = np.zeros(g.size, np.float32)
             for step in range(1, steps + 1):
