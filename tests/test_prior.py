@@ -222,3 +222,25 @@ def test_a_prior_that_cannot_be_written_leaves_no_half_file_and_training_complet
     assert result.status == "completed" and result.step == 2
     assert any(m.startswith("latent prior not written") for m in messages), messages
     assert not (tmp_path / "run" / PRIOR_FILE).exists()
+
+
+def test_a_prior_is_fitted_a_chunk_of_examples_at_a_time(
+    tmp_path: Path, tiny_checkpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A training set is densified and encoded a chunk at a time (20,000
+    band bars at once are 20 GB); chunks give the prior one pass gives."""
+    import bridge.train.export as export
+    from bridge.engine.checkpoint import resolve_checkpoint
+    from bridge.engine.registry import get_spec
+    from bridge.train.data import OneHotRows, build_dataset
+
+    spec = get_spec("lb-drums_2bar_tiny")
+    prefix = resolve_checkpoint(Path(tiny_checkpoints["lb-drums_2bar_tiny"]))
+    midi = make_folder(tmp_path / "midi", files=12)
+    examples = build_dataset(midi, spec, tmp_path / "cache", eval_fraction=0.0).train
+    assert isinstance(examples.outputs, OneHotRows) and len(examples) >= MIN_FIT_WINDOWS
+    whole = export.fit_latent_prior(spec, prefix, examples)
+    monkeypatch.setattr(export, "PRIOR_FIT_CHUNK", 3)
+    chunked = export.fit_latent_prior(spec, prefix, examples)
+    np.testing.assert_allclose(chunked.mean, whole.mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(chunked.scale, whole.scale, rtol=1e-4, atol=1e-5)

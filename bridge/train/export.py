@@ -77,6 +77,8 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
 
 # Posterior means a prior is fitted to, at most (a random subset beyond).
 PRIOR_FIT_LIMIT = 20000
+# Examples densified and encoded at once while fitting a prior.
+PRIOR_FIT_CHUNK = 512
 
 
 def fit_latent_prior(
@@ -86,18 +88,23 @@ def fit_latent_prior(
     ``examples`` (the model's training windows; see bridge.engine.prior)."""
     if not spec.is_conditional:
         raise TrainingError(f"{spec.name} has no latent space; there is no prior to fit")
+    pick = np.arange(len(examples))
     if len(examples) > PRIOR_FIT_LIMIT:
         pick = np.sort(np.random.default_rng(seed).permutation(len(examples))[:PRIOR_FIT_LIMIT])
-        examples = examples.take(pick)
-    else:
-        examples = examples.dense()
     model = LoadedModel(spec.with_checkpoint(str(prefix)), batch_size=64, refine=False)
+    means = []
     try:
-        mu = model.encode_tensors(
-            list(examples.inputs), list(examples.lengths), list(examples.controls), seed=seed
-        ).mu
+        # A chunk at a time: 20,000 band bars dense are 20 GB.
+        for lo in range(0, len(pick), PRIOR_FIT_CHUNK):
+            chunk = examples.take(pick[lo : lo + PRIOR_FIT_CHUNK])
+            means.append(
+                model.encode_tensors(
+                    list(chunk.inputs), list(chunk.lengths), list(chunk.controls), seed=seed
+                ).mu
+            )
     finally:
         model.close()
+    mu = np.concatenate(means) if means else np.zeros([0, model.z_size], np.float32)
     try:
         return fit_prior(mu, prefix.name, seed=seed)
     except InvalidRequestError as exc:
