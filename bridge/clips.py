@@ -48,6 +48,8 @@ class Note:
     release_velocity: float = 64.0
 
     def __post_init__(self) -> None:
+        if self._well_formed():
+            return  # already the types and ranges the checks below make
         if not _is_int(self.pitch) or not 0 <= self.pitch <= 127:
             raise InvalidNoteError(f"pitch must be a whole number 0..127, got {_fmt(self.pitch)}")
         object.__setattr__(self, "pitch", int(self.pitch))
@@ -62,6 +64,34 @@ class Note:
         if not (isinstance(mute, bool) or (_is_int(mute) and mute in (0, 1))):
             raise InvalidNoteError(f"mute must be true or false, got {_fmt(mute)}")
         object.__setattr__(self, "mute", bool(mute))
+
+    def _well_formed(self) -> bool:
+        """Every field an int or float (a bool for mute) in its range: the
+        engine's own notes, made by the thousand, skip the checks' work. A
+        NaN fails every comparison, so it takes the checks' way."""
+        start, length, velocity = self.start_time, self.duration, self.velocity
+        probability, deviation, release = (
+            self.probability,
+            self.velocity_deviation,
+            self.release_velocity,
+        )
+        return (
+            type(self.pitch) is int
+            and 0 <= self.pitch <= 127
+            and type(start) is float
+            and 0.0 <= start < math.inf
+            and type(length) is float
+            and 0.0 < length < math.inf
+            and type(velocity) is float
+            and 0.0 <= velocity <= 127.0
+            and type(probability) is float
+            and 0.0 <= probability <= 1.0
+            and type(deviation) is float
+            and -127.0 <= deviation <= 127.0
+            and type(release) is float
+            and 0.0 <= release <= 127.0
+            and type(self.mute) is bool
+        )
 
     def _set_float(
         self, name: str, low: float, high: float, wanted: str, *, low_open: bool = False

@@ -45,3 +45,7 @@ def check_seed(seed: object) -> int:
 # The longest endless stream: a million bars, 23 days at 120 bpm (its plan is
 # made from the start, so a far bar costs time: a few seconds at the end).
 MAX_STREAM_BAR = 1_000_000
+
+# Requests decoded together on one model run at most this many times the
+# model's batch size of rows at once (bridge.engine.coalesce).
+MERGED_BATCHES = 8

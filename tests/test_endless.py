@@ -192,8 +192,9 @@ def test_conductor_bars_parts_key_and_feel(engine: Any) -> None:
         assert estimate_key(clips) in (Key(7), Key(4, True))
         g_major = {7, 9, 11, 0, 2, 4, 6}
         pitches = [n.pitch % 12 for c in clips for n in c.notes]
-        # A random model writes any pitch (7/12 in key by chance); moved, far more are.
-        assert sum(p in g_major for p in pitches) / len(pitches) > 0.68
+        # A random model writes any pitch (7/12 = 0.58 in key by chance, 0.02
+        # the standard error here); moved, far more are.
+        assert sum(p in g_major for p in pitches) / len(pitches) > 0.65
         median = float(np.median([n.pitch for c in clips for n in c.notes]))
         assert abs(median - (40 if name == "bass" else 72)) <= 12
     # Played, not flat: velocities vary within drum bars and across the lead.

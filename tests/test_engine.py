@@ -555,3 +555,43 @@ def test_requests_run_together_share_encoding_and_give_what_they_give_alone(
         ]
     finally:
         engine.pipeline.cache_size = LATENT_CACHE_SIZE
+
+
+def test_drum_requests_run_together_share_decoding_and_the_groove_model(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drum variations on threads of one group decode in merged runs, and the
+    groove model that plays their new hits encodes and decodes them all
+    together too; every request still gets exactly what it gets alone."""
+    import threading
+
+    from tests.factories import drum_clip
+
+    model, groove = "lb-drums_2bar_tiny", "lb-groove_2bar_hits_tiny"
+    monkeypatch.setattr(engine, "groove", groove)
+    monkeypatch.setattr(engine.pipeline, "cache_size", 0)
+    clips = [drum_clip(k) for k in range(4)]
+    alone = [engine.variations(model, c, 3, seed=20 + k).clips for k, c in enumerate(clips)]
+    drums = engine.pipeline.coalescer(engine.model(model))
+    grooves = engine.pipeline.coalescer(engine.model(groove))
+    before = (
+        drums.merged_in["decode"],
+        grooves.merged_in["posterior"],
+        grooves.merged_in["decode"],
+    )
+    together: list[Any] = [None] * len(clips)
+    start = threading.Barrier(len(clips))
+
+    def run(k: int) -> None:
+        with engine.together(model):
+            start.wait()
+            together[k] = engine.variations(model, clips[k], 3, seed=20 + k).clips
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(clips))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    after = (drums.merged_in["decode"], grooves.merged_in["posterior"], grooves.merged_in["decode"])
+    assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
+    assert [[c.notes for c in out] for out in together] == [[c.notes for c in out] for out in alone]

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bridge.clips import Clip, Note, Track
+from bridge.convert import without_overlaps
 from bridge.engine import Engine
 from bridge.feel import carry_feel, hit_set
 
@@ -231,23 +232,34 @@ def test_drum_variations_play_their_new_hits_with_the_groove_model(
     beat = played_beat()
     table = engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8)
     calls = []
-    real = engine.humanize
+    takes = []
+    real = engine._perform
 
-    def humanize(model, clip, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(model)
-        return real(model, clip, **kwargs)
+    def perform(spec, adapter, loaded, clips, temperature, seeds):  # type: ignore[no-untyped-def]
+        calls.append((spec.name, len(clips)))
+        out = real(spec, adapter, loaded, clips, temperature, seeds)
+        takes.append((clips, seeds, out))
+        return out
 
-    monkeypatch.setattr(engine, "humanize", humanize)
+    monkeypatch.setattr(engine, "_perform", perform)
     monkeypatch.setattr(engine, "groove", "lb-groove_2bar_hits_tiny")
     grooved = engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8)
-    assert calls == ["lb-groove_2bar_hits_tiny"] * 3  # one take of each output
+    # One take of each output, all three played in one run, each as humanize
+    # plays that output alone under its seed.
+    assert calls == [("lb-groove_2bar_hits_tiny", 3)]
+    clips, seeds, out = takes[0]
+    assert list(seeds) == [8, 9, 10]
+    for clip, seed, played in zip(clips, seeds, out, strict=True):
+        alone = engine.humanize("lb-groove_2bar_hits_tiny", clip, seed=seed).clips[0]
+        assert without_overlaps(played) == alone
+    runs = len(calls)
     assert [hit_set(c, True) for c in grooved.clips] == [hit_set(c, True) for c in table.clips]
     assert [c.notes for c in grooved.clips] != [c.notes for c in table.clips]
     assert engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8).clips == grooved.clips
     # Without the feel there is nothing to play; a groove model that is not
     # there leaves the input's table in charge, and says so in the log.
     engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8, feel=False)
-    assert len(calls) == 6  # the count above, plus three from the repeat
+    assert len(calls) == runs + 1  # one run for the repeat, none without the feel
     monkeypatch.setattr(engine, "groove", "no-such-groove-model")
     fallback = engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8)
     assert [c.notes for c in fallback.clips] == [c.notes for c in table.clips]

@@ -1,21 +1,25 @@
-"""Requests that run at once on one model share their encoder and refinement runs.
+"""Requests that run at once on one model share their encoder, refinement
+and decoder runs.
 
-Encoding a new clip and refining its latent (:meth:`LoadedModel.refine`)
-are most of an operation's time, and a batch of windows costs little more
-than one. The server's worker runs the requests for a model each on a
-thread of its own inside :meth:`Coalescer.member`. When such a thread needs
-posteriors, it waits (briefly) until every member that has not asked yet
-has asked or finished (a request already past its encoding is not waited
-for), and one of them runs all of it as one batch. Both steps are
-deterministic (the posterior mean, then Adam steps that treat every row as
-its own problem), so a request gets the latents it would get alone; the
-decoders, which sample with a request's seed, still run request by request.
+Encoding a new clip, refining its latent (:meth:`LoadedModel.refine`) and
+decoding are most of an operation's time, and a batch of windows costs
+little more than one. The server's worker runs the requests for a model
+each on a thread of its own inside :meth:`Coalescer.member`. When such a
+thread needs work of one phase (posteriors, or decoding), it waits (briefly)
+until every member that has not asked for that phase yet has asked or
+finished (a request already past it is not waited for), and one of them
+runs all of it as one batch. Nothing a row gets depends on the rows beside
+it: the posterior mean, Adam steps that treat every row as its own problem,
+and decoders that sample each row from its own seed
+(:class:`bridge.engine.tfcompat.SamplingSeeds`), so a request gets what it
+would get alone.
 
 A thread outside a group (the command line, a test) runs at once.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 import time
@@ -46,11 +50,13 @@ class Coalescer:
         self.wait = wait
         self._cond = threading.Condition()
         self._members: set[int] = set()
-        self._asked: set[int] = set()  # members that have asked for posteriors before
+        # Per phase, the members that have asked for its work before.
+        self._asked: dict[str, set[int]] = {}
         self._pending: list[_Call] = []
         self._running = False
         self.runs = 0  # merged runs made (for tests and benchmarks)
         self.merged = 0  # calls that shared a run with another
+        self.merged_in: collections.Counter[str] = collections.Counter()  # ... by phase
 
     @contextlib.contextmanager
     def member(self) -> Iterator[None]:
@@ -63,14 +69,21 @@ class Coalescer:
         finally:
             with self._cond:
                 self._members.discard(me)
-                self._asked.discard(me)
+                for asked in self._asked.values():
+                    asked.discard(me)
                 self._cond.notify_all()
 
     def run(
-        self, key: Any, items: Sequence[Any], fn: Callable[[list[Any]], list[Any]]
+        self,
+        key: Any,
+        items: Sequence[Any],
+        fn: Callable[[list[Any]], list[Any]],
+        *,
+        phase: str = "posterior",
     ) -> list[Any]:
         """``fn(items)``, or a slice of ``fn`` over the items of every member's
-        call with the same ``key`` that is pending now."""
+        call with the same ``phase`` and ``key`` that is pending now."""
+        key = (phase, key)
         me = threading.get_ident()
         with self._cond:
             if me not in self._members:
@@ -79,7 +92,8 @@ class Coalescer:
                 grouped = True
                 call = _Call(key, list(items))
                 self._pending.append(call)
-                self._asked.add(me)
+                asked = self._asked.setdefault(phase, set())
+                asked.add(me)
                 self._cond.notify_all()
         if not grouped:
             return fn(list(items))
@@ -88,9 +102,9 @@ class Coalescer:
             with self._cond:
                 if call.done.is_set():
                     break
-                # Waited for: the members that have not asked yet (a request
-                # that has its latents is decoding, and will not ask again soon).
-                everyone = not self._members - self._asked
+                # Waited for: the members that have not asked for this phase
+                # yet (one past it will not ask again soon).
+                everyone = not self._members - asked
                 if not self._running and (everyone or time.monotonic() >= deadline):
                     batch = [c for c in self._pending if c.key == call.key]
                     self._pending = [c for c in self._pending if c.key != call.key]
@@ -133,7 +147,9 @@ class Coalescer:
             with self._cond:
                 self._running = False
                 self.runs += 1
-                self.merged += len(batch) - 1 if len(batch) > 1 else 0
+                shared = len(batch) - 1 if len(batch) > 1 else 0
+                self.merged += shared
+                self.merged_in[batch[0].key[0]] += shared
                 for c in batch:
                     c.done.set()
                 self._cond.notify_all()

@@ -13,7 +13,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from bridge.engine.model import LoadedModel
 from bridge.engine.pipeline import LATENT_CACHE_SIZE, Pipeline, keep_hits, stitch
 from bridge.engine.pool import ModelPool, default_refine_steps
 from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
+from bridge.engine.tfcompat import row_seeds
 from bridge.errors import BridgeError, InvalidRequestError, UnsupportedClipError
 from bridge.feel import blend_feel, hit_set
 from bridge.limits import (
@@ -40,6 +41,9 @@ from bridge.limits import (
 )
 
 log = logging.getLogger(__name__)
+
+# Humanize's temperature, and the groove model's when it plays new drum hits.
+HUMANIZE_TEMPERATURE = 0.3
 
 # An input of interpolate, blend and grid: a clip (drum, melody and groove
 # models), or a scene, the parts that play together (band and trio models).
@@ -155,37 +159,71 @@ class Engine(ModelPool):
         ]
         return Generation(model, operation, seed, outputs, time.perf_counter() - started, params)
 
-    def _played(self, spec: ModelSpec, track: Track, seed: int) -> Clip | None:
-        """A drum ``track`` as the groove model plays it, for its new hits' feel."""
-        if self.groove is None or not track.is_drum or spec.role is Role.GROOVE:
-            return None
-        if not track.clip.notes:
-            return None
+    def _played(
+        self, spec: ModelSpec, tracks: Sequence[Track], seeds: Sequence[int]
+    ) -> list[Clip | None]:
+        """Each drum track of ``tracks`` as the groove model plays it (under
+        its seed), for its new hits' feel: all of them in one encoder and one
+        decoder run. None for a track it does not play."""
+        played: list[Clip | None] = [None] * len(tracks)
+        if self.groove is None or spec.role is Role.GROOVE:
+            return played
+        todo = [i for i, t in enumerate(tracks) if t.is_drum and t.clip.notes]
+        if not todo:
+            return played
         try:
-            return self.humanize(self.groove, track.clip, seed=seed).clips[0]
+            groove = self.registry.get(self.groove)
+            self._require(groove, (Role.GROOVE,), "humanize")
+            clips = self._perform(
+                groove,
+                self.adapter(self.groove),
+                self.model(self.groove),
+                [tracks[i].clip for i in todo],
+                HUMANIZE_TEMPERATURE,
+                [seeds[i] for i in todo],
+            )
         except BridgeError as exc:  # no groove model: the input's table plays the new hits
             log.warning("groove model %s not used for new hits: %s", self.groove, exc.message)
-            return None
+            return played
+        for i, clip in zip(todo, clips, strict=True):
+            played[i] = without_overlaps(clip)
+        return played
 
     def _felt(
         self,
         spec: ModelSpec,
-        tracks: Sequence[Track],
-        sources: Sequence[Clip],
-        weights: Sequence[float],
-        seed: int,
+        items: Sequence[tuple[Track, Sequence[Clip], Sequence[float], int]],
     ) -> list[Track]:
-        """``tracks`` played with the feel of ``sources``, each counted by its weight."""
+        """Each item's track played with the feel of its sources, each counted
+        by its weight; the groove model plays every item's new hits (under
+        the item's seed) in one run."""
+        tracks = [t for t, _, _, _ in items]
+        played = self._played(spec, tracks, [seed for _, _, _, seed in items])
         return [
             Track(
-                blend_feel(
-                    sources, weights, t.clip, drums=t.is_drum, played=self._played(spec, t, seed)
-                ),
+                blend_feel(sources, weights, t.clip, drums=t.is_drum, played=p),
                 t.is_drum,
                 t.program,
             )
-            for t in tracks
+            for (t, sources, weights, _), p in zip(items, played, strict=True)
         ]
+
+    def _felt_outputs(
+        self,
+        spec: ModelSpec,
+        outputs: Sequence[Sequence[Track]],
+        sources: Sequence[Sequence[Clip]],
+        weights: Sequence[Sequence[float]],
+        seeds: Sequence[int],
+    ) -> list[list[Track]]:
+        """Every output's tracks played with its sources' feel
+        (:meth:`_felt`), output ``i`` with ``sources[i]``, ``weights[i]`` and
+        ``seeds[i]``."""
+        items = [
+            (t, sources[i], weights[i], seeds[i]) for i, out in enumerate(outputs) for t in out
+        ]
+        felt = iter(self._felt(spec, items))
+        return [[next(felt) for _ in out] for out in outputs]
 
     @staticmethod
     def _require(spec: ModelSpec, roles: Sequence[Role], operation: str) -> None:
@@ -359,13 +397,13 @@ class Engine(ModelPool):
             redraws["left"] += len(todo)
             if not feel:
                 return outs
-            return [
-                [
-                    self._felt(spec, [t], [src.clip], [1.0], seed + i)[0]
-                    for src, t in zip(tracks, out, strict=True)
-                ]
+            items = [
+                (t, [src.clip], [1.0], seed + i)
                 for i, out in enumerate(outs)
+                for src, t in zip(tracks, out, strict=True)
             ]
+            felt = iter(self._felt(spec, items))
+            return [[next(felt) for _ in out] for out in outs]
 
         redraws = {"made": 0, "left": 0}
         params: dict[str, Any] = {
@@ -579,10 +617,13 @@ class Engine(ModelPool):
             if scenes or not feel:
                 return outputs
             # Each step is played with A's feel and B's, weighted by where it lies.
-            return [
-                self._felt(spec, out, clips, [1 - s / (steps - 1), s / (steps - 1)], seed + s)
-                for s, out in enumerate(outputs)
-            ]
+            return self._felt_outputs(
+                spec,
+                outputs,
+                [clips] * steps,
+                [[1 - s / (steps - 1), s / (steps - 1)] for s in range(steps)],
+                [seed + s for s in range(steps)],
+            )
 
         params: dict[str, Any] = {"steps": steps, "temperature": temperature, "method": method}
         params.update({"scenes": True} if scenes else {"feel": feel})
@@ -662,16 +703,13 @@ class Engine(ModelPool):
             if scenes or not feel:
                 return outputs
             # Each point is played with the corners' feel, by their bilinear weights.
-            return [
-                self._felt(
-                    spec,
-                    out,
-                    clips,
-                    [(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y],
-                    seed + i,
-                )
-                for i, (out, (x, y)) in enumerate(zip(outputs, points, strict=True))
-            ]
+            return self._felt_outputs(
+                spec,
+                outputs,
+                [clips] * len(points),
+                [[(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y] for x, y in points],
+                [seed + i for i in range(len(points))],
+            )
 
         more: dict[str, Any] = {"scenes": True} if scenes else {"feel": feel}
         return self._run(model, operation, seed, {**params, **more}, body)
@@ -726,7 +764,7 @@ class Engine(ModelPool):
         model: str,
         clip: Clip,
         *,
-        temperature: float = 0.3,
+        temperature: float = HUMANIZE_TEMPERATURE,
         seed: int | None = None,
     ) -> Generation:
         """A GrooVAE performance of a drum clip: velocities and microtiming.
@@ -746,26 +784,71 @@ class Engine(ModelPool):
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
         ) -> list[list[Track]]:
-            tracks = [Track(clip, True, 0)]
-            windows = self.pipeline.windows(adapter, tracks, "clip")
-            mu, sigma, enc = self.pipeline.posterior(adapter, loaded, windows, seed)
-            controls = [e.controls if e is not None and spec.has_controls else None for e in enc]
-            z = mu
-            if spec.has_controls:
-                noise = np.random.default_rng(seed).standard_normal(mu.shape)
-                z = (mu + temperature * sigma * noise).astype(np.float32)
-            decoded = self.pipeline.decode(adapter, loaded, z, windows, temperature, seed, controls)
-            wins = [
-                d if e is not None else w for d, e, w in zip(decoded, enc, windows, strict=True)
-            ]
-            return [stitch(wins, tracks, carry=True, suffix="humanized")]
+            played = self._perform(spec, adapter, loaded, [clip], temperature, [seed])[0]
+            return [[Track(played, True, 0)]]
 
         return self._run(model, "humanize", seed, {"temperature": temperature}, body)
 
+    def _perform(
+        self,
+        spec: ModelSpec,
+        adapter: Adapter,
+        loaded: LoadedModel,
+        clips: Sequence[Clip],
+        temperature: float,
+        seeds: Sequence[int],
+    ) -> list[Clip]:
+        """Each clip as a groove model plays it (:meth:`humanize`), clip ``k``
+        under ``seeds[k]`` as it would be alone: one encoder and one decoder
+        run for all of them."""
+        per_clip = [self.pipeline.windows(adapter, [Track(c, True, 0)], "clip") for c in clips]
+        windows = [w for wins in per_clip for w in wins]
+        mu, sigma, enc = self.pipeline.posterior(adapter, loaded, windows, seeds[0])
+        controls = [e.controls if e is not None and spec.has_controls else None for e in enc]
+        z = mu.copy()
+        rows = []
+        at = 0
+        for wins, seed in zip(per_clip, seeds, strict=True):
+            count = len(wins)
+            if spec.has_controls:
+                noise = np.random.default_rng(seed).standard_normal((count, loaded.z_size))
+                rows_of = slice(at, at + count)
+                z[rows_of] = (mu[rows_of] + temperature * sigma[rows_of] * noise).astype(np.float32)
+            rows.append(row_seeds(seed, 0, count))
+            at += count
+        decoded = self.pipeline.decode(
+            adapter, loaded, z, windows, temperature, 0, controls, seeds=np.concatenate(rows)
+        )
+        played = [d if e is not None else w for d, e, w in zip(decoded, enc, windows, strict=True)]
+        out = []
+        at = 0
+        for wins, c in zip(per_clip, clips, strict=True):
+            part = played[at : at + len(wins)]
+            at += len(wins)
+            out.append(stitch(part, [Track(c, True, 0)], carry=True, suffix="humanized")[0].clip)
+        return out
+
     def together(self, model: str) -> contextlib.AbstractContextManager[None]:
         """Run the calling thread's operation on ``model`` as one of a group
-        that shares its encoder and refinement runs (bridge.engine.coalesce)."""
-        return self.pipeline.coalescer(self.model(model)).member()
+        that shares its encoder, refinement and decoder runs
+        (bridge.engine.coalesce); for a drum model, also of the groove
+        model's group, which plays the new hits of every drum result.
+        Raises here where ``model`` cannot be loaded."""
+        groups = [self.pipeline.coalescer(self.model(model))]
+        groove = self.groove
+        if groove is not None and groove != model and self.registry.get(model).role is Role.DRUMS:
+            # Without it, the drum results are played without it, as they say.
+            with contextlib.suppress(BridgeError):
+                groups.append(self.pipeline.coalescer(self.model(groove)))
+
+        @contextlib.contextmanager
+        def members() -> Iterator[None]:
+            with contextlib.ExitStack() as stack:
+                for group in groups:
+                    stack.enter_context(group.member())
+                yield
+
+        return members()
 
     # -- latents, for callers that walk the latent space themselves -----------
     # (bridge.endless): the same encoding, prior and decoding the operations

@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,10 @@ import numpy as np
 from bridge.engine.checkpoint import resolve_checkpoint, restore_error
 from bridge.engine.prior import prior_for
 from bridge.engine.registry import ModelSpec
-from bridge.engine.tfcompat import SamplingSeeds, tf1
+from bridge.engine.rows import rows_of_controls, sample_with_row_controls
+from bridge.engine.tfcompat import SamplingSeeds, row_seeds, tf1
 from bridge.errors import CheckpointError, InvalidRequestError
-from bridge.limits import REFINE_STEPS
+from bridge.limits import MERGED_BATCHES, REFINE_STEPS
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class Refined:
     steps: np.ndarray
 
 
+# The fewest rows a sampler runs. The CPU's matrix kernels round a row the
+# same wherever it sits in a batch of 8 or more rows, but not in a smaller
+# one: samplers of at least this many rows make a request's decoded rows the
+# same, to the last bit, alone or beside other requests' rows.
+EXACT_ROWS = 8
 # Adam's step size in latent refinement (see LoadedModel.refine).
 REFINE_RATE = 0.2
 # A refined latent stops once its window comes back exactly and the decoder
@@ -64,6 +71,20 @@ def session_config(device: str) -> Any:
     else:
         cfg.gpu_options.allow_growth = True
     return cfg
+
+
+@dataclass(frozen=True)
+class _SampleGraph:
+    """:meth:`LoadedModel.decode_tensors`'s sampler for ``size`` rows."""
+
+    size: int
+    seeds: SamplingSeeds
+    z: Any  # [size, z_size], or None for a model without z
+    # [size, steps, depth] where each row reads its own controls
+    # (row_controls), else [steps, depth] for every row; None without controls
+    controls: Any
+    row_controls: bool
+    outputs: Any
 
 
 @dataclass(frozen=True)
@@ -114,6 +135,9 @@ class LoadedModel:
             self.prior, self.prior_status = prior_for(spec.checkpoint, prefix, self.z_size)
             self._build(tf)
             self._restore(tf, prefix)
+            if batch_size < EXACT_ROWS:
+                with self._lock:
+                    self._sample_graph(1)  # the smallest exact sampler, or none
         finally:
             # The session holds the weights; the unpacked files are not needed.
             shutil.rmtree(unpack, ignore_errors=True)
@@ -124,31 +148,22 @@ class LoadedModel:
         n = self.batch_size
         self.graph = tf.Graph()
         with self.graph.as_default():
-            self._seeds = SamplingSeeds()
-            with self._seeds.capture():
-                model = self.config.model
-                model.build(hp, conv.output_depth, is_training=False)
-                self._temperature = tf.placeholder(tf.float32, shape=())
-                self._max_length = tf.placeholder(tf.int32, shape=())
-                self._z_input = (
-                    tf.placeholder(tf.float32, shape=[n, hp.z_size]) if hp.z_size else None
-                )
-                self._c_input = (
-                    tf.placeholder(tf.float32, shape=[None, conv.control_depth])
-                    if conv.control_depth
-                    else None
-                )
-                self._inputs = tf.placeholder(tf.float32, shape=[n, None, conv.input_depth])
-                self._controls = tf.placeholder(tf.float32, shape=[n, None, conv.control_depth])
-                self._lengths = tf.placeholder(tf.int32, shape=[n, *conv.length_shape])
-                self._outputs, _ = model.sample(
-                    n,
-                    max_length=self._max_length,
-                    z=self._z_input,
-                    c_input=self._c_input,
-                    temperature=self._temperature,
-                )
-                if hp.z_size:
+            model = self.config.model
+            model.build(hp, conv.output_depth, is_training=False)
+            self._model = model
+            self._temperature = tf.placeholder(tf.float32, shape=())
+            self._max_length = tf.placeholder(tf.int32, shape=())
+            self._sample_graphs: dict[int, _SampleGraph] = {}
+            # Magenta's hierarchical decoders sample only at the batch size
+            # they were built with; others get bigger graphs for merged runs.
+            self._sample_sizes_fixed = False
+            self._sample_graphs[n] = self._build_sample_graph(n)
+            if hp.z_size:
+                self._encode_seeds = SamplingSeeds(n)
+                with self._encode_seeds.capture():
+                    self._inputs = tf.placeholder(tf.float32, shape=[n, None, conv.input_depth])
+                    self._controls = tf.placeholder(tf.float32, shape=[n, None, conv.control_depth])
+                    self._lengths = tf.placeholder(tf.int32, shape=[n, *conv.length_shape])
                     q_z = model.encode(self._inputs, self._lengths, self._controls)
                     self._mu = q_z.loc
                     self._sigma = q_z.scale.diag
@@ -167,6 +182,72 @@ class LoadedModel:
             self._local_init = tf.local_variables_initializer()
             self.sess = tf.Session(graph=self.graph, config=session_config(self.device))
 
+    def _build_sample_graph(self, size: int) -> _SampleGraph:
+        """The sampler for ``size`` rows, each with its own seed and, for a
+        decoder that reads controls step by step, its own controls."""
+        tf = tf1()
+        hp = self.config.hparams
+        conv = self.converter
+        with self.graph.as_default():
+            seeds = SamplingSeeds(size)
+        with self.graph.as_default(), seeds.capture():
+            scope = tf.variable_scope(tf.get_variable_scope(), reuse=bool(self._sample_graphs))
+            with scope:
+                z = tf.placeholder(tf.float32, shape=[size, hp.z_size]) if hp.z_size else None
+                controls = None
+                row_controls = bool(conv.control_depth) and rows_of_controls(self._model.decoder)
+                if row_controls:
+                    controls = tf.placeholder(tf.float32, shape=[size, None, conv.control_depth])
+                    outputs = sample_with_row_controls(
+                        self._model.decoder,
+                        size,
+                        self._max_length,
+                        z,
+                        controls,
+                        self._temperature,
+                    )
+                else:
+                    if conv.control_depth:
+                        controls = tf.placeholder(tf.float32, shape=[None, conv.control_depth])
+                    outputs, _ = self._model.sample(
+                        size,
+                        max_length=self._max_length,
+                        z=z,
+                        c_input=controls,
+                        temperature=self._temperature,
+                    )
+        return _SampleGraph(size, seeds, z, controls, row_controls, outputs)
+
+    def _sample_graph(self, rows: int) -> _SampleGraph:
+        """The sampler for ``rows`` rows: the smallest of ``batch_size`` (at
+        least :data:`EXACT_ROWS`) times 1, 2, 4, 8 that holds them (built when
+        first needed); the caller holds the lock."""
+        least = max(self.batch_size, EXACT_ROWS)
+        size = least
+        while size < rows and size < least * MERGED_BATCHES:
+            size *= 2
+        if self._sample_sizes_fixed:
+            size = self.batch_size
+        found = self._sample_graphs.get(size)
+        if found is not None:
+            return found
+        try:
+            found = self._build_sample_graph(size)
+        except ValueError:
+            self._sample_sizes_fixed = True
+            return self._sample_graphs[self.batch_size]
+        self._sample_graphs[size] = found
+        return found
+
+    @property
+    def rows_independent(self) -> bool:
+        """Whether each decoded row depends on its own seed (and controls)
+        alone, to the last bit, so rows of several requests may share a run."""
+        base = self._sample_graphs[self.batch_size]
+        exact = not self._sample_sizes_fixed or self.batch_size >= EXACT_ROWS
+        controls = not self.converter.control_depth or base.row_controls
+        return base.seeds.per_row and controls and exact
+
     def _build_refinement(self, tf: Any, model: Any, conv: Any) -> None:
         """Prepare :meth:`refine`'s graphs: the decoder's teacher-forced loss of
         given targets under given latents, and its gradient with respect to
@@ -179,8 +260,7 @@ class LoadedModel:
         for decoder in _decoders(model.decoder):
             if hasattr(decoder, "_sampling_probability"):
                 decoder._sampling_probability = tf.constant(0.0)
-        self._refine_model = model
-        self._refine_graphs: dict[int, _RefineGraph] = {}
+                self._refine_graphs: dict[int, _RefineGraph] = {}
         self._refine_full_batch = False
 
     def _refine_graph(self, rows: int) -> _RefineGraph:
@@ -217,7 +297,7 @@ class LoadedModel:
             # Teacher forcing: the decoder reads the previous target step.
             previous = tf.pad(targets[:, :-1], [(0, 0), (1, 0), (0, 0)])
             # The same weights as the sampler's: every variable already exists.
-            decoder = self._refine_model.decoder
+            decoder = self._model.decoder
             with tf.variable_scope(tf.get_variable_scope(), reuse=True):
                 loss, _, decoded = decoder.reconstruction_loss(
                     previous, targets, lengths, z, controls if conv.control_depth else None
@@ -239,6 +319,38 @@ class LoadedModel:
             raise restore_error(exc, prefix, self.spec.name) from exc
         self.sess.run(self._local_init)
 
+    def warm_up(self) -> None:
+        """Build, and run once on silence, every sampler and refinement graph
+        that requests merged with others may use: a graph's first run costs
+        up to half a second more than the next ones, which a musician should
+        not wait through on the first busy moment."""
+        conv = self.converter
+        steps = self.max_seq_len
+        controls = np.zeros((steps, conv.control_depth), np.float32) if conv.control_depth else None
+        least = max(self.batch_size, EXACT_ROWS)
+        for rows in (least * 2**k for k in range(MERGED_BATCHES.bit_length())):
+            z = np.zeros((rows, self.z_size), np.float32) if self.z_size else None
+            self.decode_tensors(z, count=rows, controls=controls, seed=0)
+        if not self.can_refine:
+            return
+        parts = int(np.prod(conv.length_shape)) if conv.length_shape else 1
+        size = 1
+        while True:
+            with self._lock:
+                g = self._refine_graph(size)
+                self.sess.run(
+                    [g.loss, g.grad],
+                    {
+                        g.z: np.zeros((g.size, self.z_size), np.float32),
+                        g.targets: np.zeros((g.size, steps, conv.output_depth), np.float32),
+                        g.controls: np.zeros((g.size, steps, conv.control_depth), np.float32),
+                        g.lengths: np.full((g.size, *conv.length_shape), steps // parts, np.int32),
+                    },
+                )
+            if g.size >= self.batch_size:
+                return
+            size = g.size * 2
+
     # -- properties ---------------------------------------------------------
     @property
     def z_size(self) -> int:
@@ -259,11 +371,13 @@ class LoadedModel:
         return np.asarray(noise, np.float32)
 
     # -- running ------------------------------------------------------------
-    def _run(self, fetches: Any, feed: dict[Any, Any], seed: int) -> Any:
+    def _run(self, fetches: Any, feed: dict[Any, Any], seeds: SamplingSeeds, rows: Any) -> Any:
+        """Run with ``rows`` as the row seeds (padded to the graph's rows)."""
         feed = dict(feed)
-        feed[self._seeds.seed] = seed % (1 << 31)
+        given = np.asarray(rows, np.int64)
+        feed[seeds.seeds] = np.concatenate([given, np.zeros(seeds.rows - len(given), np.int64)])
         with self._lock:
-            self.sess.run(self._seeds.reset)
+            self.sess.run(seeds.reset)
             return self.sess.run(fetches, feed)
 
     def _packed(
@@ -300,14 +414,19 @@ class LoadedModel:
         in_arr, ctl_arr = self._packed(inputs, self.converter.input_depth, controls)
         len_arr = np.asarray(lengths, np.int32)
         zs, mus, sigmas = [], [], []
-        for b, (lo, hi) in enumerate(self._batches(count)):
+        for lo, hi in self._batches(count):
             pad = self.batch_size - (hi - lo)
             feed = {
                 self._inputs: _pad(in_arr[lo:hi], pad),
                 self._controls: _pad(ctl_arr[lo:hi], pad),
                 self._lengths: _pad(len_arr[lo:hi], pad),
             }
-            z, mu, sigma = self._run([self._z, self._mu, self._sigma], feed, seed * 7919 + b)
+            z, mu, sigma = self._run(
+                [self._z, self._mu, self._sigma],
+                feed,
+                self._encode_seeds,
+                row_seeds(seed, lo, hi - lo),
+            )
             zs.append(z[: hi - lo])
             mus.append(mu[: hi - lo])
             sigmas.append(sigma[: hi - lo])
@@ -411,27 +530,55 @@ class LoadedModel:
         count: int | None = None,
         length: int | None = None,
         temperature: float = 1.0,
-        controls: np.ndarray | None = None,
-        seed: int,
+        controls: np.ndarray | Sequence[np.ndarray] | None = None,
+        seed: int = 0,
+        seeds: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Decode latent vectors (or, for a model without z, ``count`` samples)."""
+        """Decode latent vectors (or, for a model without z, ``count`` samples).
+
+        Row ``i`` draws from ``seeds[i]`` (by default the request's ``seed``
+        and ``i``, :func:`row_seeds`). ``controls`` is one control sequence
+        for every row, or (where :attr:`rows_independent`) one per row.
+        """
         total = len(z) if z is not None else int(count or 0)
+        if seeds is None:
+            seeds = row_seeds(seed, 0, total)
+        if len(seeds) != total:
+            raise ValueError(f"{len(seeds)} seeds for {total} rows")
+        per_row = controls is not None and not (
+            isinstance(controls, np.ndarray) and controls.ndim == 2
+        )
+        if self.converter.control_depth and controls is None:
+            raise InvalidRequestError(
+                f"model {self.spec.name!r} needs a control sequence (chords or hits) to decode"
+            )
+        with self._lock:
+            g = self._sample_graph(total)
+        if per_row and not g.row_controls:
+            raise ValueError(f"model {self.spec.name!r} takes one control sequence for all rows")
         feed: dict[Any, Any] = {
             self._temperature: temperature,
             self._max_length: length or self.max_seq_len,
         }
-        if self._c_input is not None:
-            if controls is None:
-                raise InvalidRequestError(
-                    f"model {self.spec.name!r} needs a control sequence (chords or hits) to decode"
+        rows_ctl: np.ndarray | None = None
+        if g.controls is not None and controls is not None:
+            if g.row_controls:
+                listed = list(controls) if per_row else [np.asarray(controls)] * total
+                rows_ctl, _ = self._packed(
+                    [np.asarray(c, np.float32) for c in listed], self.converter.control_depth, None
                 )
-            feed[self._c_input] = controls
+            else:
+                feed[g.controls] = controls
         out = []
-        for b, (lo, hi) in enumerate(self._batches(total)):
-            if self._z_input is not None:
+        for lo in range(0, total, g.size):
+            hi = min(lo + g.size, total)
+            pad = g.size - (hi - lo)
+            if g.z is not None:
                 assert z is not None
-                feed[self._z_input] = _pad(z[lo:hi].astype(np.float32), self.batch_size - (hi - lo))
-            samples = self._run(self._outputs, feed, seed * 7919 + b)
+                feed[g.z] = _pad(z[lo:hi].astype(np.float32), pad)
+            if rows_ctl is not None:
+                feed[g.controls] = _pad(rows_ctl[lo:hi], pad)
+            samples = self._run(g.outputs, feed, g.seeds, seeds[lo:hi])
             out.append(samples[: hi - lo])
         return np.concatenate(out) if out else np.zeros([0, 0, self.converter.output_depth])
 

@@ -23,6 +23,7 @@ from bridge.engine.coalesce import Coalescer
 from bridge.engine.model import LoadedModel
 from bridge.engine.pool import ModelPool
 from bridge.engine.registry import Role
+from bridge.engine.tfcompat import row_seeds
 from bridge.errors import UnsupportedClipError
 from bridge.limits import MAX_CLIP_BARS
 
@@ -196,22 +197,80 @@ class Pipeline:
         temperature: float,
         seed: int,
         controls: list[np.ndarray | None] | None = None,
+        seeds: np.ndarray | None = None,
     ) -> list[list[Track]]:
-        """Decode one latent per window into tracks shaped like its template."""
-        if controls is not None and any(c is not None for c in controls):
-            seqs: list[Any] = []
-            for i in range(len(z)):
-                ctl = controls[i]
-                tensors = loaded.decode_tensors(
-                    z[i : i + 1], temperature=temperature, controls=ctl, seed=seed + i
-                )
-                if ctl is not None and loaded.spec.role is Role.GROOVE:
-                    tensors = keep_hits(tensors, ctl)
-                seqs += loaded.from_tensors(tensors, ctl)
-        else:
-            tensors = loaded.decode_tensors(z, temperature=temperature, seed=seed)
-            seqs = loaded.from_tensors(tensors)
+        """Decode one latent per window into tracks shaped like its template;
+        window ``i`` draws from row seed ``i`` of ``seed`` (or ``seeds[i]``)
+        and reads ``controls[i]`` where the model takes controls."""
+        seeds = row_seeds(seed, 0, len(z)) if seeds is None else np.asarray(seeds, np.int64)
+        depth = loaded.converter.control_depth
+        given = [c for c in controls or [] if c is not None]
+        ctl: list[np.ndarray] | None = None
+        if depth and given:
+            # A silent window has no controls; it decodes (to be dropped by
+            # the caller) on silent ones.
+            steps = len(given[0])
+            ctl = [
+                np.asarray(c, np.float32) if c is not None else np.zeros((steps, depth), np.float32)
+                for c in controls or []
+            ]
+        rows = self._decode_rows(loaded, np.asarray(z, np.float32), temperature, seeds, ctl)
+        seqs: list[Any] = []
+        for i, t in enumerate(rows):
+            c = controls[i] if controls is not None and depth else None
+            row = t[None]
+            if c is not None and loaded.spec.role is Role.GROOVE:
+                row = keep_hits(row, c)
+            seqs += loaded.from_tensors(row, c)
         return [adapter.from_sequence(s, t) for s, t in zip(seqs, templates, strict=True)]
+
+    def _decode_rows(
+        self,
+        loaded: LoadedModel,
+        z: np.ndarray,
+        temperature: float,
+        seeds: np.ndarray,
+        controls: list[np.ndarray] | None,
+    ) -> list[np.ndarray]:
+        """One output tensor per latent. Where each row depends on its own
+        seed and controls alone, the rows of requests running together on
+        this model decode in one run (bridge.engine.coalesce)."""
+        if not loaded.rows_independent:
+            if controls is None:
+                return list(loaded.decode_tensors(z, temperature=temperature, seeds=seeds))
+            return [
+                loaded.decode_tensors(
+                    z[i : i + 1],
+                    temperature=temperature,
+                    controls=controls[i],
+                    seeds=seeds[i : i + 1],
+                )[0]
+                for i in range(len(z))
+            ]
+
+        def work(items: list[tuple[np.ndarray, np.int64, np.ndarray | None]]) -> list[np.ndarray]:
+            tensors = loaded.decode_tensors(
+                np.stack([it[0] for it in items]),
+                temperature=temperature,
+                seeds=np.asarray([it[1] for it in items], np.int64),
+                controls=None if controls is None else [it[2] for it in items],  # type: ignore[misc]
+            )
+            return list(tensors)
+
+        out: list[np.ndarray | None] = [None] * len(z)
+        # Rows run together only with rows of the same temperature and
+        # control length (the decoder's length).
+        by_length: dict[int | None, list[int]] = {}
+        for i in range(len(z)):
+            by_length.setdefault(None if controls is None else len(controls[i]), []).append(i)
+        for length, indices in by_length.items():
+            items = [(z[i], seeds[i], None if controls is None else controls[i]) for i in indices]
+            done = self.coalescer(loaded).run(
+                (float(temperature), length), items, work, phase="decode"
+            )
+            for i, t in zip(indices, done, strict=True):
+                out[i] = t
+        return [t for t in out if t is not None]
 
 
 def _posteriors(

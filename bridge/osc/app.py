@@ -243,6 +243,12 @@ def _load(config: ServeConfig, engine: Any, server: Server, console: Console) ->
                 console.print(f"loading {name} ...")
                 engine.model(name)
         server.loaded(profile)
+        if config.preload:
+            # Requests are served meanwhile; this only spares the first busy
+            # moment the first run of each merged graph.
+            for name in profile.models():
+                engine.model(name).warm_up()
+            log.info("warmed up: %s", ", ".join(profile.models()))
     except BridgeError as exc:
         log.error("cannot start: %s", exc.message)
         server.failed_to_start(exc)

@@ -5,9 +5,11 @@ once; the worker takes what is waiting and sends results itself. Unseeded
 ``sample`` jobs waiting together with the same settings run as one batch.
 Other jobs run each on a thread of its own, up to ``max_batch`` at once
 (1: one after another on the worker's thread); those that need new clips
-encoded at the same moment share one encoder and refinement run
-(:mod:`bridge.engine.coalesce`), and each decodes with its own seed, so a
-seeded request gives what it gives alone.
+encoded, or latents decoded, at the same moment share one encoder and
+refinement run and one decoder run, those of drum models also the groove
+model's runs that play their new hits (:mod:`bridge.engine.coalesce`).
+Every decoded row draws from its own request's seed, so a seeded request
+gives what it gives alone.
 """
 
 from __future__ import annotations
@@ -219,6 +221,7 @@ class ModelWorker:
     def _run_member(self, batch: list[Job]) -> None:
         """A job on a thread of its own, one of the model's group (:meth:`Engine.together`)."""
         try:
+            together: contextlib.AbstractContextManager[None]
             try:
                 together = self._engine.together(self.model)
             except Exception:  # the model will not load: the job says so itself
