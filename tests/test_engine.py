@@ -166,6 +166,15 @@ def test_humanize_with_hits_model_keeps_every_note(engine: Engine) -> None:
         assert sorted((round(n.start_time * 4), n.pitch) for n in var.notes) == played
 
 
+def test_humanize_plays_a_clip_with_silent_bars(engine: Engine) -> None:
+    """A window with no notes has no hits to read: it stays silent, and the
+    windows around it are played (this once failed the whole request)."""
+    clip = Clip([Note(36, 0.0, 0.25, 100), Note(38, 9.0, 0.25, 90)], 16.0)
+    out = engine.humanize(HITS, clip, seed=1).clips[0]
+    assert out.length == 16.0
+    assert sorted((round(n.start_time * 4), n.pitch) for n in out.notes) == [(0, 36), (36, 38)]
+
+
 def test_keep_hits_replaces_only_the_hit_columns() -> None:
     from bridge.engine.engine import keep_hits
 
@@ -595,3 +604,27 @@ def test_drum_requests_run_together_share_decoding_and_the_groove_model(
     after = (drums.merged_in["decode"], grooves.merged_in["posterior"], grooves.merged_in["decode"])
     assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
     assert [[c.notes for c in out] for out in together] == [[c.notes for c in out] for out in alone]
+
+
+def test_seeded_samples_run_together_share_one_decoder_run(engine: Engine) -> None:
+    import threading
+
+    model = "lb-mel_2bar_tiny"
+    alone = [engine.sample(model, 3, bars=4, seed=40 + k).outputs for k in range(3)]
+    coalescer = engine.pipeline.coalescer(engine.model(model))
+    before = coalescer.merged_in["decode"]
+    together: list[Any] = [None] * 3
+    start = threading.Barrier(3)
+
+    def run(k: int) -> None:
+        with engine.together(model):
+            start.wait()
+            together[k] = engine.sample(model, 3, bars=4, seed=40 + k).outputs
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert coalescer.merged_in["decode"] > before
+    assert together == alone

@@ -199,10 +199,38 @@ def test_serve_command_with_a_toml_profile(
             assert [r.args[1:3] for r in rows if r.address == "/lb/model"] == [[DRUMS, "drums"]]
             out = c.operation("sample", "drums", 2, 1.0, 0, 5, timeout=60)
             assert len(out.outputs) == 2 and out.seed == 5
+            # Once loaded, every graph a merged request may use is run once.
+            while f"warmed up {DRUMS}" not in (tmp_path / "server.log").read_text():
+                assert time.monotonic() < deadline + 60, "serve never warmed its graphs"
+                time.sleep(0.2)
+            assert c.call("ping").replies
     finally:
         stop.set()
         thread.join(timeout=10)
     assert "sample" in (tmp_path / "server.log").read_text()
+
+
+def test_a_model_that_fails_to_warm_up_is_logged_and_serves_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import threading
+
+    from bridge.osc.app import _warm_up
+
+    done = threading.Event()
+
+    class Broken:
+        def warm_up(self) -> None:
+            done.set()
+            raise RuntimeError("no graph")
+
+    with caplog.at_level("INFO", logger="latent_bridge.server"):
+        _warm_up("broken", Broken())
+        assert done.wait(5)
+        deadline = time.monotonic() + 5
+        while "warming up broken failed" not in caplog.text:
+            assert time.monotonic() < deadline, caplog.text
+            time.sleep(0.01)
 
 
 def test_serve_with_a_folder_watcher_beside_it(

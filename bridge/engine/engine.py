@@ -279,7 +279,11 @@ class Engine(ModelPool):
                 flat = loaded.draw_latents(flat, fitted=self.fitted_prior)
             template = [Track(Clip((), spec.beats), is_drum=spec.role in (Role.DRUMS, Role.GROOVE))]
             if loaded.z_size:
-                tensors = loaded.decode_tensors(flat, temperature=temperature, seed=seed)
+                # Beside other requests on this model, in one decoder run.
+                rows = self.pipeline.decode_rows(
+                    loaded, flat, temperature, row_seeds(seed, 0, len(flat)), None
+                )
+                tensors = np.stack(rows)
             else:
                 tensors = loaded.decode_tensors(
                     None, count=len(flat), temperature=temperature, seed=seed

@@ -580,7 +580,12 @@ class LoadedModel:
                 feed[g.controls] = _pad(rows_ctl[lo:hi], pad)
             samples = self._run(g.outputs, feed, g.seeds, seeds[lo:hi])
             out.append(samples[: hi - lo])
-        return np.concatenate(out) if out else np.zeros([0, 0, self.converter.output_depth])
+        if not out:
+            return np.zeros([0, 0, self.converter.output_depth])
+        # A decoder with an end token stops each run at its longest row:
+        # shorter runs are padded with silent steps, as their short rows are.
+        steps = max(o.shape[1] for o in out)
+        return np.concatenate([np.pad(o, [(0, 0), (0, steps - o.shape[1]), (0, 0)]) for o in out])
 
     def from_tensors(self, samples: np.ndarray, controls: np.ndarray | None = None) -> list[Any]:
         """Converter output tensors -> NoteSequences."""

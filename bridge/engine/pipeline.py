@@ -214,7 +214,7 @@ class Pipeline:
                 np.asarray(c, np.float32) if c is not None else np.zeros((steps, depth), np.float32)
                 for c in controls or []
             ]
-        rows = self._decode_rows(loaded, np.asarray(z, np.float32), temperature, seeds, ctl)
+        rows = self.decode_rows(loaded, np.asarray(z, np.float32), temperature, seeds, ctl)
         seqs: list[Any] = []
         for i, t in enumerate(rows):
             c = controls[i] if controls is not None and depth else None
@@ -224,7 +224,7 @@ class Pipeline:
             seqs += loaded.from_tensors(row, c)
         return [adapter.from_sequence(s, t) for s, t in zip(seqs, templates, strict=True)]
 
-    def _decode_rows(
+    def decode_rows(
         self,
         loaded: LoadedModel,
         z: np.ndarray,

@@ -8,6 +8,7 @@ says how many refinement steps a model's input latents get.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from bridge.engine.adapters import Adapter
 from bridge.engine.model import LoadedModel
@@ -61,6 +62,9 @@ class ModelPool:
         self._adapters: dict[str, Adapter] = {}
         self._lock = threading.Lock()
         self._load_locks: dict[str, threading.Lock] = {}
+        # Called with each model's name and LoadedModel once it has loaded
+        # (the server warms its graphs there, bridge.osc.app).
+        self.after_load: Callable[[str, LoadedModel], None] | None = None
 
     # -- models -------------------------------------------------------------
     @property
@@ -113,7 +117,9 @@ class ModelPool:
             )
             with self._lock:
                 self._models[name] = loaded
-            return loaded
+        if self.after_load is not None:
+            self.after_load(name, loaded)
+        return loaded
 
     def prior_status(self, name: str) -> str | None:
         """Which prior a loaded model draws random latents from; None until loaded."""

@@ -174,6 +174,7 @@ def _serve(config: ServeConfig, stop: threading.Event | None) -> int:
     engine = Engine(
         device=config.device, batch_size=config.batch_size, refine_steps=config.refine_steps
     )
+    engine.after_load = _warm_up
     # Listen first: ping and status answer at once, while TensorFlow and the
     # models load on a thread of their own; operations wait for them.
     server = Server(
@@ -243,12 +244,6 @@ def _load(config: ServeConfig, engine: Any, server: Server, console: Console) ->
                 console.print(f"loading {name} ...")
                 engine.model(name)
         server.loaded(profile)
-        if config.preload:
-            # Requests are served meanwhile; this only spares the first busy
-            # moment the first run of each merged graph.
-            for name in profile.models():
-                engine.model(name).warm_up()
-            log.info("warmed up: %s", ", ".join(profile.models()))
     except BridgeError as exc:
         log.error("cannot start: %s", exc.message)
         server.failed_to_start(exc)
@@ -267,6 +262,23 @@ def _load(config: ServeConfig, engine: Any, server: Server, console: Console) ->
             "Give --model ROLE=NAME --checkpoint NAME=PATH or --profile FILE.toml"
         )
     log.info("ready: %s on %s", ", ".join(profile.models()) or "no models", device)
+
+
+def _warm_up(name: str, loaded: Any) -> None:
+    """Run once every graph of a model just loaded that a merged request may
+    use, on a thread of its own, so that the first busy moment does not pay
+    for it (requests are served meanwhile). A failure here is only logged:
+    the model's requests say what is wrong."""
+
+    def run() -> None:
+        try:
+            loaded.warm_up()
+        except Exception as exc:  # never stop a server that is serving
+            log.warning("warming up %s failed: %r", name, exc)
+        else:
+            log.info("warmed up %s", name)
+
+    threading.Thread(target=run, name=f"warm-{name}", daemon=True).start()
 
 
 def _start_watcher(config: ServeConfig, server: Server, engine: Any, console: Console) -> Any:
