@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -220,7 +221,8 @@ def test_a_model_that_fails_to_warm_up_is_logged_and_serves_on(
     done = threading.Event()
 
     class Broken:
-        def warm_up(self) -> None:
+        def warm_up(self, wait: Any) -> None:
+            wait()
             done.set()
             raise RuntimeError("no graph")
 
@@ -371,3 +373,27 @@ def test_band_scenes_over_osc(engine: Engine, tiny_checkpoints: dict[str, str]) 
         with pytest.raises(RemoteError) as err:
             c.operation("interpolate", "drums", 3, 0.5, 4, "slerp", 1, 2, tracks=a + b)
         assert err.value.code == "unsupported_clip" and "scene" in err.value.message
+
+
+def test_warm_up_waits_for_the_request_that_loaded_the_model() -> None:
+    import threading
+
+    from bridge.engine.coalesce import Coalescer
+    from bridge.osc.app import _warm_up
+
+    group = Coalescer()
+    order: list[str] = []
+    done = threading.Event()
+
+    class Model:
+        def warm_up(self, wait: Any) -> None:
+            wait()
+            order.append("warm-up")
+            done.set()
+
+    with group.member():  # the request that loaded the model
+        _warm_up("m", Model(), group)
+        time.sleep(0.3)
+        order.append("request")
+    assert done.wait(5)
+    assert order == ["request", "warm-up"]

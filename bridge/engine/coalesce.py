@@ -58,6 +58,12 @@ class Coalescer:
         self.merged = 0  # calls that shared a run with another
         self.merged_in: collections.Counter[str] = collections.Counter()  # ... by phase
 
+    @property
+    def busy(self) -> bool:
+        """Whether a request is running in this group."""
+        with self._cond:
+            return bool(self._members)
+
     @contextlib.contextmanager
     def member(self) -> Iterator[None]:
         """The calling thread runs one request of a group."""

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -319,16 +319,19 @@ class LoadedModel:
             raise restore_error(exc, prefix, self.spec.name) from exc
         self.sess.run(self._local_init)
 
-    def warm_up(self) -> None:
+    def warm_up(self, wait: Callable[[], None] | None = None) -> None:
         """Build, and run once on silence, every sampler and refinement graph
         that requests merged with others may use: a graph's first run costs
         up to half a second more than the next ones, which a musician should
-        not wait through on the first busy moment."""
+        not wait through on the first busy moment. ``wait`` is called before
+        each graph (the server's waits until no request is running)."""
+        wait = wait or (lambda: None)
         conv = self.converter
         steps = self.max_seq_len
         controls = np.zeros((steps, conv.control_depth), np.float32) if conv.control_depth else None
         least = max(self.batch_size, EXACT_ROWS)
         for rows in (least * 2**k for k in range(MERGED_BATCHES.bit_length())):
+            wait()
             z = np.zeros((rows, self.z_size), np.float32) if self.z_size else None
             self.decode_tensors(z, count=rows, controls=controls, seed=0)
         if not self.can_refine:
@@ -336,6 +339,7 @@ class LoadedModel:
         parts = int(np.prod(conv.length_shape)) if conv.length_shape else 1
         size = 1
         while True:
+            wait()
             with self._lock:
                 g = self._refine_graph(size)
                 self.sess.run(

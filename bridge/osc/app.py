@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("latent_bridge.server")
 
+# The longest a graph's warm-up waits for the model's requests to finish.
+WARM_UP_PATIENCE = 30.0
+
 
 @dataclass(frozen=True)
 class ServeConfig:
@@ -174,7 +177,9 @@ def _serve(config: ServeConfig, stop: threading.Event | None) -> int:
     engine = Engine(
         device=config.device, batch_size=config.batch_size, refine_steps=config.refine_steps
     )
-    engine.after_load = _warm_up
+    engine.after_load = lambda name, loaded: _warm_up(
+        name, loaded, engine.pipeline.coalescer(loaded)
+    )
     # Listen first: ping and status answer at once, while TensorFlow and the
     # models load on a thread of their own; operations wait for them.
     server = Server(
@@ -264,15 +269,22 @@ def _load(config: ServeConfig, engine: Any, server: Server, console: Console) ->
     log.info("ready: %s on %s", ", ".join(profile.models()) or "no models", device)
 
 
-def _warm_up(name: str, loaded: Any) -> None:
+def _warm_up(name: str, loaded: Any, group: Any = None) -> None:
     """Run once every graph of a model just loaded that a merged request may
     use, on a thread of its own, so that the first busy moment does not pay
-    for it (requests are served meanwhile). A failure here is only logged:
-    the model's requests say what is wrong."""
+    for it. Each graph waits until no request runs in the model's ``group``
+    (the request that loaded it goes first), at most
+    :data:`WARM_UP_PATIENCE` seconds. A failure here is only logged: the
+    model's requests say what is wrong."""
+
+    def idle() -> None:
+        deadline = time.monotonic() + WARM_UP_PATIENCE
+        while group is not None and group.busy and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def run() -> None:
         try:
-            loaded.warm_up()
+            loaded.warm_up(idle)
         except Exception as exc:  # never stop a server that is serving
             log.warning("warming up %s failed: %r", name, exc)
         else:
