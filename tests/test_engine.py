@@ -529,12 +529,32 @@ def test_a_clip_sent_again_is_not_encoded_again_and_gives_the_same_music(
         fresh.close()
 
 
+def run_together(engine: Engine, model: str, calls: list[Any]) -> list[Any]:
+    """Each of ``calls`` on a thread of its own, all in ``model``'s group
+    (as the server's worker runs requests), started at one moment."""
+    import threading
+
+    out: list[Any] = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(k: int) -> None:
+        with engine.together(model):
+            start.wait()
+            out[k] = calls[k]()
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
 def test_requests_run_together_share_encoding_and_give_what_they_give_alone(
     engine: Engine,
 ) -> None:
     """Variations of several new clips on threads of one group: one merged
     encoder and refinement run, the same seeded results as one at a time."""
-    import threading
 
     from tests.factories import drum_clip
 
@@ -545,19 +565,14 @@ def test_requests_run_together_share_encoding_and_give_what_they_give_alone(
         alone = [engine.variations(model, c, 2, seed=10 + k).clips for k, c in enumerate(clips)]
         coalescer = engine.pipeline.coalescer(engine.model(model))
         before = coalescer.merged
-        together: list[Any] = [None] * len(clips)
-        start = threading.Barrier(len(clips))
-
-        def run(k: int) -> None:
-            with engine.together(model):
-                start.wait()
-                together[k] = engine.variations(model, clips[k], 2, seed=10 + k).clips
-
-        threads = [threading.Thread(target=run, args=(k,)) for k in range(len(clips))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        together = run_together(
+            engine,
+            model,
+            [
+                lambda k=k, c=c: engine.variations(model, c, 2, seed=10 + k).clips
+                for k, c in enumerate(clips)
+            ],
+        )
         assert coalescer.merged > before
         assert [[c.notes for c in out] for out in together] == [
             [c.notes for c in out] for out in alone
@@ -572,7 +587,6 @@ def test_drum_requests_run_together_share_decoding_and_the_groove_model(
     """Drum variations on threads of one group decode in merged runs, and the
     groove model that plays their new hits encodes and decodes them all
     together too; every request still gets exactly what it gets alone."""
-    import threading
 
     from tests.factories import drum_clip
 
@@ -588,43 +602,29 @@ def test_drum_requests_run_together_share_decoding_and_the_groove_model(
         grooves.merged_in["posterior"],
         grooves.merged_in["decode"],
     )
-    together: list[Any] = [None] * len(clips)
-    start = threading.Barrier(len(clips))
-
-    def run(k: int) -> None:
-        with engine.together(model):
-            start.wait()
-            together[k] = engine.variations(model, clips[k], 3, seed=20 + k).clips
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(clips))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together = run_together(
+        engine,
+        model,
+        [
+            lambda k=k, c=c: engine.variations(model, c, 3, seed=20 + k).clips
+            for k, c in enumerate(clips)
+        ],
+    )
     after = (drums.merged_in["decode"], grooves.merged_in["posterior"], grooves.merged_in["decode"])
     assert all(a > b for a, b in zip(after, before, strict=True)), (before, after)
     assert [[c.notes for c in out] for out in together] == [[c.notes for c in out] for out in alone]
 
 
 def test_seeded_samples_run_together_share_one_decoder_run(engine: Engine) -> None:
-    import threading
 
     model = "lb-mel_2bar_tiny"
     alone = [engine.sample(model, 3, bars=4, seed=40 + k).outputs for k in range(3)]
     coalescer = engine.pipeline.coalescer(engine.model(model))
     before = coalescer.merged_in["decode"]
-    together: list[Any] = [None] * 3
-    start = threading.Barrier(3)
-
-    def run(k: int) -> None:
-        with engine.together(model):
-            start.wait()
-            together[k] = engine.sample(model, 3, bars=4, seed=40 + k).outputs
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together = run_together(
+        engine,
+        model,
+        [lambda k=k: engine.sample(model, 3, bars=4, seed=40 + k).outputs for k in range(3)],
+    )
     assert coalescer.merged_in["decode"] > before
     assert together == alone
