@@ -211,18 +211,10 @@ class Engine(ModelPool):
     def _felt_outputs(
         self,
         spec: ModelSpec,
-        outputs: Sequence[Sequence[Track]],
-        sources: Sequence[Sequence[Clip]],
-        weights: Sequence[Sequence[float]],
-        seeds: Sequence[int],
+        outputs: Sequence[Sequence[tuple[Track, Sequence[Clip], Sequence[float], int]]],
     ) -> list[list[Track]]:
-        """Every output's tracks played with its sources' feel
-        (:meth:`_felt`), output ``i`` with ``sources[i]``, ``weights[i]`` and
-        ``seeds[i]``."""
-        items = [
-            (t, sources[i], weights[i], seeds[i]) for i, out in enumerate(outputs) for t in out
-        ]
-        felt = iter(self._felt(spec, items))
+        """:meth:`_felt` of every output's items at once, shaped as the outputs."""
+        felt = iter(self._felt(spec, [item for out in outputs for item in out]))
         return [[next(felt) for _ in out] for out in outputs]
 
     @staticmethod
@@ -401,13 +393,13 @@ class Engine(ModelPool):
             redraws["left"] += len(todo)
             if not feel:
                 return outs
-            items = [
-                (t, [src.clip], [1.0], seed + i)
-                for i, out in enumerate(outs)
-                for src, t in zip(tracks, out, strict=True)
-            ]
-            felt = iter(self._felt(spec, items))
-            return [[next(felt) for _ in out] for out in outs]
+            return self._felt_outputs(
+                spec,
+                [
+                    [(t, [src.clip], [1.0], seed + i) for src, t in zip(tracks, out, strict=True)]
+                    for i, out in enumerate(outs)
+                ],
+            )
 
         redraws = {"made": 0, "left": 0}
         params: dict[str, Any] = {
@@ -623,10 +615,10 @@ class Engine(ModelPool):
             # Each step is played with A's feel and B's, weighted by where it lies.
             return self._felt_outputs(
                 spec,
-                outputs,
-                [clips] * steps,
-                [[1 - s / (steps - 1), s / (steps - 1)] for s in range(steps)],
-                [seed + s for s in range(steps)],
+                [
+                    [(t, clips, [1 - s / (steps - 1), s / (steps - 1)], seed + s) for t in out]
+                    for s, out in enumerate(outputs)
+                ],
             )
 
         params: dict[str, Any] = {"steps": steps, "temperature": temperature, "method": method}
@@ -707,12 +699,10 @@ class Engine(ModelPool):
             if scenes or not feel:
                 return outputs
             # Each point is played with the corners' feel, by their bilinear weights.
+            weights = [[(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y] for x, y in points]
             return self._felt_outputs(
                 spec,
-                outputs,
-                [clips] * len(points),
-                [[(1 - x) * (1 - y), x * (1 - y), (1 - x) * y, x * y] for x, y in points],
-                [seed + i for i in range(len(points))],
+                [[(t, clips, weights[i], seed + i) for t in out] for i, out in enumerate(outputs)],
             )
 
         more: dict[str, Any] = {"scenes": True} if scenes else {"feel": feel}
@@ -841,7 +831,8 @@ class Engine(ModelPool):
         groups = [self.pipeline.coalescer(self.model(model))]
         groove = self.groove
         if groove is not None and groove != model and self.registry.get(model).role is Role.DRUMS:
-            # Without it, the drum results are played without it, as they say.
+            # A groove model that will not load: the drum results play
+            # their new hits from the input's table (and log why).
             with contextlib.suppress(BridgeError):
                 groups.append(self.pipeline.coalescer(self.model(groove)))
 

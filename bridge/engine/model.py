@@ -190,9 +190,8 @@ class LoadedModel:
         conv = self.converter
         with self.graph.as_default():
             seeds = SamplingSeeds(size)
-        with self.graph.as_default(), seeds.capture():
-            scope = tf.variable_scope(tf.get_variable_scope(), reuse=bool(self._sample_graphs))
-            with scope:
+            reuse = tf.variable_scope(tf.get_variable_scope(), reuse=bool(self._sample_graphs))
+            with seeds.capture(), reuse:
                 z = tf.placeholder(tf.float32, shape=[size, hp.z_size]) if hp.z_size else None
                 controls = None
                 row_controls = bool(conv.control_depth) and rows_of_controls(self._model.decoder)
@@ -260,7 +259,7 @@ class LoadedModel:
         for decoder in _decoders(model.decoder):
             if hasattr(decoder, "_sampling_probability"):
                 decoder._sampling_probability = tf.constant(0.0)
-                self._refine_graphs: dict[int, _RefineGraph] = {}
+        self._refine_graphs: dict[int, _RefineGraph] = {}
         self._refine_full_batch = False
 
     def _refine_graph(self, rows: int) -> _RefineGraph:

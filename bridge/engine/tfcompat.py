@@ -165,20 +165,19 @@ class SamplingSeeds:
             return [int(d) for d in static]
         return tf.shape(t)
 
-    def draw(self, dist: Any, sample_shape: Any) -> Any:
-        """A sample of ``dist`` from :meth:`uniform`, or None where it cannot be
-        drawn row by row (another kind, or not shaped ``[rows, ...]``)."""
+    def draw(self, dist: Any, sample_shape: Any, after: list[Any]) -> Any:
+        """A sample of ``dist`` (computed after ``after``) from :meth:`uniform`,
+        or None where it cannot be drawn row by row (another kind, or not
+        shaped ``[rows, ...]``)."""
         import tensorflow_probability as tfp
 
         tf = tf1()
         d = tfp.distributions
         batch = dist.batch_shape
-        if tuple(tf.TensorShape(sample_shape).as_list() or ()) != ():
+        if tf.TensorShape(sample_shape).rank != 0:
             return None
         if batch.rank is None or batch.rank < 1 or batch[0] != self.rows:
             return None
-        params = getattr(dist, "parameters", {}) or {}
-        after = [v for v in params.values() if tf.is_tensor(v)]
         if isinstance(dist, (d.OneHotCategorical, d.Categorical)):
             logits = dist.logits_parameter()
             u = self.uniform(self._shape(logits), after)
@@ -222,14 +221,15 @@ class SamplingSeeds:
         def sample(
             dist: Any, sample_shape: Any = (), seed: Any = None, name: str = "sample", **kwargs: Any
         ) -> Any:
-            if seed is None and not kwargs:
-                drawn = owner.draw(dist, sample_shape)
+            if seed is None:
+                # The draw's parameters: its counter advances once they are known.
+                params = getattr(dist, "parameters", {}) or {}
+                after = [v for v in params.values() if tf1().is_tensor(v)]
+                drawn = None if kwargs else owner.draw(dist, sample_shape, after)
                 if drawn is not None:
                     return drawn
-            if seed is None:
                 owner.per_row = False
-                params = getattr(dist, "parameters", {}) or {}
-                seed = owner._shared_seed([v for v in params.values() if tf1().is_tensor(v)])
+                seed = owner._shared_seed(after)
             return original(dist, sample_shape, seed=seed, name=name, **kwargs)
 
         # Read and patched under the lock: a build on another thread that read
