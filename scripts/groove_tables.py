@@ -19,8 +19,14 @@ Velocity in MIDI units, timing in 16ths, at the hits (drum class x 16th) of
 the performance; velocity spread is the standard deviation of velocities
 within a window, for the output and for the performance.
 
+With ``--fit-dynamics`` it first humanizes train windows with the model's raw
+velocities and fits the contrast that gives its accents a drummer's reach
+(bridge.engine.dynamics), writes it beside the model's checkpoint, and scores
+the held-out windows with it; ``--contrasts`` also scores other factors on
+the held-out windows (the trade-off between spread and error).
+
     uv run python scripts/groove_tables.py ../shared/data/groove-midi \
-        --model lb-groove --out groove_tables.json [--probe]
+        --model lb-groove --out groove_tables.json [--probe] [--fit-dynamics]
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ import numpy as np
 from bridge.clips import Clip, Note
 from bridge.convert import read_midi_and_tempo, split_windows
 from bridge.engine import Engine
+from bridge.engine.checkpoint import resolve_checkpoint
+from bridge.engine.dynamics import dynamics_path, fit_contrast, with_contrast
 from bridge.feel import DRUM_NAMES, STEP, drum_class
 from bridge.profile import resolve_model_ref
 
@@ -158,6 +166,22 @@ def main() -> None:
     ap.add_argument("--temperature", type=float, default=0.3, help="humanize's default")
     ap.add_argument("--limit", type=int, default=0, help="held-out windows (0: all)")
     ap.add_argument("--probe", action="store_true", help="also the gradient-boosted probe")
+    ap.add_argument(
+        "--fit-dynamics",
+        type=int,
+        nargs="?",
+        const=2000,
+        default=0,
+        metavar="WINDOWS",
+        help="fit the model's dynamics on this many train windows (2000) and save them",
+    )
+    ap.add_argument(
+        "--contrasts",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also score the raw outputs scaled by these contrast factors",
+    )
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     started = time.perf_counter()
@@ -168,9 +192,40 @@ def main() -> None:
     tables = Tables(train)
     name, ckpt = resolve_model_ref(args.model, None)
     engine = Engine(device="cpu", checkpoints={name: str(ckpt)} if ckpt else {})
+    loaded = engine.model(name)
+    dynamics = loaded.dynamics
+    fitted: dict[str, Any] = {}
+    if args.fit_dynamics or args.contrasts:
+        loaded.dynamics = None  # the raw velocities, to fit or scale
+    if args.fit_dynamics:
+        path = dynamics_path(ckpt) if ckpt else None
+        if path is None:
+            raise SystemExit(f"{args.model} has no checkpoint folder to save dynamics beside")
+        rng = np.random.default_rng(0)
+        picked = rng.choice(len(train), min(args.fit_dynamics, len(train)), replace=False)
+        pairs = [
+            (
+                train[k][0].with_notes(hits(train[k][0]).values()),  # one note a hit, as scored
+                engine.humanize(
+                    name,
+                    quantized(train[k][0], tables.velocity),
+                    seed=int(k),
+                    temperature=args.temperature,
+                ).clips[0],
+            )
+            for k in picked
+        ]
+        dynamics = fit_contrast(pairs, resolve_checkpoint(ckpt).name)
+        dynamics.save(path)
+        fitted = {"path": str(path), **dynamics.__dict__}
+        print(
+            f"dynamics: contrast {dynamics.contrast:g} on {dynamics.windows} train windows "
+            f"(raw spread {dynamics.model_spread:.1f}, drummers {dynamics.drummer_spread:.1f}); "
+            f"saved to {path}"
+        )
     predicted = probe(train, held) if args.probe else {}
     errors: dict[str, tuple[list[float], list[float]]] = {}
-    spreads: dict[str, list[float]] = {"performance": [], "model": []}
+    spreads: dict[str, list[float]] = {"performance": []}
 
     def score(label: str, truth: Note, velocity: float, timing: float) -> None:
         v, t = errors.setdefault(label, ([], []))
@@ -181,16 +236,23 @@ def main() -> None:
         truth = hits(clip)
         out = engine.humanize(
             name, quantized(clip, tables.velocity), seed=i, temperature=args.temperature
-        )
-        played = hits(out.clips[0])
+        ).clips[0]
+        takes = {f"{args.model} (humanize)": out if dynamics is None else dynamics.play(out)}
+        if dynamics is not None:
+            takes[f"{args.model}, raw velocities"] = out
+        takes |= {f"{args.model}, contrast {k:g}": with_contrast(out, k) for k in args.contrasts}
         spreads["performance"].append(float(np.std([n.velocity for n in truth.values()])))
-        spreads["model"].append(float(np.std([n.velocity for n in played.values()])))
+        found = {label: hits(take) for label, take in takes.items()}
+        for label, take in found.items():
+            velocities = [n.velocity for n in take.values()]
+            spreads.setdefault(label, []).append(float(np.std(velocities)))
         for j, (key, note) in enumerate(sorted(truth.items())):
             score("quantized input, one velocity", note, tables.velocity, 0.0)
             score("per-drum table", note, *tables.by_drum(key))
             score("per-drum x 16th table", note, *tables.by_cell(key))
-            if key in played:
-                score(f"{args.model} (humanize)", note, played[key].velocity, offset(played[key]))
+            for label, take in found.items():
+                if key in take:
+                    score(label, note, take[key].velocity, offset(take[key]))
             if predicted:
                 score("probe: boosted trees on pattern + tempo", note, *predicted[(i, j)][0])
     engine.close()
@@ -207,18 +269,19 @@ def main() -> None:
         mv, mt = float(np.mean(v)), float(np.mean(t))
         rows.append({"what": label, "velocity_error": mv, "timing_error_16ths": mt, "hits": len(v)})
         print(f"| {label} | {mv:.2f} | {mv / ref_v:.3f} | {mt:.4f} | {mt / ref_t:.3f} | {len(v)} |")
-    real, model = float(np.mean(spreads["performance"])), float(np.mean(spreads["model"]))
-    print(
-        f"velocity spread in a window: performance {real:.1f}, "
-        f"{args.model} {model:.1f} ({model / real - 1:+.0%})"
-    )
+    real = float(np.mean(spreads.pop("performance")))
+    spread = {label: float(np.mean(v)) for label, v in spreads.items()}
+    print(f"velocity spread in a window: performance {real:.1f}")
+    for label, value in spread.items():
+        print(f"  {label}: {value:.1f} ({value / real - 1:+.0%})")
     report: dict[str, Any] = {
         "model": name,
         "windows": len(held),
         "train_windows": len(train),
         "temperature": args.temperature,
         "rows": rows,
-        "velocity_spread": {"performance": real, "model": model},
+        "velocity_spread": {"performance": real, **spread},
+        "dynamics": fitted or (dynamics.__dict__ if dynamics is not None else None),
         "seconds": round(time.perf_counter() - started, 1),
     }
     if args.out:

@@ -36,6 +36,7 @@ TINY_MODELS = (
     "lb-groove_2bar_tiny",
     "lb-multitrack_1bar_tiny",
     "lb-groove_2bar_hits_tiny",
+    "lb-groove_2bar_context_tiny",
 )
 
 

@@ -226,8 +226,9 @@ def test_a_groove_accent_moves_a_new_hit_by_half(monkeypatch: pytest.MonkeyPatch
     assert new[2.0] == pytest.approx(80 + 25 / 2) and new[3.0] == pytest.approx(80 - 15 / 2)
 
 
+@pytest.mark.parametrize("groove", ["lb-groove_2bar_hits_tiny", "lb-groove_2bar_context_tiny"])
 def test_drum_variations_play_their_new_hits_with_the_groove_model(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, groove: str
 ) -> None:
     beat = played_beat()
     table = engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8)
@@ -242,15 +243,15 @@ def test_drum_variations_play_their_new_hits_with_the_groove_model(
         return out
 
     monkeypatch.setattr(engine, "_perform", perform)
-    monkeypatch.setattr(engine, "groove", "lb-groove_2bar_hits_tiny")
+    monkeypatch.setattr(engine, "groove", groove)
     grooved = engine.variations(DRUMS, beat, 3, similarity=0.5, seed=8)
     # One take of each output, all three played in one run, each as humanize
     # plays that output alone under its seed.
-    assert calls == [("lb-groove_2bar_hits_tiny", 3)]
+    assert calls == [(groove, 3)]
     clips, seeds, out = takes[0]
     assert list(seeds) == [8, 9, 10]
     for clip, seed, played in zip(clips, seeds, out, strict=True):
-        alone = engine.humanize("lb-groove_2bar_hits_tiny", clip, seed=seed).clips[0]
+        alone = engine.humanize(groove, clip, seed=seed).clips[0]
         assert without_overlaps(played) == alone
     runs = len(calls)
     assert [hit_set(c, True) for c in grooved.clips] == [hit_set(c, True) for c in table.clips]

@@ -558,19 +558,28 @@ def test_groove_errors_against_one_velocity_and_a_position_table() -> None:
     )
 
 
-def test_groove_model_with_hits_as_controls_trains_and_is_scored(tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", ["lb-groove_2bar_hits_tiny", "lb-groove_2bar_context_tiny"])
+def test_groove_model_with_hits_as_controls_trains_and_is_scored(
+    tmp_path: Path, model: str
+) -> None:
+    from bridge.engine.checkpoint import resolve_checkpoint
+    from bridge.engine.dynamics import DYNAMICS_FILE, Dynamics
+    from bridge.train.export import export_run
     from bridge.train.loop import train
 
     midi = make_folder(tmp_path / "midi", files=2)
-    result = train(
-        config(
-            tmp_path, midi, model="lb-groove_2bar_hits_tiny", eval_dir=midi, steps=4, eval_every=4
-        )
-    )
+    result = train(config(tmp_path, midi, model=model, eval_dir=midi, steps=4, eval_every=4))
     assert result.status == "completed"
     final = result.history[-1]
     for key in ("hit_f1", "velocity_mae", "velocity_mae_baseline", "velocity_mae_table"):
         assert math.isfinite(final[key]), key
+    # Dynamics fitted for the run's checkpoint go along with its export.
+    run = tmp_path / "run"
+    fitted = Dynamics(1.3, 100, 20.0, 30.0, 0.85, resolve_checkpoint(run).name)
+    fitted.save(run / DYNAMICS_FILE)
+    out = export_run(run, tmp_path / "exported")
+    carried = Dynamics.load(tmp_path / "exported" / DYNAMICS_FILE)
+    assert carried.contrast == 1.3 and carried.checkpoint == out.name
 
 
 def test_sample_stats_skip_a_model_that_needs_controls(tmp_path: Path) -> None:

@@ -12,7 +12,14 @@ from typing import Any
 
 from bridge.engine.registry import ModelSpec, spec_from_config
 
-__all__ = ["band_config", "groove_hits_config", "magenta_specs", "our_specs", "small_config"]
+__all__ = [
+    "band_config",
+    "groove_context_config",
+    "groove_hits_config",
+    "magenta_specs",
+    "our_specs",
+    "small_config",
+]
 
 
 def magenta_specs() -> dict[str, ModelSpec]:
@@ -129,6 +136,31 @@ def groove_hits_config(**hparams: Any) -> Any:
     return configs.update_config(cfg, {"data_converter": converter})
 
 
+def groove_context_config(**hparams: Any) -> Any:
+    """GrooVAE humanize whose decoder reads the whole pattern around each step.
+
+    In :func:`groove_hits_config` the decoder reads the hits up to the step
+    it plays, and everything later only through z. How a hit is played
+    depends as much on what follows it (the snare before a fill, the hat
+    before a crash): a regressor that sees the whole pattern around each hit
+    beats that model clearly on held-out velocities (docs/benchmarks.md).
+    Here the hits first pass through a bidirectional LSTM, Magenta's
+    ``BidirectionalLstmControlPreprocessingDecoder``, so every step of the
+    decoder reads the pattern before and after it.
+    """
+    from magenta.models.music_vae import MusicVAE, lstm_models
+
+    from bridge.engine.tfcompat import magenta_configs
+
+    configs = magenta_configs()
+    cfg = groove_hits_config(**hparams)
+    model = MusicVAE(
+        lstm_models.BidirectionalLstmEncoder(),
+        lstm_models.BidirectionalLstmControlPreprocessingDecoder(lstm_models.GrooveLstmDecoder()),
+    )
+    return configs.update_config(cfg, {"model": model})
+
+
 def our_specs() -> dict[str, ModelSpec]:
     """Latent Bridge's own configs: small models that train on a laptop."""
     small = {"enc_rnn_size": [256], "dec_rnn_size": [256, 256], "z_size": 128}
@@ -151,6 +183,15 @@ def our_specs() -> dict[str, ModelSpec]:
         "lb-groove_2bar_hits_small": (
             groove_hits_config(enc_rnn_size=[256], dec_rnn_size=[256], z_size=128),
             "2-bar GrooVAE humanize that keeps the input's hits (decoder reads them), small",
+        ),
+        "lb-groove_2bar_context_small": (
+            groove_context_config(
+                enc_rnn_size=[256],
+                dec_rnn_size=[256],
+                control_preprocessing_rnn_size=[128],
+                z_size=128,
+            ),
+            "2-bar GrooVAE humanize that reads the whole pattern around each hit, small",
         ),
         "lb-band_1bar_small": (
             band_config(),
@@ -177,6 +218,10 @@ def our_specs() -> dict[str, ModelSpec]:
         "lb-groove_2bar_hits_tiny": (
             groove_hits_config(**tiny),
             "tiny GrooVAE that reads the input's hits, for tests",
+        ),
+        "lb-groove_2bar_context_tiny": (
+            groove_context_config(**tiny, control_preprocessing_rnn_size=[32]),
+            "tiny GrooVAE that reads the whole pattern around each hit, for tests",
         ),
         "lb-multitrack_1bar_tiny": (
             small_config(

@@ -14,7 +14,7 @@ import math
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -814,6 +814,12 @@ class Engine(ModelPool):
             adapter, loaded, z, windows, temperature, 0, controls, seeds=np.concatenate(rows)
         )
         played = [d if e is not None else w for d, e, w in zip(decoded, enc, windows, strict=True)]
+        if loaded.dynamics is not None:
+            dynamics = loaded.dynamics
+            played = [
+                [replace(t, clip=dynamics.play(t.clip)) for t in win] if e is not None else win
+                for win, e in zip(played, enc, strict=True)
+            ]
         out = []
         at = 0
         for wins, c in zip(per_clip, clips, strict=True):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from bridge.engine.checkpoint import resolve_checkpoint, restore_error
+from bridge.engine.dynamics import dynamics_for
 from bridge.engine.prior import prior_for
 from bridge.engine.registry import ModelSpec
 from bridge.engine.rows import rows_of_controls, sample_with_row_controls
@@ -133,6 +134,8 @@ class LoadedModel:
             prefix = resolve_checkpoint(spec.checkpoint, unpack_dir=unpack)
             # Where samples' latents come from (see bridge.engine.prior).
             self.prior, self.prior_status = prior_for(spec.checkpoint, prefix, self.z_size)
+            # How far a groove model's accents reach (see bridge.engine.dynamics).
+            self.dynamics, self.dynamics_status = dynamics_for(spec.checkpoint, prefix)
             self._build(tf)
             self._restore(tf, prefix)
             if batch_size < EXACT_ROWS:

@@ -6,7 +6,10 @@ as its control, so humanizing several clips (the outputs of one variations
 request, or of several requests at once) would take a decoder run per clip.
 :func:`sample_with_row_controls` builds the same step-by-step sampling over
 a batch of control sequences, one per row, on the decoder's own cell, output
-layer and sampling function.
+layer and sampling function. A decoder that first passes its controls
+through a bidirectional LSTM (Magenta's
+``BidirectionalLstmControlPreprocessingDecoder``) has every row's controls
+preprocessed as one batch before its core decoder samples them.
 """
 
 from __future__ import annotations
@@ -21,9 +24,15 @@ __all__ = ["rows_of_controls", "sample_with_row_controls"]
 def rows_of_controls(decoder: Any) -> bool:
     """Whether ``decoder`` samples the way :func:`sample_with_row_controls`
     rebuilds: an LSTM decoder with Magenta's plain ``sample`` (no end token,
-    no control preprocessing, not hierarchical)."""
-    from magenta.models.music_vae.lstm_models import BaseLstmDecoder
+    not hierarchical), or one that preprocesses its controls for such a
+    decoder."""
+    from magenta.models.music_vae.lstm_models import (
+        BaseLstmDecoder,
+        BidirectionalLstmControlPreprocessingDecoder,
+    )
 
+    if isinstance(decoder, BidirectionalLstmControlPreprocessingDecoder):
+        return rows_of_controls(decoder._core_decoder)
     return isinstance(decoder, BaseLstmDecoder) and type(decoder).sample is BaseLstmDecoder.sample
 
 
@@ -39,8 +48,17 @@ def sample_with_row_controls(
     ``max_length``.
     """
     import magenta.contrib.seq2seq as seq2seq
+    from magenta.models.music_vae.lstm_models import (
+        BidirectionalLstmControlPreprocessingDecoder,
+    )
 
     tf = tf1()
+    if isinstance(decoder, BidirectionalLstmControlPreprocessingDecoder):
+        # As Magenta's own ``sample`` does for its one sequence: the whole
+        # control sequence, read both ways, is what the core decoder reads.
+        lengths = tf.fill([rows], tf.shape(controls)[1])
+        controls = decoder._preprocess_controls(controls, lengths)
+        decoder = decoder._core_decoder
     depth = decoder._output_depth
     z = tf.zeros([rows, 0], tf.float32) if z is None else z
     by_step = tf.transpose(controls, [1, 0, 2])  # [steps, rows, control_depth]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from bridge.engine.checkpoint import resolve_checkpoint
+from bridge.engine.dynamics import DYNAMICS_FILE, Dynamics
 from bridge.engine.latent import vary
 from bridge.engine.model import LoadedModel
 from bridge.engine.prior import PRIOR_FILE, LatentPrior, fit_prior
@@ -64,6 +65,11 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
         prior = LatentPrior.load(run_dir / PRIOR_FILE, int(spec.config.hparams.z_size))
         if prior.checkpoint == prefix.name:
             replace(prior, checkpoint=out.name).save(dest / PRIOR_FILE)
+    if (run_dir / DYNAMICS_FILE).is_file():
+        # So do a groove model's dynamics (bridge.engine.dynamics).
+        dynamics = Dynamics.load(run_dir / DYNAMICS_FILE)
+        if dynamics.checkpoint == prefix.name:
+            replace(dynamics, checkpoint=out.name).save(dest / DYNAMICS_FILE)
     exported = read_run(dest)
     exported["exported_from"] = {"run": str(run_dir), "checkpoint": prefix.name}
     suffix = prefix.name.rsplit("-", 1)[-1]
