@@ -1,12 +1,15 @@
-"""Humanize: a GrooVAE that decodes the hits against one that reads them.
+"""Humanize: the time two GrooVAE configs take, side by side.
 
-``groovae_2bar_humanize`` (and ``lb-groove_2bar_small``) decode a whole
-batch of windows in one run. ``lb-groove_2bar_hits_small`` reads each
-window's hits as a control sequence, and Magenta's sampler shares one control
-sequence across a batch, so it decodes window by window. This times both on
-drum clips of 2, 4, 8 and 16 bars (1 to 8 windows), interleaved call by call
-so that machine noise hits both sides, and counts how many of the clip's notes
-come back on their 16th step and pitch (the hits model keeps them all).
+By default the previous bundled groove config, ``lb-groove_2bar_hits_small``
+(its decoder reads each window's hits step by step), against the current one,
+``lb-groove_2bar_context_small`` (the hits first pass through a bidirectional
+LSTM, so each step reads the whole pattern). ``--models A B`` compares two
+others, e.g. ``lb-groove_2bar_small`` (Magenta's humanize config, smaller,
+which decodes the hits from z alone). Both decode every window of a clip in
+one run. This times them on drum clips of 2, 4, 8 and 16 bars (1 to 8
+windows), interleaved call by call so that machine noise hits both sides,
+and counts how many of the clip's notes come back on their 16th step and
+pitch (a model that reads the hits keeps them all).
 
 Weights are random unless ``--checkpoint NAME=DIR`` gives trained ones:
 speed depends on the graph, not on the weights. Prints a table and writes
@@ -14,7 +17,7 @@ JSON (``benchmarks/results/humanize.json``).
 
     uv run python benchmarks/bench_humanize.py [--repeats 10]
     uv run python benchmarks/bench_humanize.py \
-        --checkpoint lb-groove_2bar_hits_small=models/lb-groove
+        --checkpoint lb-groove_2bar_context_small=models/lb-groove
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from profiles import machine, machine_line, summary
 from rich.console import Console
 from rich.table import Table
 
-MODELS = ("lb-groove_2bar_small", "lb-groove_2bar_hits_small")
+MODELS = ("lb-groove_2bar_hits_small", "lb-groove_2bar_context_small")
 BARS = (2, 4, 8, 16)
 
 
@@ -66,14 +69,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=DIR",
         help="trained weights for one of the models (repeatable)",
     )
+    ap.add_argument(
+        "--models", nargs=2, default=list(MODELS), metavar=("A", "B"), help="the two configs"
+    )
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "humanize.json")
     args = ap.parse_args(argv)
+    models = tuple(args.models)
     if args.repeats < 1:
         ap.error("--repeats must be at least 1")
     given = dict(c.split("=", 1) for c in args.checkpoint)
-    unknown = set(given) - set(MODELS)
+    unknown = set(given) - set(models)
     if unknown:
-        ap.error(f"--checkpoint names one of {', '.join(MODELS)}, not {', '.join(unknown)}")
+        ap.error(f"--checkpoint names one of {', '.join(models)}, not {', '.join(unknown)}")
 
     console = Console() if sys.stdout.isatty() else Console(width=150)
     console.print("importing TensorFlow and Magenta ...")
@@ -85,18 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     checkpoints = {
         name: given.get(name)
         or str(make_random_checkpoint(get_spec(name).config, Path(scratch.name) / name, seed=1))
-        for name in MODELS
+        for name in models
     }
     engine = Engine(device="cpu", checkpoints=checkpoints, latent_cache=0)
     clips = {bars: long_clip(bars) for bars in BARS}
-    times: dict[tuple[str, int], list[float]] = {(m, b): [] for m in MODELS for b in BARS}
-    notes_kept: dict[tuple[str, int], list[float]] = {(m, b): [] for m in MODELS for b in BARS}
+    times: dict[tuple[str, int], list[float]] = {(m, b): [] for m in models for b in BARS}
+    notes_kept: dict[tuple[str, int], list[float]] = {(m, b): [] for m in models for b in BARS}
     try:
-        for model in MODELS:  # load and warm up
+        for model in models:  # load and warm up
             engine.humanize(model, clips[2], seed=0)
         for bars in BARS:
             for r in range(args.repeats):
-                for model in MODELS:
+                for model in models:
                     started = time.perf_counter()
                     gen = engine.humanize(model, clips[bars], seed=r)
                     times[model, bars].append((time.perf_counter() - started) * 1000)
@@ -107,17 +114,17 @@ def main(argv: list[str] | None = None) -> int:
 
     table = Table(title="humanize, median ms (p95) and share of the clip's notes kept")
     table.add_column("bars", justify="right")
-    for model in MODELS:
+    for model in models:
         table.add_column(model, justify="right")
         table.add_column("notes kept", justify="right")
-    table.add_column("hits / plain", justify="right")
+    table.add_column(f"{models[1]} / {models[0]}", justify="right")
     rows = []
     for bars in BARS:
-        stats = {m: summary(times[m, bars]) for m in MODELS}
-        share = {m: sum(notes_kept[m, bars]) / len(notes_kept[m, bars]) for m in MODELS}
-        ratio = stats[MODELS[1]]["p50_ms"] / stats[MODELS[0]]["p50_ms"]
+        stats = {m: summary(times[m, bars]) for m in models}
+        share = {m: sum(notes_kept[m, bars]) / len(notes_kept[m, bars]) for m in models}
+        ratio = stats[models[1]]["p50_ms"] / stats[models[0]]["p50_ms"]
         cells = []
-        for m in MODELS:
+        for m in models:
             cells += [f"{stats[m]['p50_ms']:.0f} ({stats[m]['p95_ms']:.0f})", f"{share[m]:.0%}"]
         table.add_row(str(bars), *cells, f"{ratio:.2f}x")
         rows.append({"bars": bars, "models": stats, "notes_kept": share, "ratio_p50": ratio})
@@ -126,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "benchmark": "humanize",
-        "models": list(MODELS),
-        "weights": {m: ("given: " + given[m]) if m in given else "random" for m in MODELS},
+        "models": list(models),
+        "weights": {m: ("given: " + given[m]) if m in given else "random" for m in models},
         "repeats": args.repeats,
         "rows": rows,
         "machine": info,
