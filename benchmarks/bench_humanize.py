@@ -112,12 +112,12 @@ def main(argv: list[str] | None = None) -> int:
         engine.close()
         scratch.cleanup()
 
-    table = Table(title="humanize, median ms (p95) and share of the clip's notes kept")
+    table = Table(title="humanize, median ms (p95) and share of the clip's notes kept (A, then B)")
     table.add_column("bars", justify="right")
     for model in models:
         table.add_column(model, justify="right")
         table.add_column("notes kept", justify="right")
-    table.add_column(f"{models[1]} / {models[0]}", justify="right")
+    table.add_column("B / A", justify="right")
     rows = []
     for bars in BARS:
         stats = {m: summary(times[m, bars]) for m in models}

@@ -13,6 +13,7 @@ from bridge.clips import Clip, Note
 from bridge.engine.dynamics import (
     DYNAMICS_FILE,
     Dynamics,
+    describe_dynamics,
     dynamics_for,
     fit_contrast,
     spread,
@@ -65,14 +66,17 @@ def test_the_fitted_contrast_reaches_the_asked_share_of_the_drummers_spread() ->
 def test_dynamics_files_load_only_for_their_checkpoint_and_fail_clearly(tmp_path: Path) -> None:
     prefix = tmp_path / "model.ckpt-7"
     assert dynamics_for(tmp_path, prefix) == (None, "its own velocities (no fitted dynamics)")
+    assert describe_dynamics(tmp_path) == "none: the model's own velocities"
     Dynamics(1.4, 500, 18.0, 30.0, 0.85, "model.ckpt-7").save(tmp_path / DYNAMICS_FILE)
     found, status = dynamics_for(tmp_path, prefix)
     assert found is not None and found.contrast == 1.4 and "contrast 1.4" in status
     found, status = dynamics_for(prefix, tmp_path / "model.ckpt-9")
     assert found is None and "fitted for model.ckpt-7" in status
+    assert "contrast 1.4, fitted to 500 windows for model.ckpt-7" in describe_dynamics(tmp_path)
     (tmp_path / DYNAMICS_FILE).write_text('{"contrast": 1.4')
     with pytest.raises(CheckpointError, match="cannot read groove dynamics"):
         dynamics_for(tmp_path, prefix)
+    assert "unreadable" in describe_dynamics(tmp_path)  # models info says so, and goes on
     Dynamics(40.0, 500, 18.0, 30.0, 0.85, "model.ckpt-7").save(tmp_path / DYNAMICS_FILE)
     with pytest.raises(CheckpointError, match="outside"):
         dynamics_for(tmp_path, prefix)

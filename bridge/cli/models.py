@@ -200,6 +200,10 @@ def show_info(name: str, options: ZooOptions, console: Console) -> None:
         from bridge.engine.prior import describe_prior
 
         grid.add_row("latent prior", describe_prior(state.path))
+        if entry.role == "groove":
+            from bridge.engine.dynamics import describe_dynamics
+
+            grid.add_row("dynamics", describe_dynamics(state.path))
     if state.present and config:
         # An operation the model can run: a groove model plays a beat, it
         # does not sample one (a hits-reading one cannot).
