@@ -36,6 +36,18 @@ def checkpoint_present(path: str | os.PathLike[str]) -> bool:
         return False
 
 
+def beside_checkpoint(checkpoint: str | os.PathLike[str], name: str) -> Path | None:
+    """The file ``name`` kept beside ``checkpoint`` (a directory or a prefix),
+    such as a latent prior; None for an archive (official ``.tar``
+    checkpoints carry none)."""
+    p = Path(checkpoint).expanduser()
+    if p.is_dir():
+        return p / name
+    if p.is_file():
+        return None
+    return p.parent / name
+
+
 def resolve_checkpoint(path: str | os.PathLike[str], unpack_dir: Path | None = None) -> Path:
     """Return the checkpoint prefix for a directory, ``.tar`` or prefix path.
 

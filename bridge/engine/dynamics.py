@@ -164,12 +164,9 @@ def fit_contrast(
 def dynamics_path(checkpoint: str | os.PathLike[str]) -> Path | None:
     """Where the dynamics of ``checkpoint`` (a directory or a prefix) live;
     None for an archive (official ``.tar`` checkpoints carry none)."""
-    p = Path(checkpoint).expanduser()
-    if p.is_dir():
-        return p / DYNAMICS_FILE
-    if p.is_file():
-        return None
-    return p.parent / DYNAMICS_FILE
+    from bridge.engine.checkpoint import beside_checkpoint
+
+    return beside_checkpoint(checkpoint, DYNAMICS_FILE)
 
 
 def dynamics_for(checkpoint: str | os.PathLike[str], prefix: Path) -> tuple[Dynamics | None, str]:

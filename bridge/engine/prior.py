@@ -198,12 +198,9 @@ def prior_path(checkpoint: str | os.PathLike[str]) -> Path | None:
 
     None for an archive: official ``.tar`` checkpoints carry no prior.
     """
-    p = Path(checkpoint).expanduser()
-    if p.is_dir():
-        return p / PRIOR_FILE
-    if p.is_file():
-        return None
-    return p.parent / PRIOR_FILE
+    from bridge.engine.checkpoint import beside_checkpoint
+
+    return beside_checkpoint(checkpoint, PRIOR_FILE)
 
 
 def describe_prior(checkpoint: str | os.PathLike[str]) -> str:
