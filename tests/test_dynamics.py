@@ -33,8 +33,13 @@ def test_contrast_moves_velocities_from_their_mean_and_stays_midi() -> None:
         [*beat([60, 80, 100, 120]).notes, Note(40, 3.0, 0.25, 5, mute=True)]
     )
     out = with_contrast(clip, 1.5)
-    # Mean of the sounding notes 90: 60 -> 45, 80 -> 75, 100 -> 105, 120 -> 135 -> 127.
-    assert [n.velocity for n in out.notes] == [45.0, 75.0, 105.0, 127.0, 5.0]
+    # Mean of the sounding notes 90. Below it the full factor: 60 -> 45,
+    # 80 -> 75. Above it as much as keeps 120 within 127 (37/30): 100 -> 102,
+    # 120 -> 127, so the two loud notes stay apart.
+    assert [n.velocity for n in out.notes] == [45.0, 75.0, 102.0, 127.0, 5.0]
+    soft = with_contrast(beat([2, 10, 30, 40]), 2.0)
+    # Mean 20.5: below it 19.5/18.5 of the way (2 -> 1, 10 -> 9), above it twice.
+    assert [n.velocity for n in soft.notes] == [1.0, 9.0, 40.0, 60.0]
     assert [n.start_time for n in out.notes] == [n.start_time for n in clip.notes]
     assert with_contrast(clip, 1.0) == clip
     assert with_contrast(beat([70]), 2.0) == beat([70])  # one note: nothing to scale

@@ -632,7 +632,7 @@ def test_cli_fetch_info_and_list(
     info = io.StringIO()
     show_info("lb-groove", ZooOptions(cache=tmp_path / "c"), Console(file=info, width=200))
     assert "generate humanize BEAT.mid --model lb-groove_2bar_context_small" in info.getvalue()
-    assert "groove_dynamics.json: contrast 1.1532, fitted to 2000 windows" in info.getvalue()
+    assert "groove_dynamics.json: contrast 1.1662, fitted to 2000 windows" in info.getvalue()
 
     assert main(["models", "list", "--zoo-only", *common]) == 0
     assert "fetched" in capsys.readouterr().out

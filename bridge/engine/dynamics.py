@@ -62,17 +62,28 @@ def spread(clip: Clip) -> float:
 
 
 def with_contrast(clip: Clip, factor: float) -> Clip:
-    """The clip with each sounding note's velocity moved ``factor`` times as far
-    from their mean, rounded and kept within MIDI's 1..127."""
+    """The clip with each sounding note's velocity moved up to ``factor`` times
+    as far from their mean, rounded.
+
+    The notes above the mean share one factor, as do those below, each no
+    larger than keeps the loudest at most 127 (the softest at least 1): a
+    loud backbeat keeps the differences between its hits instead of piling
+    up at 127, and no note changes places with another.
+    """
     sounding = [n.velocity for n in clip.notes if not n.mute]
     if factor == 1.0 or len(sounding) < 2:
         return clip
     mean = float(np.mean(sounding))
+    above, below = max(sounding) - mean, mean - min(sounding)
+    up = min(factor, (127.0 - mean) / above) if above > 0 else factor
+    down = min(factor, (mean - 1.0) / below) if below > 0 else factor
+
+    def played(v: float) -> float:
+        moved = mean + (up if v > mean else down) * (v - mean)
+        return float(np.clip(round(moved), 1, 127))
+
     return clip.with_notes(
-        n
-        if n.mute
-        else replace(n, velocity=float(np.clip(round(mean + factor * (n.velocity - mean)), 1, 127)))
-        for n in clip.notes
+        n if n.mute else replace(n, velocity=played(n.velocity)) for n in clip.notes
     )
 
 
