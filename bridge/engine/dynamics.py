@@ -2,12 +2,13 @@
 
 A groove model trained to predict each hit's velocity predicts what the hit
 is played at on average, given the pattern. Averages are tamer than any one
-performance: lb-groove's velocities spread about 18 MIDI units within a
-2-bar window where the drummers' spread 30, so its beats play like a
-drummer who never digs in. Its accents are right, only too small; scaling
-each window's velocities away from their mean by one factor gives them back
-the reach of a drummer, at a small cost in error at each hit (the trade-off
-is in the model card).
+performance: lb-groove's raw velocities spread about 23 MIDI units within
+a held-out 2-bar window where the drummers' spread 30, so its beats play
+like a drummer who never digs in. Its accents are right, only too small;
+scaling each window's velocities away from their mean by one fitted factor
+(:func:`with_contrast`, less where the loudest hit would pass 127) gives
+them back the reach of a drummer, at a small cost in error at each hit (the
+trade-off is in the model card).
 
 The factor is fitted on the training data (:func:`fit_contrast`, through
 ``scripts/groove_tables.py --fit-dynamics``) so that the model's outputs
