@@ -3,7 +3,8 @@
 Inside the bridge a clip becomes a NoteSequence at a fixed 120 qpm (one beat =
 0.5 s), whatever the tempo of the Live set: MusicVAE's converters quantize at
 4 steps per quarter note, so only beats matter and a fixed tempo makes the
-seconds <-> beats mapping exact and trivial.
+seconds <-> beats mapping exact and trivial. A model that reads the tempo
+gets the sequence moved to the song's (:func:`sequence_at_tempo`).
 
 note_seq is imported inside the functions that need it: importing it loads
 most of the library (several seconds), and clips, windows and MIDI files do
@@ -23,6 +24,7 @@ import pretty_midi
 
 from bridge.clips import FOUR_FOUR, Clip, Note, TimeSignature, Track
 from bridge.errors import InvalidClipError, MidiFileError, UnsupportedClipError
+from bridge.limits import MAX_QPM, MIN_QPM
 
 if TYPE_CHECKING:
     from note_seq.protobuf.music_pb2 import NoteSequence
@@ -40,6 +42,7 @@ __all__ = [
     "midi_tempo",
     "read_midi",
     "read_midi_and_tempo",
+    "sequence_at_tempo",
     "sequence_to_clip",
     "sequence_to_tracks",
     "split_windows",
@@ -50,7 +53,6 @@ __all__ = [
 ]
 
 QPM = 120.0
-MIN_QPM, MAX_QPM = 20.0, 400.0  # tempi a MIDI file written here may have
 BASS_PROGRAMS = range(32, 40)  # General MIDI's basses (programs 33-40, counted from 1)
 SECONDS_PER_BEAT = 60.0 / QPM
 STEPS_PER_QUARTER = 4
@@ -111,6 +113,25 @@ def clip_to_sequence(
     seq = _new_sequence(clip.time_signature, clip.length)
     _add_clip(seq, clip, is_drum=is_drum, program=program, instrument=instrument)
     return seq
+
+
+def sequence_at_tempo(seq: NoteSequence, qpm: float) -> NoteSequence:
+    """A copy of a one-tempo NoteSequence at ``qpm``: the same beats, its
+    seconds scaled (for converters that read the tempo, such as
+    :class:`bridge.engine.groove.TempoGrooveConverter`)."""
+    qpm = _check_qpm(qpm)
+    out = type(seq)()
+    out.CopyFrom(seq)
+    scale = (out.tempos[0].qpm if out.tempos else QPM) / qpm
+    for note in out.notes:
+        note.start_time *= scale
+        note.end_time *= scale
+    for ts in out.time_signatures:
+        ts.time *= scale
+    out.total_time *= scale
+    del out.tempos[:]
+    out.tempos.add(time=0.0, qpm=qpm)
+    return out
 
 
 def _notes_in_beats(seq_notes: Iterable[Any], length: float) -> list[Note]:

@@ -15,6 +15,7 @@ MAX_BARS = 64  # longest sample
 MAX_CLIP_BARS = 256  # longest input clip
 MIN_TEMPERATURE = 0.01
 MAX_TEMPERATURE = 5.0
+MIN_QPM, MAX_QPM = 20.0, 400.0  # tempi a request may give and a MIDI file written here may have
 
 # Steps that fit an input clip's latent to the clip (Engine, --refine-steps),
 # by default for models whose window decodes in at most this many steps.

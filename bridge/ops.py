@@ -21,9 +21,11 @@ from bridge.limits import (
     MAX_BARS,
     MAX_COUNT,
     MAX_GRID,
+    MAX_QPM,
     MAX_SEED,
     MAX_STREAM_BAR,
     MAX_TEMPERATURE,
+    MIN_QPM,
     MIN_TEMPERATURE,
 )
 
@@ -46,6 +48,7 @@ __all__ = [
     "pick_track",
     "run_operation",
     "run_sample_batch",
+    "with_song_tempo",
 ]
 
 Value = int | float | str
@@ -214,6 +217,20 @@ SEED = Param(
     help="random seed: the same seed and input give the same result",
 )
 
+# Last in the operations that take it, so that clients which do not send it
+# keep working: the tempo is 120 for them.
+TEMPO = Param(
+    "qpm",
+    float,
+    0.0,
+    MIN_QPM,
+    MAX_QPM,
+    unset=0,
+    unset_means="the song's (an input file's, Live's), else 120",
+    help="the song's tempo in bpm: a groove model that reads it plays to it "
+    "(drums laid back or pushed), and MIDI files are written at it",
+)
+
 
 def _check_key(text: str) -> None:
     if text:
@@ -361,7 +378,7 @@ OPERATIONS: dict[str, Operation] = {
             "variations",
             "variations",
             (1, 1),
-            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED, FEEL),
+            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED, FEEL, TEMPO),
             "variations of one clip",
             "slot 0",
             ONE_FILE,
@@ -383,6 +400,7 @@ OPERATIONS: dict[str, Operation] = {
                 ),
                 FEEL,
                 TRACKS,
+                TEMPO,
             ),
             "clips morphing from A to B",
             "0, 1 (scenes: A's tracks, then B's)",
@@ -399,6 +417,7 @@ OPERATIONS: dict[str, Operation] = {
                 SEED,
                 FEEL,
                 TRACKS,
+                TEMPO,
             ),
             "one point between four corner clips",
             "0..3 (scenes: corner by corner)",
@@ -415,6 +434,7 @@ OPERATIONS: dict[str, Operation] = {
                 SEED,
                 FEEL,
                 TRACKS,
+                TEMPO,
             ),
             "a grid of blends between four corner clips",
             "0..3 (scenes: corner by corner)",
@@ -425,7 +445,7 @@ OPERATIONS: dict[str, Operation] = {
             "humanize",
             "humanize",
             (1, 1),
-            (_temperature(0.3), SEED),
+            (_temperature(0.3), SEED, TEMPO),
             "velocities and microtiming (groove models)",
             "slot 0",
             ONE_FILE,
@@ -434,7 +454,7 @@ OPERATIONS: dict[str, Operation] = {
             "multitrack",
             "multitrack",
             (0, None),
-            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED, FEEL),
+            (_count(4, "variations"), SIMILARITY, _temperature(0.5), SEED, FEEL, TEMPO),
             "variations of all tracks together",
             "0..n-1",
             ONE_FILE,
@@ -481,6 +501,7 @@ OPERATIONS: dict[str, Operation] = {
                     text="any name",
                     help="which of the client's streams (each goes on from its last bars)",
                 ),
+                TEMPO,
             ),
             "the next bars of an endless stream (drums model; docs/endless.md)",
             "0..7 (optional)",
@@ -541,6 +562,7 @@ class OpOptions:
     melody: str | None = None
     stream: str | None = None
     tracks: int | None = None  # tracks per input (scenes over OSC)
+    qpm: float | None = None  # the song's tempo
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> OpOptions:
@@ -551,6 +573,14 @@ class OpOptions:
     def given(self, *names: str) -> dict[str, Any]:
         every = asdict(self)
         return {name: every[name] for name in names if every[name] is not None}
+
+
+def with_song_tempo(operation: Operation, options: OpOptions, qpm: float) -> OpOptions:
+    """``options`` at the song's tempo ``qpm`` (the input file's, Live's),
+    where ``operation`` takes a tempo and the request gave none."""
+    if options.qpm is None and TEMPO in operation.params:
+        return replace(options, qpm=qpm)
+    return options
 
 
 def pick_track(path: Path, tracks: Sequence[Track], spec: ModelSpec, number: int | None) -> Track:
@@ -659,6 +689,8 @@ def _run_operation(
 ) -> Generation:
     operation = get_operation(op)
     common = options.given("temperature", "seed")
+    if TEMPO in operation.params:
+        common |= options.given("qpm")
     clips: list[Any]
     if scenes is not None:
         clips = [list(s) for s in scenes]
@@ -699,5 +731,6 @@ def _run_operation(
             start=int(options.start or 0),
             count=int(options.n or defaults["count"]),
             stream=options.stream or "",
+            **options.given("qpm"),
         )
     return engine.multitrack(model, tracks, **options.given("n", "similarity", "feel"), **common)

@@ -211,6 +211,7 @@ def main() -> None:
                     quantized(train[k][0], tables.velocity),
                     seed=int(k),
                     temperature=args.temperature,
+                    qpm=train[k][1],
                 ).clips[0],
             )
             for k in picked
@@ -232,10 +233,10 @@ def main() -> None:
         v.append(abs(velocity - truth.velocity))
         t.append(abs(timing - offset(truth)))
 
-    for i, (clip, _) in enumerate(held):
+    for i, (clip, qpm) in enumerate(held):
         truth = hits(clip)
         out = engine.humanize(
-            name, quantized(clip, tables.velocity), seed=i, temperature=args.temperature
+            name, quantized(clip, tables.velocity), seed=i, temperature=args.temperature, qpm=qpm
         ).clips[0]
         takes = {f"{args.model} (humanize)": out if dynamics is None else dynamics.play(out)}
         if dynamics is not None:

@@ -37,6 +37,7 @@ TINY_MODELS = (
     "lb-multitrack_1bar_tiny",
     "lb-groove_2bar_hits_tiny",
     "lb-groove_2bar_context_tiny",
+    "lb-groove_2bar_tempo_tiny",
 )
 
 

@@ -19,6 +19,7 @@ from bridge.convert import midi_bytes, read_midi, write_midi
 
 DRUMS = "lb-drums_2bar_tiny"
 GROOVE = "lb-groove_2bar_tiny"
+TEMPO_GROOVE = "lb-groove_2bar_tempo_tiny"
 
 
 @pytest.fixture
@@ -177,6 +178,29 @@ def test_humanize_with_groove_model(checkpoints: dict[str, str], tmp_path: Path)
     (track,) = read_midi(out / "humanize_01.mid")
     assert track.is_drum
     assert track.clip.notes
+
+
+def test_operations_run_at_the_input_s_tempo_unless_qpm_is_given(
+    checkpoints: dict[str, str], tmp_path: Path
+) -> None:
+    """A groove model that reads the tempo hears the file's; --qpm overrides it,
+    for the model and for the files written."""
+    from bridge.convert import midi_tempo
+
+    slow = tmp_path / "slow.mid"
+    slow.write_bytes(midi_bytes([Track(drum_clip(), True, 0)], qpm=75))
+    for extra, tempo in (((), 75.0), (("--qpm", "90"), 90.0)):
+        out = tmp_path / f"out{tempo:g}"
+        args = ["humanize", str(slow), "--seed", "3", *extra]
+        assert generate(checkpoints, out, *args, model=TEMPO_GROOVE) == 0
+        report = json.loads((out / "report.json").read_text())
+        assert report["params"]["qpm"] == pytest.approx(tempo, abs=0.01)
+        assert midi_tempo(out / "humanize_01.mid") == pytest.approx(tempo, abs=0.01)
+    slow_take = read_midi(tmp_path / "out75" / "humanize_01.mid")[0].clip.notes
+    fast_take = read_midi(tmp_path / "out90" / "humanize_01.mid")[0].clip.notes
+    assert slow_take != fast_take  # the model heard two tempi
+    bad = ["generate", "humanize", str(slow), "--qpm", "500", "--out", str(tmp_path / "x")]
+    assert main(bad) == 2
 
 
 def test_multitrack_needs_a_multitrack_model(

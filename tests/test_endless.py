@@ -170,6 +170,54 @@ def test_conductor_is_repeatable_and_resumes_at_any_bar(engine: Any) -> None:
     assert _notes(other) != _notes(first)
 
 
+def test_the_drums_play_at_the_stream_s_tempo(engine: Any) -> None:
+    """A groove model that reads the tempo plays the drum bars at the
+    stream's; over OSC at the request's qpm."""
+    from bridge.endless.streams import endless_generation
+
+    engine.groove = "lb-groove_2bar_tempo_tiny"
+    try:
+
+        def drums(conductor: Conductor) -> list[list[tuple[int, float, float, float]]]:
+            return _notes(_take(conductor.bars(), 8))  # a drums-only stream
+
+        slow = _conductor(engine, seed=3, parts=("drums",))
+        assert slow.qpm == 120.0
+        slow.qpm = 70.0
+        fast = _conductor(engine, seed=3, parts=("drums",))
+        fast.qpm = 160.0
+        slow_bars, fast_bars = drums(slow), drums(fast)
+        assert slow_bars != fast_bars
+        again = _conductor(engine, seed=3, parts=("drums",))
+        again.qpm = 70.0
+        assert drums(again) == slow_bars  # made again at the same tempo: the same
+
+        def over_osc(qpm: float, stream: str) -> list[Any]:
+            gen = endless_generation(
+                engine,
+                DRUMS,
+                [],
+                melody_model=MELODY,
+                parts="drums",
+                seed=3,
+                key="",
+                pace=0.5,
+                density=0.6,
+                start=0,
+                count=8,
+                stream=stream,
+                qpm=qpm,
+            )
+            return [
+                [(n.pitch, n.start_time, n.velocity) for n in t.clip.notes] for t in gen.outputs[0]
+            ]
+
+        assert over_osc(70.0, "a") == over_osc(70.0, "b")
+        assert over_osc(70.0, "c") != over_osc(160.0, "d")
+    finally:
+        engine.groove = GROOVE
+
+
 def test_conductor_bars_parts_key_and_feel(engine: Any) -> None:
     engine.groove = GROOVE
     conductor = _conductor(engine, seed=9, key=Key(7))

@@ -188,6 +188,9 @@ def test_keep_hits_replaces_only_the_hit_columns() -> None:
     np.testing.assert_array_equal(kept[..., 9:], tensors[..., 9:])
     other = rng.random((1, 4, 10))  # not three values per drum: unchanged
     assert keep_hits(other, hits) is other
+    # Controls with more columns after the hits (a tempo): only the hits count.
+    tempo = np.concatenate([hits, np.ones((3, 10), bool)], axis=1)
+    np.testing.assert_array_equal(keep_hits(tensors, tempo), kept)
 
 
 def test_multitrack_as_many_tracks_out_as_in(engine: Engine) -> None:

@@ -226,7 +226,10 @@ def test_a_groove_accent_moves_a_new_hit_by_half(monkeypatch: pytest.MonkeyPatch
     assert new[2.0] == pytest.approx(80 + 25 / 2) and new[3.0] == pytest.approx(80 - 15 / 2)
 
 
-@pytest.mark.parametrize("groove", ["lb-groove_2bar_hits_tiny", "lb-groove_2bar_context_tiny"])
+@pytest.mark.parametrize(
+    "groove",
+    ["lb-groove_2bar_hits_tiny", "lb-groove_2bar_context_tiny", "lb-groove_2bar_tempo_tiny"],
+)
 def test_drum_variations_play_their_new_hits_with_the_groove_model(
     engine: Engine, monkeypatch: pytest.MonkeyPatch, groove: str
 ) -> None:

@@ -440,3 +440,27 @@ def test_the_fake_answers_an_unknown_address_and_a_float_pitch_as_abletonosc_doe
         assert time.monotonic() - started >= 0.02  # answered on a tick, not at once
     pitches = reply[::5]
     assert pitches == sorted(pitches)  # Live lists notes by pitch, then time
+
+
+@pytest.mark.integration
+def test_humanize_plays_at_the_set_s_tempo(engine: Any) -> None:
+    """The AbletonOSC mode asks Live for the song's tempo and a groove model
+    that reads it plays to it; a qpm given with the request wins."""
+    groove = "lb-groove_2bar_tempo_tiny"
+    models = Profile({**MODELS.roles, "groove": groove})
+    beat = small_clip("beat", (36, 42, 38, 42, 36, 42, 38, 42))
+
+    def humanized(tempo: float, params: dict[str, Any]) -> tuple[list[Any], Clip]:
+        with fake_live([FakeTrack("Beat", [beat, None])], tempo=tempo) as (fake, live):
+            run_live(LiveRequest("humanize", params=params), live, engine, models, lambda _: None)
+            source = live.read_clip(live.clip_info(SlotRef(0, 0)))
+            return fake_notes(fake.clip(0, 1)), source
+
+    slow, source = humanized(92.5, {"seed": 4})
+    expected = engine.humanize(groove, source, seed=4, qpm=92.5).clips[0]
+    assert slow == as_tuples(list(expected.notes))
+    assert slow != as_tuples(list(engine.humanize(groove, source, seed=4).clips[0].notes))
+    given, _ = humanized(92.5, {"seed": 4, "qpm": 140.0})
+    assert given == as_tuples(
+        list(engine.humanize(groove, source, seed=4, qpm=140.0).clips[0].notes)
+    )

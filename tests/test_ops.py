@@ -73,7 +73,23 @@ def test_each_operation_calls_its_engine_method_with_only_the_given_options() ->
     assert run("multitrack", [a, drums], n=2) == ("multitrack", ("m", [a, drums]), {"n": 2})
     assert run("multitrack", []) == ("multitrack", ("m", []), {})
     # Options an operation does not take are not passed on.
-    assert run("sample", [], steps=3, x=0.5, similarity=0.1) == ("sample", ("m",), {})
+    assert run("sample", [], steps=3, x=0.5, similarity=0.1, qpm=90.0) == ("sample", ("m",), {})
+    # The song's tempo goes to every operation that takes one.
+    assert run("humanize", [a], qpm=92.5) == ("humanize", ("m", a.clip), {"qpm": 92.5})
+    assert run("blend", [a, b, c, a], x=0.0, y=0.0, qpm=70.0)[2] == {"qpm": 70.0}
+    assert run("variations", [a], qpm=181.0)[2] == {"qpm": 181.0}
+
+
+def test_the_song_s_tempo_fills_in_only_where_none_was_given() -> None:
+    from bridge.ops import get_operation, with_song_tempo
+
+    humanize, sample = get_operation("humanize"), get_operation("sample")
+    assert with_song_tempo(humanize, humanize.options({}), 75.0).qpm == 75.0
+    assert with_song_tempo(humanize, humanize.options({"qpm": 0}), 75.0).qpm == 75.0
+    assert with_song_tempo(humanize, humanize.options({"qpm": 90}), 75.0).qpm == 90.0
+    assert with_song_tempo(sample, sample.options({}), 75.0).qpm is None
+    with pytest.raises(InvalidRequestError, match="qpm must be 20 to 400"):
+        humanize.options({"qpm": 19.5})
 
 
 def test_variations_pass_on_the_clip_s_drum_flag_only_when_given() -> None:

@@ -142,3 +142,38 @@ def test_model_rows_and_live_view_say_which_prior_a_loaded_model_samples_from(
     finally:
         srv.stop()
         eng.close()
+
+
+def test_humanize_reads_the_song_s_tempo_last(
+    engine: Engine, tiny_checkpoints: dict[str, str]
+) -> None:
+    """qpm is humanize's last argument: a tempo-reading groove model plays to
+    it; left out it is 120, and Max's int 120 is the same tempo."""
+    groove = "lb-groove_2bar_tempo_tiny"
+    srv = Server(
+        engine, Profile(roles={"groove": groove}, checkpoints={groove: tiny_checkpoints[groove]})
+    )
+    collect = Collector()
+    srv.send = collect  # type: ignore[method-assign]
+    try:
+
+        def played(rid: int, *args: object) -> list[tuple[float, ...]]:
+            upload(srv, rid, 0, Track(beat(), True, 0))
+            send(srv, "/lb/op/humanize", PORT, rid, "groove", 0.3, 5, *args)
+            replies = collect.wait_for(rid, ("done", "error"))
+            assert replies[-1].address == "/lb/done", replies[-1]
+            values = [a for m in replies if m.address == "/lb/result/notes" for a in m.args[4:]]
+            return sorted(tuple(values[i : i + 4]) for i in range(0, len(values), 8))
+
+        slow, unset, at_120 = played(1, 92.5), played(2), played(3, 120)
+        expected = engine.humanize(groove, beat(), temperature=0.3, seed=5, qpm=92.5).clips[0]
+        assert slow == sorted(
+            (n.pitch, n.start_time, n.duration, n.velocity) for n in expected.notes
+        )
+        assert unset == at_120 != slow
+        # refused before it is queued
+        assert error_code(send(srv, "/lb/op/humanize", PORT, 4, "groove", 0.3, 5, 500.0)) == (
+            "invalid_request"
+        )
+    finally:
+        srv.stop()

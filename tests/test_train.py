@@ -558,7 +558,10 @@ def test_groove_errors_against_one_velocity_and_a_position_table() -> None:
     )
 
 
-@pytest.mark.parametrize("model", ["lb-groove_2bar_hits_tiny", "lb-groove_2bar_context_tiny"])
+@pytest.mark.parametrize(
+    "model",
+    ["lb-groove_2bar_hits_tiny", "lb-groove_2bar_context_tiny", "lb-groove_2bar_tempo_tiny"],
+)
 def test_groove_model_with_hits_as_controls_trains_and_is_scored(
     tmp_path: Path, model: str
 ) -> None:

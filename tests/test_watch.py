@@ -17,7 +17,7 @@ from rich.console import Console
 
 from bridge.cli import main
 from bridge.clips import Clip, Note, TimeSignature, Track
-from bridge.convert import midi_bytes, read_midi
+from bridge.convert import midi_bytes, midi_tempo, read_midi
 from bridge.engine import Engine
 from bridge.errors import InvalidRequestError, MidiFileError, UnknownModelError
 from bridge.watch import STATE_NAME, Activity, WatchConfig, Watcher, WatchState
@@ -258,6 +258,15 @@ def test_blend_group_by_corner_names(engine: Engine, tmp_path: Path) -> None:
         "corners_blend_01.png",
         "report.json",
     ]
+
+
+def test_a_job_runs_at_its_file_s_tempo(engine: Engine, tmp_path: Path) -> None:
+    cfg = config(tmp_path, "humanize", model="lb-groove_2bar_tempo_tiny", count=None)
+    with running(cfg, engine) as watcher:
+        (cfg.in_dir / "slow.mid").write_bytes(midi_bytes([Track(drum_clip(1), True, 0)], qpm=75))
+        idle(watcher)
+    assert report(cfg.out_dir, "slow")["params"]["qpm"] == pytest.approx(75, abs=0.01)
+    assert midi_tempo(cfg.out_dir / "slow" / "slow_humanize_01.mid") == pytest.approx(75, abs=0.01)
 
 
 def test_model_errors_fail_the_input(engine: Engine, tmp_path: Path) -> None:

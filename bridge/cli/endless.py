@@ -127,7 +127,7 @@ def endless(config: EndlessConfig, echo: Callable[[str], None] = print) -> int:
         if not config.quiet:
             echo(f"device: {engine.device}")
         clips = _user_clips(config, parts)
-        conductor = Conductor(engine, parts, settings, clips)
+        conductor = Conductor(engine, parts, settings, clips, qpm=config.qpm)
         if not config.quiet:
             names = ", ".join(f"{p.name} ({p.model})" for p in parts)
             echo(f"endless: seed {seed}, key {conductor.key}, {config.qpm:g} bpm, parts {names}")
@@ -300,6 +300,7 @@ def _to_live(
     stop = threading.Event()
     with LiveConnection().open() as liveset:
         tracks = part_tracks(liveset, [p.name for p in conductor.parts], config.tracks)
+        conductor.qpm = liveset.tempo()  # Live plays the bars at its own tempo
         if not config.quiet:
             where = ", ".join(f"{p} on track {t + 1}" for p, t in tracks.items())
             echo(f"into Live: {where}")

@@ -33,6 +33,7 @@ from bridge.ops import (
     operations,
     pick_track,
     run_operation,
+    with_song_tempo,
 )
 from bridge.profile import existing_checkpoint
 
@@ -65,7 +66,9 @@ class GenerateConfig:
     batch_size: int = 8
     refine_steps: int | None = None
     track: int | None = None
-    qpm: float | None = None  # the outputs' tempo where no input gives one (default 120)
+    # sample's --qpm: the outputs' tempo (default 120); the operations that
+    # take input files have qpm among their params
+    qpm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,9 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
 
     read = [_read_tracks(path) for path in config.inputs]
     files_tracks = [(path, tracks) for path, tracks, _ in read]
-    # The outputs' tempo: the first input's, else --qpm (120).
-    qpm = read[0][2] if read else (config.qpm if config.qpm is not None else QPM)
+    # The tempo: --qpm, else the first input's, else 120. Operations that
+    # take a tempo run at it, and the outputs are written at it.
+    qpm = config.qpm or float(config.params.get("qpm") or 0) or (read[0][2] if read else QPM)
     config.out.mkdir(parents=True, exist_ok=True)
 
     engine = model_engine(
@@ -117,7 +121,7 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
         device = engine.device
         echo(f"device: {device}")
         spec = engine.registry.get(config.model)
-        generation = _run(engine, spec, config, files_tracks, echo)
+        generation = _run(engine, spec, config, files_tracks, qpm, echo)
         # How latents were made, for a report that says how to get the same files.
         how = {
             "refine_steps": engine.refine_steps_for(spec),
@@ -147,9 +151,11 @@ def _run(
     spec: ModelSpec,
     config: GenerateConfig,
     files_tracks: Sequence[tuple[Path, list[Track]]],
+    qpm: float,
     echo: Callable[[str], None] = print,
 ) -> Generation:
-    options = GENERATE_OPERATIONS[config.op].options(config.params)
+    operation = GENERATE_OPERATIONS[config.op]
+    options = with_song_tempo(operation, operation.options(config.params), qpm)
     if spec.role.is_multitrack and config.op in SCENE_OPERATIONS:
         # A band or trio model takes every part of each file, in one latent.
         scenes = [list(found) for _, found in files_tracks]
@@ -282,7 +288,7 @@ def config_from_args(args: argparse.Namespace) -> GenerateConfig:
 
 
 def _qpm(text: str) -> float:
-    from bridge.convert import MAX_QPM, MIN_QPM
+    from bridge.limits import MAX_QPM, MIN_QPM
 
     try:
         value = float(text)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bridge.clips import FOUR_FOUR, Clip, Track
-from bridge.convert import BASS_PROGRAMS, split_windows, stitch_windows
+from bridge.convert import BASS_PROGRAMS, QPM, split_windows, stitch_windows
 from bridge.endless.key import Key, best_shift, estimate_key
 from bridge.endless.plan import Phrase, Plan, Settings, bilinear_weights
 from bridge.engine import latent
@@ -36,6 +36,7 @@ from bridge.engine.adapters import transposed
 from bridge.engine.registry import Role
 from bridge.errors import InvalidRequestError
 from bridge.feel import STEP, blend_feel, hit_set
+from bridge.limits import MAX_QPM, MIN_QPM
 
 if TYPE_CHECKING:
     from bridge.engine import Engine
@@ -135,8 +136,13 @@ class Conductor:
         parts: Sequence[Part],
         settings: Settings,
         clips: Mapping[str, Sequence[Clip]] | None = None,
+        *,
+        qpm: float = QPM,
     ) -> None:
         self.engine = engine
+        # The tempo the stream plays at, for a groove model that reads it; a
+        # new one plays from the next phrase made.
+        self.qpm = qpm
         self.parts = list(parts)
         self.settings = settings
         clips = {k: list(v) for k, v in (clips or {}).items()}
@@ -439,7 +445,8 @@ class Conductor:
         if groove is not None and any(w.notes for w in windows):
             joined = stitch_windows(windows, beats * len(windows))
             seed = self._seed(60, phrase.index)
-            out = self.engine.humanize(groove, joined, seed=seed).clips[0]
+            qpm = min(max(self.qpm, MIN_QPM), MAX_QPM)
+            out = self.engine.humanize(groove, joined, seed=seed, qpm=qpm).clips[0]
             played = list(split_windows(out, beats, loop=False))
         _, sources = self._corners(part, phrase.section.index)
         weights = bilinear_weights(*self.plan.position(phrase.index))

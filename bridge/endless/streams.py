@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bridge.clips import Clip, Track
+from bridge.convert import QPM
 from bridge.endless.conductor import Bar, Conductor, make_parts
 from bridge.endless.key import Key, parse_key
 from bridge.endless.output import join_bars
@@ -62,6 +63,7 @@ class StreamRequest:
     density: float
     start: int
     count: int
+    qpm: float = QPM  # the tempo it plays at (a groove model may read it)
 
     def __post_init__(self) -> None:
         if not 1 <= self.count <= MAX_REQUEST_BARS:
@@ -147,6 +149,7 @@ class Streams:
                 request.density,
             ):
                 conductor.retune(pace=request.pace, density=request.density)
+            conductor.qpm = request.qpm
             made: list[Bar] = []
             for bar in conductor.bars(request.start):
                 made.append(bar)
@@ -192,6 +195,7 @@ def endless_generation(
     start: int,
     count: int,
     stream: str,
+    qpm: float = QPM,
 ) -> Generation:
     """The ``endless`` operation: bars ``start`` to ``start + count`` of the
     stream named ``stream``, as one output of one track per part (a part that
@@ -206,7 +210,7 @@ def endless_generation(
     if seed is None:
         seed = secrets.randbelow(DRAWN_SEEDS)
     request = StreamRequest(
-        drums_model, melody_model, parse_parts(parts), seed, key, pace, density, start, count
+        drums_model, melody_model, parse_parts(parts), seed, key, pace, density, start, count, qpm
     )
     owner = stream
     bars, conductor = streams.bars(owner, request, tracks)

@@ -21,8 +21,10 @@ import numpy as np
 from bridge.clips import FOUR_FOUR, Clip, Track
 from bridge.convert import (
     BASS_PROGRAMS,
+    QPM,
     check_meter,
     clip_to_sequence,
+    sequence_at_tempo,
     sequence_to_clip,
     sequence_to_tracks,
     tracks_to_sequence,
@@ -52,7 +54,7 @@ def inference_converter(converter: Any, bars: int) -> Any:
     for attr in ("_drums_extractor_fn", "_event_extractor_fn"):
         if hasattr(conv, attr):
             setattr(conv, attr, _ungapped(getattr(conv, attr)))
-    if type(conv).__name__ == "GrooveConverter":
+    if any(c.__name__ == "GrooveConverter" for c in type(conv).__mro__):
         # Take the whole window as one tensor; encode_window pads silent bars.
         conv._split_bars = None
         # Note dropout is training augmentation: at inference it would drop
@@ -131,6 +133,21 @@ class Adapter:
         self.role = spec.role
         self.beats = spec.beats
         self.converter = inference_converter(spec.converter, spec.bars)
+        # The tempo windows are encoded at, for a model that reads it.
+        self.qpm = QPM
+
+    @property
+    def reads_tempo(self) -> bool:
+        """Whether the model is told the tempo (bridge.engine.groove)."""
+        return hasattr(self.converter, "tempo_width")
+
+    def at_tempo(self, qpm: float) -> Adapter:
+        """This adapter for a request at ``qpm`` bpm (the converter is shared)."""
+        if qpm == self.qpm:
+            return self
+        out = copy.copy(self)
+        out.qpm = float(qpm)
+        return out
 
     # -- checks -------------------------------------------------------------
     def pitch_range(self) -> tuple[int, int] | None:
@@ -176,7 +193,8 @@ class Adapter:
             known = self.drum_pitches()
             if known is not None:  # GrooVAE's converter fails on unknown pitches
                 clip = clip.with_notes(n for n in clip.notes if n.pitch in known)
-            return clip_to_sequence(clip, is_drum=True)
+            seq = clip_to_sequence(clip, is_drum=True)
+            return sequence_at_tempo(seq, self.qpm) if self.reads_tempo else seq
         if self.role is Role.MELODY:
             clip = tracks[0].clip
             clip = transposed(clip, octave_shift(clip, self.pitch_range()), self.pitch_range())
@@ -211,7 +229,8 @@ class Adapter:
             # the window is silence, which is all-zero rows in its encoding.
             steps = self.spec.bars * 16
             inputs = _pad_rows(inputs, steps)
-            controls = _pad_rows(controls, steps)
+            pad_controls = getattr(self.converter, "pad_controls", _pad_rows)
+            controls = pad_controls(controls, steps)
             outputs = _pad_rows(outputs, steps)
             length = steps
         return WindowTensors(np.asarray(inputs), np.asarray(controls), length, np.asarray(outputs))

@@ -16,6 +16,7 @@ __all__ = [
     "band_config",
     "groove_context_config",
     "groove_hits_config",
+    "groove_tempo_config",
     "magenta_specs",
     "our_specs",
     "small_config",
@@ -161,6 +162,38 @@ def groove_context_config(**hparams: Any) -> Any:
     return configs.update_config(cfg, {"model": model})
 
 
+def groove_tempo_config(**hparams: Any) -> Any:
+    """:func:`groove_context_config` told the tempo, on windows a bar apart.
+
+    The converter (:class:`bridge.engine.groove.TempoGrooveConverter`) adds
+    the tempo to the controls that the encoder and the decoder's
+    bidirectional pass read, so the model can play a slow groove laid back
+    and a fast one pushed. Training windows start every bar instead of every
+    second bar: twice the (overlapping) windows from the same files, each
+    beat heard starting on either of its bars.
+    """
+    from bridge.engine.tfcompat import magenta_configs
+
+    configs = magenta_configs()
+    from magenta.models.music_vae import data
+
+    from bridge.engine.groove import TempoGrooveConverter
+
+    cfg = groove_context_config(**hparams)
+    converter = TempoGrooveConverter(
+        split_bars=2,
+        hop_size=16,
+        steps_per_quarter=4,
+        quarters_per_bar=4,
+        max_tensors_per_notesequence=20,
+        humanize=True,
+        hits_as_controls=True,
+        pitch_classes=data.ROLAND_DRUM_PITCH_CLASSES,
+        inference_pitch_classes=data.REDUCED_DRUM_PITCH_CLASSES,
+    )
+    return configs.update_config(cfg, {"data_converter": converter})
+
+
 def our_specs() -> dict[str, ModelSpec]:
     """Latent Bridge's own configs: small models that train on a laptop."""
     small = {"enc_rnn_size": [256], "dec_rnn_size": [256, 256], "z_size": 128}
@@ -193,6 +226,15 @@ def our_specs() -> dict[str, ModelSpec]:
             ),
             "2-bar GrooVAE humanize that reads the whole pattern around each hit, small",
         ),
+        "lb-groove_2bar_tempo_small": (
+            groove_tempo_config(
+                enc_rnn_size=[256],
+                dec_rnn_size=[256],
+                control_preprocessing_rnn_size=[128],
+                z_size=128,
+            ),
+            "2-bar GrooVAE humanize that reads the whole pattern and the tempo, small",
+        ),
         "lb-band_1bar_small": (
             band_config(),
             "1-bar band (up to 4 instruments: drums, bass, chords, ...), small",
@@ -222,6 +264,10 @@ def our_specs() -> dict[str, ModelSpec]:
         "lb-groove_2bar_context_tiny": (
             groove_context_config(**tiny, control_preprocessing_rnn_size=[32]),
             "tiny GrooVAE that reads the whole pattern around each hit, for tests",
+        ),
+        "lb-groove_2bar_tempo_tiny": (
+            groove_tempo_config(**tiny, control_preprocessing_rnn_size=[32]),
+            "tiny GrooVAE that reads the whole pattern and the tempo, for tests",
         ),
         "lb-multitrack_1bar_tiny": (
             small_config(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bridge.clips import Clip, Track
-from bridge.convert import sequence_to_tracks, without_overlaps
+from bridge.convert import QPM, sequence_to_tracks, without_overlaps
 from bridge.engine import latent
 from bridge.engine.adapters import Adapter
 from bridge.engine.model import LoadedModel
@@ -35,7 +35,9 @@ from bridge.limits import (
     MAX_BARS,
     MAX_COUNT,
     MAX_GRID,
+    MAX_QPM,
     MAX_TEMPERATURE,
+    MIN_QPM,
     MIN_TEMPERATURE,
     check_seed,
 )
@@ -96,6 +98,14 @@ def _check_temperature(t: float) -> None:
     _check_range("temperature", t, MIN_TEMPERATURE, MAX_TEMPERATURE)
 
 
+def _tempo(qpm: float | None) -> float:
+    """A request's tempo, checked (None: 120)."""
+    if qpm is None:
+        return QPM
+    _check_range("qpm", qpm, MIN_QPM, MAX_QPM)
+    return float(qpm)
+
+
 def _seed(seed: int | None) -> int:
     """A request's seed, checked; without one, a seed drawn to be reported."""
     try:
@@ -147,10 +157,13 @@ class Engine(ModelPool):
         seed: int | None,
         params: dict[str, Any],
         body: Callable[[ModelSpec, Adapter, LoadedModel, int], list[list[Track]]],
+        qpm: float = QPM,
     ) -> Generation:
+        """Run ``body`` on the model, its adapter at the request's tempo
+        (``adapter.qpm``, which ``body`` passes on to the groove model)."""
         spec = self.registry.get(model)
         seed = _seed(seed)
-        adapter = self.adapter(model)
+        adapter = self.adapter(model).at_tempo(qpm)
         started = time.perf_counter()
         loaded = self.model(model)
         outputs = [
@@ -160,7 +173,7 @@ class Engine(ModelPool):
         return Generation(model, operation, seed, outputs, time.perf_counter() - started, params)
 
     def _played(
-        self, spec: ModelSpec, tracks: Sequence[Track], seeds: Sequence[int]
+        self, spec: ModelSpec, tracks: Sequence[Track], seeds: Sequence[int], qpm: float
     ) -> list[Clip | None]:
         """Each drum track of ``tracks`` as the groove model plays it (under
         its seed), for its new hits' feel: all of them in one encoder and one
@@ -176,7 +189,7 @@ class Engine(ModelPool):
             self._require(groove, (Role.GROOVE,), "humanize")
             clips = self._perform(
                 groove,
-                self.adapter(self.groove),
+                self.adapter(self.groove).at_tempo(qpm),
                 self.model(self.groove),
                 [tracks[i].clip for i in todo],
                 HUMANIZE_TEMPERATURE,
@@ -193,12 +206,13 @@ class Engine(ModelPool):
         self,
         spec: ModelSpec,
         items: Sequence[tuple[Track, Sequence[Clip], Sequence[float], int]],
+        qpm: float,
     ) -> list[Track]:
         """Each item's track played with the feel of its sources, each counted
         by its weight; the groove model plays every item's new hits (under
         the item's seed) in one run."""
         tracks = [t for t, _, _, _ in items]
-        played = self._played(spec, tracks, [seed for _, _, _, seed in items])
+        played = self._played(spec, tracks, [seed for _, _, _, seed in items], qpm)
         return [
             Track(
                 blend_feel(sources, weights, t.clip, drums=t.is_drum, played=p),
@@ -212,9 +226,10 @@ class Engine(ModelPool):
         self,
         spec: ModelSpec,
         outputs: Sequence[Sequence[tuple[Track, Sequence[Clip], Sequence[float], int]]],
+        qpm: float,
     ) -> list[list[Track]]:
         """:meth:`_felt` of every output's items at once, shaped as the outputs."""
-        felt = iter(self._felt(spec, [item for out in outputs for item in out]))
+        felt = iter(self._felt(spec, [item for out in outputs for item in out], qpm))
         return [[next(felt) for _ in out] for out in outputs]
 
     @staticmethod
@@ -309,8 +324,10 @@ class Engine(ModelPool):
         roles: Sequence[Role],
         operation: str,
         feel: bool = True,
+        qpm: float | None = None,
     ) -> Generation:
         _check_count("count", n, 1, MAX_COUNT)
+        qpm = _tempo(qpm)
         _check_range("similarity", similarity, 0.0, 1.0)
         _check_temperature(temperature)
         spec = self.registry.get(model)
@@ -399,6 +416,7 @@ class Engine(ModelPool):
                     [(t, [src.clip], [1.0], seed + i) for src, t in zip(tracks, out, strict=True)]
                     for i, out in enumerate(outs)
                 ],
+                adapter.qpm,
             )
 
         redraws = {"made": 0, "left": 0}
@@ -407,8 +425,9 @@ class Engine(ModelPool):
             "similarity": similarity,
             "temperature": temperature,
             "feel": feel,
+            "qpm": qpm,
         }
-        generation = self._run(model, operation, seed, params, body)
+        generation = self._run(model, operation, seed, params, body, qpm)
         generation.params["redraws"] = redraws["made"]
         if redraws["left"]:
             generation.params["copies_left"] = redraws["left"]
@@ -425,12 +444,14 @@ class Engine(ModelPool):
         seed: int | None = None,
         is_drum: bool | None = None,
         feel: bool = True,
+        qpm: float | None = None,
     ) -> Generation:
         """``n`` variations of one clip: its latent moved toward a random one, the
         further the lower ``similarity`` (:func:`bridge.engine.latent.distance`).
 
         With ``feel`` (the default) the outputs are played with the clip's feel
         (:func:`bridge.feel.carry_feel`); without, they are the model's own.
+        ``qpm`` is the song's tempo, for a groove model that reads it.
         """
         spec = self.registry.get(model)
         drum = spec.role in (Role.DRUMS, Role.GROOVE) if is_drum is None else is_drum
@@ -444,6 +465,7 @@ class Engine(ModelPool):
             (Role.DRUMS, Role.MELODY, Role.GROOVE),
             "variations",
             feel,
+            qpm,
         )
 
     def multitrack(
@@ -456,6 +478,7 @@ class Engine(ModelPool):
         temperature: float = 0.5,
         seed: int | None = None,
         feel: bool = True,
+        qpm: float | None = None,
     ) -> Generation:
         """``n`` variations of a scene: as many tracks out as in, same instruments."""
         spec = self.registry.get(model)
@@ -475,6 +498,7 @@ class Engine(ModelPool):
             (Role.TRIO, Role.MULTITRACK),
             "multitrack",
             feel,
+            qpm,
         )
 
     def _encode_sources(
@@ -564,6 +588,7 @@ class Engine(ModelPool):
         method: str = "slerp",
         seed: int | None = None,
         feel: bool = True,
+        qpm: float | None = None,
     ) -> Generation:
         """``steps`` clips from A to B; the first and last are the model's renderings of A and B.
 
@@ -572,6 +597,7 @@ class Engine(ModelPool):
         """
         _check_count("steps", steps, 2, MAX_COUNT)
         _check_temperature(temperature)
+        qpm = _tempo(qpm)
         if method not in ("slerp", "linear"):
             raise InvalidRequestError(f"method must be slerp or linear, not {method!r}")
         spec = self.registry.get(model)
@@ -619,11 +645,12 @@ class Engine(ModelPool):
                     [(t, clips, [1 - s / (steps - 1), s / (steps - 1)], seed + s) for t in out]
                     for s, out in enumerate(outputs)
                 ],
+                adapter.qpm,
             )
 
         params: dict[str, Any] = {"steps": steps, "temperature": temperature, "method": method}
-        params.update({"scenes": True} if scenes else {"feel": feel})
-        return self._run(model, "interpolate", seed, params, body)
+        params.update({"scenes": True} if scenes else {"feel": feel, "qpm": qpm})
+        return self._run(model, "interpolate", seed, params, body, qpm)
 
     def _sources(
         self,
@@ -654,10 +681,12 @@ class Engine(ModelPool):
         operation: str,
         params: dict[str, Any],
         feel: bool = True,
+        qpm: float | None = None,
     ) -> Generation:
         if len(corners) != 4:
             raise InvalidRequestError(f"{operation} takes 4 corner clips, got {len(corners)}")
         _check_temperature(temperature)
+        qpm = _tempo(qpm)
         spec = self.registry.get(model)
         self._require(spec, SOURCE_ROLES, operation)
         names = ["top-left corner", "top-right corner", "bottom-left corner", "bottom-right corner"]
@@ -703,10 +732,11 @@ class Engine(ModelPool):
             return self._felt_outputs(
                 spec,
                 [[(t, clips, weights[i], seed + i) for t in out] for i, out in enumerate(outputs)],
+                adapter.qpm,
             )
 
-        more: dict[str, Any] = {"scenes": True} if scenes else {"feel": feel}
-        return self._run(model, operation, seed, {**params, **more}, body)
+        more: dict[str, Any] = {"scenes": True} if scenes else {"feel": feel, "qpm": qpm}
+        return self._run(model, operation, seed, {**params, **more}, body, qpm)
 
     def blend(
         self,
@@ -718,6 +748,7 @@ class Engine(ModelPool):
         temperature: float = 0.5,
         seed: int | None = None,
         feel: bool = True,
+        qpm: float | None = None,
     ) -> Generation:
         """One clip at (x, y) of the square spanned by four corner clips (bilinear in z)."""
         _check_range("x", x, 0.0, 1.0)
@@ -731,6 +762,7 @@ class Engine(ModelPool):
             "blend",
             {"x": x, "y": y, "temperature": temperature},
             feel,
+            qpm,
         )
 
     def blend_grid(
@@ -743,6 +775,7 @@ class Engine(ModelPool):
         temperature: float = 0.5,
         seed: int | None = None,
         feel: bool = True,
+        qpm: float | None = None,
     ) -> Generation:
         """A ``rows x cols`` grid over the corners, row by row (as Latent Loops draws it)."""
         _check_count("cols", cols, 2, MAX_GRID)
@@ -750,7 +783,7 @@ class Engine(ModelPool):
         points = [(c / (cols - 1), r / (rows - 1)) for r in range(rows) for c in range(cols)]
         params = {"cols": cols, "rows": rows, "temperature": temperature}
         return self._blend_points(
-            model, corners, points, temperature, seed, "blend_grid", params, feel
+            model, corners, points, temperature, seed, "blend_grid", params, feel, qpm
         )
 
     def humanize(
@@ -760,6 +793,7 @@ class Engine(ModelPool):
         *,
         temperature: float = HUMANIZE_TEMPERATURE,
         seed: int | None = None,
+        qpm: float | None = None,
     ) -> Generation:
         """A GrooVAE performance of a drum clip: velocities and microtiming.
 
@@ -769,9 +803,12 @@ class Engine(ModelPool):
         the clip's notes; there ``temperature`` scales a draw from the
         encoder's posterior, ``z = mu + temperature * sigma * noise``: the
         lowest temperature gives nearly the most likely playing every time,
-        higher ones other takes of the same notes.
+        higher ones other takes of the same notes. ``qpm`` is the song's
+        tempo: a model that reads it (``lb-groove_2bar_tempo_*``) plays a
+        slow groove otherwise than a fast one; others ignore it.
         """
         _check_temperature(temperature)
+        qpm = _tempo(qpm)
         spec = self.registry.get(model)
         self._require(spec, (Role.GROOVE,), "humanize")
 
@@ -781,7 +818,8 @@ class Engine(ModelPool):
             played = self._perform(spec, adapter, loaded, [clip], temperature, [seed])[0]
             return [[Track(played, True, 0)]]
 
-        return self._run(model, "humanize", seed, {"temperature": temperature}, body)
+        params = {"temperature": temperature, "qpm": qpm}
+        return self._run(model, "humanize", seed, params, body, qpm)
 
     def _perform(
         self,

@@ -54,10 +54,13 @@ def keep_hits(tensors: np.ndarray, hits: np.ndarray) -> np.ndarray:
     A decoder that reads the hits as controls plays them back almost always;
     this makes it always, so humanize changes how notes are played and never
     which. Tensors of another layout (one drum per step) are left alone.
+    The hits are the control's first columns; a converter may add others
+    after them (the tempo, bridge.engine.groove).
     """
-    drums = hits.shape[-1]
-    if tensors.shape[-1] != 3 * drums:
+    drums = tensors.shape[-1] // 3
+    if tensors.shape[-1] != 3 * drums or hits.shape[-1] < drums:
         return tensors
+    hits = hits[:, :drums]
     out = tensors.copy()
     steps = min(out.shape[1], len(hits))
     out[:, :steps, :drums] = hits[:steps] > 0.5

@@ -185,6 +185,17 @@ class LiveSet:
     def num_scenes(self) -> int:
         return int(self.osc.query("/live/song/get/num_scenes", match=())[0])
 
+    def tempo(self) -> float:
+        """The song's tempo in bpm (120 if Live's answer is not one we can use)."""
+        from bridge.convert import QPM
+        from bridge.limits import MAX_QPM, MIN_QPM
+
+        try:
+            qpm = float(self.osc.query("/live/song/get/tempo", match=())[0])
+        except (IndexError, TypeError, ValueError):
+            return QPM
+        return qpm if MIN_QPM <= qpm <= MAX_QPM else QPM
+
     def time_signature(self) -> TimeSignature:
         num, den = self.osc.query_many(
             [

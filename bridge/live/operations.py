@@ -19,7 +19,7 @@ from bridge.clips import Clip, Track
 from bridge.errors import InvalidRequestError
 from bridge.live.liveset import ClipInfo, LiveSet, SlotRef
 from bridge.live.transport import LiveError
-from bridge.ops import LIVE, Value, get_operation, operations, run_operation
+from bridge.ops import LIVE, Value, get_operation, operations, run_operation, with_song_tempo
 from bridge.profile import Profile
 
 if TYPE_CHECKING:
@@ -138,11 +138,16 @@ def _sources(live: LiveSet, request: LiveRequest) -> list[SlotRef]:
 
 
 def _run_engine(
-    engine: Engine, model: str, request: LiveRequest, clips: Sequence[Clip], drums: Sequence[bool]
+    engine: Engine,
+    model: str,
+    request: LiveRequest,
+    clips: Sequence[Clip],
+    drums: Sequence[bool],
+    qpm: float,
 ) -> Generation:
     tracks = [Track(c, d, 0) for c, d in zip(clips, drums, strict=True)]
     operation = get_operation(request.op)
-    options = operation.options(operation.given(request.params))
+    options = with_song_tempo(operation, operation.options(operation.given(request.params)), qpm)
     return run_operation(engine, model, request.op, tracks, options)
 
 
@@ -174,6 +179,7 @@ def run_live(
     into = _index(request.into, "--into")
     refs = _sources(live, request)
     signature = live.time_signature()
+    qpm = live.tempo()  # the song's, unless the request gives one
     infos = [live.clip_info(r) for r in refs]
     clips = [live.read_clip(info, signature) for info in infos]
     for info, clip in zip(infos, clips, strict=True):
@@ -191,7 +197,7 @@ def run_live(
 
     echo(f"{request.op} with {model} ...")
     started = time.perf_counter()
-    generation = _run_engine(engine, model, request, clips, drums)
+    generation = _run_engine(engine, model, request, clips, drums, qpm)
     outputs = generation.outputs
     echo(f"seed {generation.seed}, {len(outputs)} result(s) in {generation.seconds:.1f} s")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.clips import Track
 from bridge.errors import BridgeError
-from bridge.ops import SCENE_OPERATIONS, get_operation, pick_track, run_operation
+from bridge.ops import SCENE_OPERATIONS, get_operation, pick_track, run_operation, with_song_tempo
 from bridge.watch.config import WatchConfig
 from bridge.watch.state import now_text
 
@@ -79,7 +79,7 @@ class JobFile:
     tracks: list[Track]
     size: int
     mtime_ns: int
-    qpm: float  # the file's tempo; the outputs are written at the first file's
+    qpm: float  # the file's tempo; a job runs (and is written) at its first file's
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,8 @@ def run_job(
 
     A file the model cannot take (no track for it) is :class:`InputFailure`.
     """
-    options = get_operation(config.op).options(config.params)
+    operation = get_operation(config.op)
+    options = with_song_tempo(operation, operation.options(config.params), job.files[0].qpm)
     if spec.role.is_multitrack and config.op in SCENE_OPERATIONS:
         # A band or trio model takes every part of each file, in one latent.
         scenes = [list(f.tracks) for f in job.files]

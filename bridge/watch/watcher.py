@@ -626,7 +626,12 @@ class Watcher:
         try:
             stem = f"{job.name}_{cfg.op}"
             outputs = render.write_outputs(
-                partial, stem, generation.outputs, piano_rolls=cfg.piano_rolls, qpm=job.files[0].qpm
+                partial,
+                stem,
+                generation.outputs,
+                piano_rolls=cfg.piano_rolls,
+                # the tempo the job ran at: the watch's qpm, else the first file's
+                qpm=float(generation.params.get("qpm") or job.files[0].qpm),
             )
             finished = time.monotonic()
             report = job_report(

@@ -163,7 +163,9 @@ function render() {
         }
         rendered = { x: xy.x, y: xy.y };
         again = false;
-        var started = dev.run("blend", ["drums", rendered.x, rendered.y, params.temperature, params.seed],
+        // After the settings: feel, tracks (1: clips, not scenes), and the set's tempo (qpm), read now.
+        var started = dev.run("blend", ["drums", rendered.x, rendered.y, params.temperature, params.seed,
+            lb.FEEL, 1, dev.live.tempo()],
             clips, "blend", function (result) {
                 var out = result.outputs[0][0];
                 var where = "x " + rendered.x.toFixed(2) + ", y " + rendered.y.toFixed(2);

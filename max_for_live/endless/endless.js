@@ -162,9 +162,11 @@ function clipsThere() {
 }
 clipsThere.local = 1;
 
+// Each request carries the set's tempo (qpm) as it is now: a tempo change
+// plays from the next bars asked for.
 function ask(start, count, done) {
     var args = ["drums", start, count, stream.seed, params.pace, params.density, "",
-        stream.parts.join(","), "melody", ""];
+        stream.parts.join(","), "melody", "", dev.live.tempo()];
     asking = true;
     var sent = dev.run("endless", args, [], "bars " + (start + 1) + "-" + (start + count), function (result) {
         asking = false;

@@ -36,7 +36,8 @@ function generate() {
     dev.guard(function () {
         var src = dev.pick();
         var clip = dev.read(src, "the selected clip", true);
-        dev.run("humanize", ["groove", params.temperature, params.seed], [clip],
+        // The groove model plays to the set's tempo (qpm), read now.
+        dev.run("humanize", ["groove", params.temperature, params.seed, dev.live.tempo()], [clip],
             "humanizing " + src.name, function (result) {
                 var out = result.outputs[0][0];
                 dev.relocate(src);

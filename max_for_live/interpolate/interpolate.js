@@ -117,7 +117,9 @@ function generate() {
         var role = dev.role(params.kind, dev.relocate(A).track);
         var clips = [dev.read(A, "clip A", role === "drums"), dev.read(B, "clip B", role === "drums")];
         var method = params.method ? "linear" : "slerp";
-        dev.run("interpolate", [role, params.steps, params.temperature, params.seed, method], clips,
+        // After the settings: feel, tracks (1: clips, not scenes), and the set's tempo (qpm), read now.
+        dev.run("interpolate", [role, params.steps, params.temperature, params.seed, method, lb.FEEL, 1,
+            dev.live.tempo()], clips,
             A.name + " to " + B.name, function (result) {
                 var outs = [];
                 var i;
@@ -137,8 +139,9 @@ function scenesBetween(A, B) {
     var read = dev.readScenes([dev.sceneOf(A), dev.sceneOf(B)], ["scene A", "scene B"]);
     var sources = read.sources;
     var method = params.method ? "linear" : "slerp";
-    dev.run("interpolate", ["multitrack", params.steps, params.temperature, params.seed, method, 1,
-        sources.length], read.clips, A.name + " to " + B.name, function (result) {
+    // After the settings: feel, tracks (the parts of each scene), and the set's tempo (qpm), read now.
+    dev.run("interpolate", ["multitrack", params.steps, params.temperature, params.seed, method, lb.FEEL,
+        sources.length, dev.live.tempo()], read.clips, A.name + " to " + B.name, function (result) {
         var at = dev.sceneOf(A);
         var o, name;
         for (o = 0; o < result.outputs.length; o++) {

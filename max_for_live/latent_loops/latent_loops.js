@@ -188,7 +188,8 @@ function generate() {
         }
         var cols = params.columns;
         var rows = params.rows;
-        dev.run("grid", [role, cols, rows, params.temperature, params.seed], clips,
+        // After the settings: feel, tracks (1: clips, not scenes), and the set's tempo (qpm), read now.
+        dev.run("grid", [role, cols, rows, params.temperature, params.seed, lb.FEEL, 1, dev.live.tempo()], clips,
             "grid", function (result) {
                 var list = [];
                 var k;
@@ -221,7 +222,9 @@ function sceneGrid() {
     var read = dev.readScenes(scenes, names);
     var cols = params.columns;
     var rows = params.rows;
-    dev.run("grid", ["multitrack", cols, rows, params.temperature, params.seed, 1, read.sources.length],
+    // After the settings: feel, tracks (the parts of each scene), and the set's tempo (qpm), read now.
+    dev.run("grid", ["multitrack", cols, rows, params.temperature, params.seed, lb.FEEL, read.sources.length,
+        dev.live.tempo()],
         read.clips, "grid", function (result) {
             if (result.outputs.length !== cols * rows) {
                 lb.fail("the server sent " + result.outputs.length + " loops for a " + cols + " x " + rows + " grid");

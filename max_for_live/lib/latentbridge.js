@@ -22,6 +22,16 @@ var NOTE_FIELDS = [
 ];
 var NOTE_DEFAULTS = { velocity: 100, mute: 0, probability: 1, velocity_deviation: 0, release_velocity: 64 };
 
+// Operations' arguments (docs/protocol.md) that the devices send only
+// because a later one (qpm) is positional: `feel` 1, the server's default
+// (outputs keep the inputs' velocities and timing).
+var FEEL = 1;
+
+// The tempo the server takes as `qpm`; 0 leaves it to the server (120).
+var MIN_QPM = 20;
+var MAX_QPM = 400;
+var QPM_UNSET = 0;
+
 // Outlets every device script declares, in this order.
 var OUT_OSC = 0;      // to [udpsend]
 var OUT_RECEIVE = 1;  // to [udpreceive] ("port N")
@@ -402,6 +412,24 @@ Live.prototype.str = function (api, prop) {
         return Array.prototype.join.call(v, " ");
     }
     return v === undefined || v === null ? "" : String(v);
+};
+
+// The set's tempo as the `qpm` every operation that reads clips ends with:
+// the Song's `tempo` (bpm, 20..999 in Live), read now, at each request, so
+// a tempo change counts from the next one; clamped to the server's
+// 20..400. 0 (the server then plays at 120) when it cannot be read: no
+// Song, an error from the Live API, or no number.
+Live.prototype.tempo = function () {
+    var bpm;
+    try {
+        bpm = this.num(this.obj("live_set"), "tempo");
+    } catch (e) {
+        return QPM_UNSET;
+    }
+    if (!isNumber(bpm) || bpm <= 0) {
+        return QPM_UNSET;
+    }
+    return clamp(bpm, MIN_QPM, MAX_QPM);
 };
 
 // The id an object-valued property points to (0: none).
@@ -1438,6 +1466,10 @@ exports.DeviceError = DeviceError;
 exports.fail = fail;
 exports.errorText = errorText;
 exports.clamp = clamp;
+exports.FEEL = FEEL;
+exports.MIN_QPM = MIN_QPM;
+exports.MAX_QPM = MAX_QPM;
+exports.QPM_UNSET = QPM_UNSET;
 exports.cleanNote = cleanNote;
 exports.noteArgs = noteArgs;
 exports.notesFromArgs = notesFromArgs;

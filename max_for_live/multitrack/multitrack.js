@@ -40,7 +40,9 @@ function generate() {
         var read = dev.readScene(scene, "the selected scene");
         var sources = read.sources;
         var clips = read.clips;
-        dev.run("multitrack", ["multitrack", params.count, params.similarity, params.temperature, params.seed],
+        // After the settings: feel, and the set's tempo (qpm), read now.
+        dev.run("multitrack", ["multitrack", params.count, params.similarity, params.temperature, params.seed,
+            lb.FEEL, dev.live.tempo()],
             clips, "variations of " + sceneName, function (result) {
                 var at = scene;
                 var o, k, index;

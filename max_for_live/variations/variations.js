@@ -39,7 +39,9 @@ function generate() {
         var src = dev.pick();
         var role = dev.role(params.kind, src.track);
         var clip = dev.read(src, "the selected clip", role === "drums");
-        dev.run("variations", [role, params.count, params.similarity, params.temperature, params.seed],
+        // After the settings: feel, and the set's tempo (qpm), read now.
+        dev.run("variations", [role, params.count, params.similarity, params.temperature, params.seed,
+            lb.FEEL, dev.live.tempo()],
             [clip], "variations of " + src.name, function (result) {
                 var outs = [];
                 var i;

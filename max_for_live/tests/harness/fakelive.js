@@ -1,6 +1,7 @@
 // A fake Live set behind a fake LiveAPI, with the parts of the Live Object
-// Model the devices use: tracks, devices, clip slots, clips with Live 11's
-// extended note calls, scenes, the song view and this_device.
+// Model the devices use: the song (transport, time signature, tempo),
+// tracks, devices, clip slots, clips with Live 11's extended note calls,
+// scenes, the song view and this_device.
 //
 // It is strict where Live is: unknown properties and functions, note ids
 // and out-of-range values in add_new_notes, create_clip on a full slot are
@@ -69,7 +70,7 @@ class FakeLive {
       current_song_time: 0,
       signature_numerator: 4,
       signature_denominator: 4,
-      tempo: 120,
+      tempo: 120, // bpm, a float: get, set and observe in the Live Object Model, 20..999
     });
     this.song.tracks = [];
     this.song.scenes = [];
@@ -332,15 +333,30 @@ class FakeLive {
       Clip: ["name", "color", "loop_start", "loop_end", "start_marker", "end_marker", "looping"],
       Scene: ["name", "color"],
       Track: ["name", "color"],
-      Song: ["current_song_time", "is_playing"],
+      Song: ["current_song_time", "is_playing", "tempo"],
     }[obj.type] || [];
     if (!writable.includes(prop)) throw new Error(`set: ${obj.type}.${prop} is not writable`);
     if (Array.isArray(value)) value = value[0];
+    if (obj.type === "Song" && prop === "tempo") value = this.checkTempo(value);
     if (prop === "color" && (!Number.isInteger(value) || value < 0 || value > 0xffffff)) {
       throw new Error(`set: bad colour ${value}`);
     }
     this.change(`set ${prop}`, this.pathOf(obj));
     obj.props[prop] = value;
+  }
+
+  // Live's tempo: a number of bpm in 20..999 (the Live Object Model's range).
+  checkTempo(value) {
+    const bpm = Number(value);
+    if (typeof value === "string" || !Number.isFinite(bpm) || bpm < 20 || bpm > 999) {
+      throw new Error(`set: tempo must be 20..999 bpm, got ${value}`);
+    }
+    return bpm;
+  }
+
+  // The musician sets the tempo in Live's transport bar (no device is involved).
+  setTempo(bpm) {
+    this.song.props.tempo = this.checkTempo(bpm);
   }
 
   call(obj, fn, args) {

@@ -23,11 +23,12 @@ test("Beat Blender: moving X/Y writes the blend into a new target clip", { skip 
     assert.equal(target.props.color, 0xf2794a);
     assert.ok(target.notes.length > 0);
     const op = dev.sent.filter((m) => m[0] === "/lb/op/blend");
-    assert.deepEqual(op[0].slice(3), ["drums", 0.5, 0.5, 0.5, 1]);
+    assert.deepEqual(op[0].slice(3), ["drums", 0.5, 0.5, 0.5, 1, 1, 1, 120], "feel 1, one track, the set's tempo");
+    live.setTempo(92.5); // the next blends carry the tempo as it is now
     dev.send("x", 0);
     dev.send("y", 1);
     await finished(dev, 3);
-    assert.deepEqual(dev.sent.filter((m) => m[0] === "/lb/op/blend").pop().slice(4, 6), [0, 1]);
+    assert.deepEqual(dev.sent.filter((m) => m[0] === "/lb/op/blend").pop().slice(3), ["drums", 0, 1, 0.5, 1, 1, 1, 92.5]);
     assert.equal(live.clipAt(0, 5), null, "later blends reuse the target");
   } finally {
     dev.close();

@@ -62,19 +62,21 @@ test("Endless: Play fills a scene with looping clips and keeps the half Live is 
       assert.equal(c.props.color, 0x6f8cff);
     }
     assert.ok(clips[0].notes.length > 0);
-    assert.deepEqual(endlessOps(dev)[0], ["drums", 0, 8, -1, 0.5, 0.6, "", "drums,bass,lead", "melody", ""]);
+    assert.deepEqual(endlessOps(dev)[0], ["drums", 0, 8, -1, 0.5, 0.6, "", "drums,bass,lead", "melody", "", 120]);
     const seed = endlessOps(dev).length && dev.ctx.stream.seed;
     assert.ok(Number.isInteger(seed) && seed >= 0, "the drawn seed is kept");
     const half = (clip, h) => JSON.stringify(clip.notes.filter((n) => Math.floor(n.start_time / HALF) === h).map((n) => [n.pitch, n.start_time]));
     const firstHalf = half(clips[0], 0);
     const bassSecond = half(clips[1], 1);
-    // Pace turns the stream from its next bars; the bass is switched off.
+    // Pace turns the stream from its next bars; the bass is switched off;
+    // the tempo changes, and the next request carries it.
     dev.send("pace", 0.9);
     dev.send("part", "bass", 0);
+    live.setTempo(92.5);
     await run(live, HALF + 4); // into the second half: the first is filled with bars 9-12
     await waitFor(() => endlessOps(dev).length >= 2 && dev.ctx.fresh[0], "bars 9-12 in the first half", 30000);
     const second = endlessOps(dev)[1];
-    assert.deepEqual(second.slice(0, 5), ["drums", 8, 4, seed, 0.9]);
+    assert.deepEqual(second, ["drums", 8, 4, seed, 0.9, 0.6, "", "drums,bass,lead", "melody", "", 92.5]);
     assert.notEqual(half(clips[0], 0), firstHalf, "the half Live is not playing holds new bars");
     assert.equal(half(clips[1], 0), "[]", "the bass is off");
     assert.equal(half(clips[1], 1), bassSecond, "the half playing is left alone");
@@ -136,6 +138,7 @@ test("Endless: the seed, the next bar and the clips come back with the set", { s
     ["Drums", 1, "Endless drums"], ["Bass", 1, "Endless bass"], ["Lead Synth", 1, "Endless lead"],
   ]);
   const reopened = live.reopen();
+  reopened.setTempo(999); // faster than the server takes: sent as its 400
   const again = new MaxJs("endless", { live: reopened, serverPort: SERVER_PORT, saved });
   await again.start([0]);
   try {
@@ -146,6 +149,7 @@ test("Endless: the seed, the next bar and the clips come back with the set", { s
     await run(reopened, HALF + 2);
     await waitFor(() => endlessOps(again).length >= 1, "the next bars", 30000);
     assert.deepEqual(endlessOps(again)[0].slice(1, 4), [12, 4, seed], "the stream goes on from bar 13");
+    assert.deepEqual(endlessOps(again)[0].slice(4), [0.5, 0.6, "", "drums,bass,lead", "melody", "", 400], "the tempo clamped to 400");
   } finally {
     again.close();
   }

@@ -30,7 +30,7 @@ test("Interpolate: clip A and clip B become N clips below A", { skip }, async ()
     }
     assert.equal(live.clipAt(1, 4), b, "clip B is where it was");
     const op = dev.sent.find((m) => m[0] === "/lb/op/interpolate");
-    assert.deepEqual(op.slice(3), ["melody", 4, 0.5, 3, "slerp"]);
+    assert.deepEqual(op.slice(3), ["melody", 4, 0.5, 3, "slerp", 1, 1, 120], "feel 1, one track, the set's tempo");
   } finally {
     dev.close();
   }
@@ -58,7 +58,7 @@ test("Interpolate: with Scenes, scene A and scene B become N new scenes below A"
     await finished(dev);
     assert.match(dev.status, /made 3 scenes from Verse to Chorus/);
     const op = dev.sent.find((m) => m[0] === "/lb/op/interpolate");
-    assert.deepEqual(op.slice(3), ["multitrack", 3, 0.5, 5, "slerp", 1, 2]);
+    assert.deepEqual(op.slice(3), ["multitrack", 3, 0.5, 5, "slerp", 1, 2, 120]);
     const slots = dev.sent.filter((m) => m[0] === "/lb/clip/begin").map((m) => [m[3], m[8], m[9]]);
     assert.deepEqual(slots.map((s) => s[0]), [0, 1, 2, 3], "A's tracks, then B's on the same tracks");
     assert.deepEqual(slots.map((s) => s[1]), [1, 0, 1, 0], "drums stay drums");

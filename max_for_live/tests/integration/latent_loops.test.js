@@ -20,6 +20,8 @@ test("Latent Loops: four corners make a grid; picked cells become a row of clips
     dev.send("generate");
     await finished(dev);
     assert.match(dev.status, /grid of 3 x 2 loops ready/);
+    const op = dev.sent.find((m) => m[0] === "/lb/op/grid");
+    assert.deepEqual(op.slice(3), ["melody", 3, 2, 0.5, 2, 1, 1, 120], "feel 1, one track, the set's tempo");
     assert.deepEqual(dev.ui.slice(-3).map((m) => m.join(" ")), ["columns 3", "rows 2", "clear"]);
     const before = live.snapshot();
     dev.send("cell", 2, 1, 1);
@@ -66,7 +68,7 @@ test("Latent Loops: with Scenes, four corner scenes make a grid of band loops; c
     await finished(dev);
     assert.match(dev.status, /grid of 2 x 2 loops of 2 parts ready/);
     const op = dev.sent.find((m) => m[0] === "/lb/op/grid");
-    assert.deepEqual(op.slice(3), ["multitrack", 2, 2, 0.5, 3, 1, 2]);
+    assert.deepEqual(op.slice(3), ["multitrack", 2, 2, 0.5, 3, 1, 2, 120]);
     const sent = dev.sent.filter((m) => m[0] === "/lb/clip/begin").map((m) => [m[3], m[8]]);
     assert.deepEqual(sent.map((s) => s[0]), [0, 1, 2, 3, 4, 5, 6, 7], "corner by corner, the parts of each");
     assert.deepEqual(sent.map((s) => s[1]), [1, 0, 1, 0, 1, 0, 1, 0], "drums stay drums");

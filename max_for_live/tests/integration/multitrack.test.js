@@ -29,6 +29,8 @@ test("Multitrack: the clips of a scene become N new scenes below it", { skip }, 
     assert.equal(live.clipAt(1, 3), below, "the next scene's clip moved down, untouched");
     const begins = dev.sent.filter((m) => m[0] === "/lb/clip/begin");
     assert.deepEqual(begins.map((m) => [m[3], m[8]]), [[0, 1], [1, 0]], "drum flag per track");
+    const op = dev.sent.find((m) => m[0] === "/lb/op/multitrack");
+    assert.deepEqual(op.slice(3), ["multitrack", 2, 0.75, 0.5, 5, 1, 120], "feel 1, then the set's tempo");
   } finally {
     dev.close();
   }

@@ -35,7 +35,7 @@ test("Variations: the selected drum clip becomes N clips in the next empty slots
     const begin = dev.sent.find((m) => m[0] === "/lb/clip/begin");
     assert.deepEqual(begin.slice(3, 9), [0, 8, 4, 4, 24, 1]);
     const op = dev.sent.find((m) => m[0] === "/lb/op/variations");
-    assert.deepEqual(op.slice(3), ["drums", 3, 0.75, 0.5, 7]);
+    assert.deepEqual(op.slice(3), ["drums", 3, 0.75, 0.5, 7, 1, 120], "feel 1, then the set's tempo");
     const firstNotes = dev.sent.find((m) => m[0] === "/lb/clip/notes");
     assert.deepEqual(firstNotes.slice(5, 13), [36, 0, 0.25, 110, 0, 0.9, 5, 30]);
   } finally {
@@ -57,7 +57,7 @@ test("Variations: a melody track gets the melody model, and more slots when the 
     assert.ok(live.clipAt(1, 2) && live.clipAt(1, 3));
     assert.equal(live.clipAt(1, 0), null, "nothing above the source");
     const op = dev.sent.find((m) => m[0] === "/lb/op/variations");
-    assert.equal(op[3], "melody");
+    assert.deepEqual(op.slice(3), ["melody", 2, 0.75, 0.5, -1, 1, 120]);
   } finally {
     dev.close();
   }
@@ -74,7 +74,7 @@ test("Variations: the Kind menu overrides the track", { skip }, async () => {
     dev.send("generate");
     await finished(dev);
     assert.match(dev.status, /made 1 drums variations/);
-    assert.equal(dev.sent.find((m) => m[0] === "/lb/op/variations")[3], "drums");
+    assert.deepEqual(dev.sent.find((m) => m[0] === "/lb/op/variations").slice(3), ["drums", 1, 0.75, 0.5, -1, 1, 120]);
   } finally {
     dev.close();
   }

@@ -13,7 +13,7 @@ const { ROOT } = require("../harness/maxjs");
 
 const SOURCES = [
   "lib/latentbridge.js",
-  ...["variations", "interpolate", "beat_blender", "latent_loops", "humanize", "multitrack"].map((d) => `${d}/${d}.js`),
+  ...["variations", "interpolate", "beat_blender", "latent_loops", "humanize", "multitrack", "endless"].map((d) => `${d}/${d}.js`),
 ];
 
 const KEYWORDS = new Set(["let", "const", "class", "import", "export", "async", "await", "yield", "extends", "super"]);
