@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from bridge.clips import Clip, Note
-from bridge.convert import read_midi, split_windows
+from bridge.convert import read_midi_and_tempo, split_windows
 from bridge.engine import Engine
 from bridge.feel import DRUM_NAMES, STEP, carry_feel, drum_class
 from bridge.profile import resolve_model_ref
@@ -63,7 +63,8 @@ def f1(a: set[Any], b: set[Any]) -> float:
     return 0.0 if both == 0 else 2 * both / (len(a) + len(b))
 
 
-def windows(dataset: Path, count: int, seed: int) -> list[Clip]:
+def windows(dataset: Path, count: int, seed: int) -> list[tuple[Clip, float]]:
+    """A 2-bar window of 8 hits or more from each of ``count`` held-out beats, with its tempo."""
     rows = [
         r
         for r in csv.DictReader((dataset / "info.csv").open())
@@ -71,14 +72,15 @@ def windows(dataset: Path, count: int, seed: int) -> list[Clip]:
     ]
     rng = np.random.default_rng(seed)
     rng.shuffle(rows)  # type: ignore[arg-type]
-    out: list[Clip] = []
+    out: list[tuple[Clip, float]] = []
     for r in rows:
-        tracks = [t for t in read_midi(dataset / r["midi_filename"]) if t.is_drum]
+        found, qpm = read_midi_and_tempo(dataset / r["midi_filename"])
+        tracks = [t for t in found if t.is_drum]
         if not tracks:
             continue
         wins = [w for w in split_windows(tracks[0].clip, 8.0, loop=False) if len(w.notes) >= 8]
         if wins:
-            out.append(wins[int(rng.integers(len(wins)))])
+            out.append((wins[int(rng.integers(len(wins)))], qpm))
         if len(out) >= count:
             break
     return out
@@ -94,13 +96,20 @@ def mean(values: list[float]) -> float | None:
 
 
 def run(
-    engine: Engine, model: str, beats: list[Clip], similarity: float, count: int, feel: bool
+    engine: Engine,
+    model: str,
+    beats: list[tuple[Clip, float]],
+    similarity: float,
+    count: int,
+    feel: bool,
 ) -> dict[str, Any]:
     scores: dict[str, list[float]] = {k: [] for k in ("f1", "vel_err", "time_err", "spread")}
     copies = duplicates = outputs = redraws = 0
     started = time.perf_counter()
-    for k, beat in enumerate(beats):
-        gen = engine.variations(model, beat, count, similarity=similarity, seed=1000 + k, feel=feel)
+    for k, (beat, qpm) in enumerate(beats):
+        gen = engine.variations(
+            model, beat, count, similarity=similarity, seed=1000 + k, feel=feel, qpm=qpm
+        )
         redraws += int(gen.params.get("redraws", 0))
         mine = hits(beat)
         seen: list[frozenset[tuple[int, int]]] = []
@@ -131,11 +140,13 @@ def run(
     }
 
 
-def new_hit_feel(engine: Engine, groove: str, beats: list[Clip], seed: int = 5) -> dict[str, Any]:
+def new_hit_feel(
+    engine: Engine, groove: str, beats: list[tuple[Clip, float]], seed: int = 5
+) -> dict[str, Any]:
     """Velocity and timing errors of hits taken out of the input and played as new."""
     rng = np.random.default_rng(seed)
     errors: dict[str, tuple[list[float], list[float]]] = {}
-    for k, beat in enumerate(beats):
+    for k, (beat, qpm) in enumerate(beats):
         truth = hits(beat)
         keys = sorted(truth)
         out = {keys[i] for i in rng.permutation(len(keys))[: max(1, len(keys) // 4)]}
@@ -145,7 +156,7 @@ def new_hit_feel(engine: Engine, groove: str, beats: list[Clip], seed: int = 5) 
             for key, n in truth.items()
             if key[1] * STEP < beat.length
         )
-        played = engine.humanize(groove, grid, seed=100 + k).clips[0]
+        played = engine.humanize(groove, grid, seed=100 + k, qpm=qpm).clips[0]
         takes = {
             "the input's table": carry_feel(given, grid, drums=True),
             f"with {groove} in context": carry_feel(given, grid, drums=True, played=played),
@@ -189,11 +200,12 @@ def main() -> None:
             checkpoints[groove] = str(groove_ckpt)
     engine = Engine(device="cpu", checkpoints=checkpoints, groove=groove)
     beats = windows(args.dataset, args.windows, seed=0)
-    others = beats[1:] + beats[:1]
+    clips = [c for c, _ in beats]
+    others = clips[1:] + clips[:1]
     floor = float(
-        np.mean([f1(set(hits(a)), set(hits(b))) for a, b in zip(beats, others, strict=True)])
+        np.mean([f1(set(hits(a)), set(hits(b))) for a, b in zip(clips, others, strict=True)])
     )
-    real_spread = float(np.mean([velocity_spread(b) for b in beats]))
+    real_spread = float(np.mean([velocity_spread(b) for b in clips]))
     print(
         f"{len(beats)} held-out 2-bar beats of {args.dataset.name}; hit F1 of an unrelated "
         f"beat {floor:.3f}; real velocity spread {real_spread:.1f}"

@@ -60,6 +60,7 @@ def test_the_converter_adds_the_sequence_s_tempo_to_every_step() -> None:
     from bridge.train.data import training_converter
 
     tempo = training_converter(get_spec(TEMPO_GROOVE))
+    tempo.set_mode("eval")  # in training the tempo is jittered (the next test)
     plain = training_converter(get_spec(CONTEXT_GROOVE))
     assert tempo.control_depth == plain.control_depth + len(TEMPO_MARKS)
     seq = clip_to_sequence(beat(2), is_drum=True)
@@ -153,3 +154,24 @@ def test_new_drum_hits_are_played_at_the_request_s_tempo(tempo_engine: Engine) -
     ]
     assert slow != fast
     assert outputs(70.0) == slow
+
+
+def test_training_windows_are_told_their_tempo_give_or_take_8_percent() -> None:
+    from bridge.engine.groove import tempo_bits
+    from bridge.train.data import training_converter
+
+    conv = training_converter(get_spec(TEMPO_GROOVE))
+    seq = sequence_at_tempo(clip_to_sequence(beat(16), is_drum=True), 125.0)
+    np.random.seed(0)
+    told = {tuple(c[0, 9:]) for _ in range(5) for c in conv.to_tensors(seq).controls}
+    # 120 and 130 are marks: 125 +- 8% crosses either or neither, never further
+    allowed = {tuple(tempo_bits(q)) for q in (115.0, 125.0, 134.0)}
+    assert told == allowed
+    # At inference the tempo is the request's, always.
+    from bridge.engine.adapters import Adapter
+
+    adapter = Adapter(get_spec(TEMPO_GROOVE)).at_tempo(125.0)
+    for _ in range(5):
+        enc = adapter.encode_window([Track(beat(2), True, 0)])
+        assert enc is not None
+        assert (enc.controls[:, 9:] == tempo_bits(125.0)).all()

@@ -170,7 +170,8 @@ def groove_tempo_config(**hparams: Any) -> Any:
     bidirectional pass read, so the model can play a slow groove laid back
     and a fast one pushed. Training windows start every bar instead of every
     second bar: twice the (overlapping) windows from the same files, each
-    beat heard starting on either of its bars.
+    beat heard starting on either of its bars. In training each window is
+    told its tempo give or take up to 8% (``tempo_jitter``).
     """
     from bridge.engine.tfcompat import magenta_configs
 
@@ -181,6 +182,7 @@ def groove_tempo_config(**hparams: Any) -> Any:
 
     cfg = groove_context_config(**hparams)
     converter = TempoGrooveConverter(
+        tempo_jitter=0.08,
         split_bars=2,
         hop_size=16,
         steps_per_quarter=4,

@@ -15,6 +15,12 @@ every step's controls as a thermometer code: one bit per mark in
 stay booleans, neighbouring tempos share most bits, and a tempo beyond the
 marks reads as the nearest end. The engine builds the sequence at the
 request's tempo (:func:`bridge.convert.sequence_at_tempo`).
+
+In training each window is told its tempo moved by up to ``tempo_jitter``
+(a fraction, drawn per window): the model learns how playing changes with
+the tempo broadly, and cannot pick out one performance of the training set
+by its exact tempo, which it otherwise does (held-out timing got worse the
+longer it trained).
 """
 
 from __future__ import annotations
@@ -45,9 +51,16 @@ class TempoGrooveConverter(data.GrooveConverter):  # type: ignore[misc]
     """GrooVAE's converter with the sequence's tempo in every step's controls
     (after the hits, when ``hits_as_controls``)."""
 
-    def __init__(self, *, tempo_marks: Sequence[float] = TEMPO_MARKS, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        tempo_marks: Sequence[float] = TEMPO_MARKS,
+        tempo_jitter: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._tempo_marks = tuple(float(m) for m in tempo_marks)
+        self._tempo_jitter = float(tempo_jitter)
         self._control_depth += len(self._tempo_marks)
 
     @property
@@ -60,11 +73,13 @@ class TempoGrooveConverter(data.GrooveConverter):  # type: ignore[misc]
         if not out.inputs:
             return out
         qpm = float(item.tempos[0].qpm) if item.tempos else 120.0
-        bits = tempo_bits(qpm, self._tempo_marks)
-        controls = [
-            np.concatenate([np.asarray(c, bool), np.tile(bits, (len(c), 1))], axis=1)
-            for c in out.controls
-        ]
+        jitter = self._tempo_jitter if self.is_training else 0.0
+        controls = []
+        for c in out.controls:
+            # Magenta's converters draw their training noise from numpy's global state.
+            told = qpm * float(np.exp(np.random.uniform(-jitter, jitter))) if jitter else qpm
+            bits = tempo_bits(told, self._tempo_marks)
+            controls.append(np.concatenate([np.asarray(c, bool), np.tile(bits, (len(c), 1))], 1))
         return data.ConverterTensors(
             inputs=out.inputs, outputs=out.outputs, controls=controls, lengths=out.lengths
         )
