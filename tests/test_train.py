@@ -727,3 +727,39 @@ def test_a_run_that_never_trained_fits_no_prior(tmp_path: Path) -> None:
     assert result.status == "up_to_date" and result.step == 0
     assert "no latent prior fitted: nothing was trained" in shown.messages
     assert "prior" not in json.loads((tmp_path / "run" / "run.json").read_text())
+
+
+def test_export_averages_the_last_checkpoints(tmp_path: Path) -> None:
+    """--average K: the exported weights are the mean of the run's last K
+    kept checkpoints (up to --step), and the card names them."""
+    from bridge.engine.tfcompat import tf1
+    from bridge.errors import TrainingError
+    from bridge.train.export import export_run, run_checkpoints
+    from bridge.train.loop import train
+
+    midi = make_folder(tmp_path / "midi", files=2)
+    run = tmp_path / "run"
+    train(config(tmp_path, midi, steps=6, eval_every=2, keep=4))
+    kept = run_checkpoints(run)
+    assert [p.name for p in kept][-3:] == ["model.ckpt-2", "model.ckpt-4", "model.ckpt-6"]
+    tf = tf1()
+
+    def weights(prefix: Path) -> dict[str, np.ndarray]:
+        reader = tf.train.load_checkpoint(str(prefix))
+        names = [n for n in reader.get_variable_to_shape_map() if "Adam" not in n]
+        return {n: reader.get_tensor(n) for n in names}
+
+    out = export_run(run, tmp_path / "avg", average=2)
+    got = weights(out)
+    w4, w6 = weights(run / "model.ckpt-4"), weights(run / "model.ckpt-6")
+    floats = [n for n in got if np.issubdtype(got[n].dtype, np.floating)]
+    assert floats and all(np.allclose(got[n], (w4[n] + w6[n]) / 2, atol=1e-6) for n in floats)
+    assert any(not np.allclose(got[n], w6[n]) for n in floats)  # not the last one alone
+    card = json.loads((tmp_path / "avg" / "run.json").read_text())
+    assert card["exported_from"]["averaged"] == ["model.ckpt-4", "model.ckpt-6"]
+    # Up to --step; more than the run keeps is a clear error.
+    early = weights(export_run(run, tmp_path / "early", step=4, average=2))
+    w2 = weights(run / "model.ckpt-2")
+    assert all(np.allclose(early[n], (w2[n] + w4[n]) / 2, atol=1e-6) for n in floats)
+    with pytest.raises(TrainingError, match="--keep"):
+        export_run(run, tmp_path / "too_many", average=len(kept) + 1)

@@ -181,6 +181,14 @@ def add_export_parser(sub: Any) -> None:
     p.add_argument("dest", type=Path, metavar="DEST")
     p.add_argument("--step", type=int, help="export this step's checkpoint")
     p.add_argument(
+        "--average",
+        type=int,
+        default=1,
+        metavar="K",
+        help="the mean of the weights of the run's last K checkpoints (up to --step; train "
+        "with --keep K or more): steadier than any one of them (default: 1, the checkpoint)",
+    )
+    p.add_argument(
         "--samples",
         action="store_true",
         help="score 1024 samples at temperature 0.5 (and, for a multitrack model with "
@@ -219,7 +227,7 @@ def export_command(args: argparse.Namespace) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
     from bridge.engine.pool import default_refine_steps
 
-    prefix = export_run(args.run_dir, args.dest, step=args.step)
+    prefix = export_run(args.run_dir, args.dest, step=args.step, average=args.average)
     console = Console()
     console.print(f"exported {prefix} ({checkpoint_bytes(prefix) / 1e6:.1f} MB)")
     run = read_run(args.dest)

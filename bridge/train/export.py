@@ -22,6 +22,7 @@ from bridge.engine.latent import vary
 from bridge.engine.model import LoadedModel
 from bridge.engine.prior import PRIOR_FILE, LatentPrior, fit_prior
 from bridge.engine.registry import ModelSpec, Role
+from bridge.engine.tfcompat import tf1
 from bridge.errors import InvalidRequestError, TrainingError
 from bridge.train.data import Examples
 from bridge.train.evaluate import build_loss_graph, hits_from_outputs, note_group
@@ -37,23 +38,58 @@ from bridge.train.rundir import (
 EXPORT_NAME = "model.ckpt"
 
 
-def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
-    """Write ``run_dir``'s newest (or ``step``'s) weights to ``dest``; returns the prefix."""
+def run_checkpoints(run_dir: Path) -> list[Path]:
+    """The checkpoints a run keeps (``model.ckpt-STEP``), oldest first."""
+    found = [p.with_suffix("") for p in run_dir.glob("model.ckpt-*.index")]
+    steps = [(int(s), p) for p in found if (s := p.name.rsplit("-", 1)[-1]).isdigit()]
+    return [p for _, p in sorted(steps)]
+
+
+def export_run(run_dir: Path, dest: Path, *, step: int | None = None, average: int = 1) -> Path:
+    """Write ``run_dir``'s newest (or ``step``'s) weights to ``dest``; returns the prefix.
+
+    With ``average`` above 1, the weights are the mean of the run's last
+    ``average`` kept checkpoints (up to ``step``): late in training the
+    weights wander around a minimum, and their mean is a steadier model than
+    any one of them (Polyak averaging; the card says which were averaged).
+    """
     run = read_run(run_dir)
     spec = run_spec(run)
+    if average < 1:
+        raise TrainingError(f"--average takes 1 or more checkpoints, got {average}")
     if step is None:
         prefix = resolve_checkpoint(run_dir)
     else:
         prefix = run_dir / f"model.ckpt-{step}"
         if not Path(str(prefix) + ".index").is_file():
             raise TrainingError(f"{run_dir} has no checkpoint of step {step}")
+    averaged = [prefix]
+    if average > 1:
+        kept = run_checkpoints(run_dir)
+        names = [p.name for p in kept]
+        upto = kept[: names.index(prefix.name) + 1] if prefix.name in names else []
+        if len(upto) < average:
+            raise TrainingError(
+                f"{run_dir} keeps {len(upto)} checkpoint(s) up to {prefix.name}, not {average}; "
+                "train with --keep N to keep more"
+            )
+        averaged = upto[-average:]
     if dest.exists() and any(dest.iterdir()):
         raise TrainingError(f"{dest} is not empty; export into a new directory")
     dest.mkdir(parents=True, exist_ok=True)
     # The loss graph creates every weight of the model and no optimizer slot.
     g = build_loss_graph(spec, batch_size=1, seed=0)
     try:
-        g.saver.restore(g.sess, str(prefix))
+        weights = g.graph.get_collection(tf1().GraphKeys.GLOBAL_VARIABLES)  # what the saver saves
+        total = None
+        for p in averaged:
+            g.saver.restore(g.sess, str(p))
+            values = g.sess.run(weights)
+            total = values if total is None else [t + v for t, v in zip(total, values, strict=True)]
+        if len(averaged) > 1 and total is not None:
+            for var, value in zip(weights, total, strict=True):
+                if np.issubdtype(value.dtype, np.floating):
+                    var.load(value / len(averaged), g.sess)
         out = Path(g.saver.save(g.sess, str(dest / EXPORT_NAME), write_meta_graph=False))
     finally:
         g.sess.close()
@@ -72,6 +108,8 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None) -> Path:
             replace(dynamics, checkpoint=out.name).save(dest / DYNAMICS_FILE)
     exported = read_run(dest)
     exported["exported_from"] = {"run": str(run_dir), "checkpoint": prefix.name}
+    if len(averaged) > 1:
+        exported["exported_from"]["averaged"] = [p.name for p in averaged]
     suffix = prefix.name.rsplit("-", 1)[-1]
     if suffix.isdigit():
         exported["step"] = int(suffix)
