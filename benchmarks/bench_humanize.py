@@ -1,15 +1,16 @@
 """Humanize: the time two GrooVAE configs take, side by side.
 
-By default the previous bundled groove config, ``lb-groove_2bar_hits_small``
-(its decoder reads each window's hits step by step), against the current one,
-``lb-groove_2bar_context_small`` (the hits first pass through a bidirectional
-LSTM, so each step reads the whole pattern). ``--models A B`` compares two
-others, e.g. ``lb-groove_2bar_small`` (Magenta's humanize config, smaller,
-which decodes the hits from z alone). Both decode every window of a clip in
-one run. This times them on drum clips of 2, 4, 8 and 16 bars (1 to 8
-windows), interleaved call by call so that machine noise hits both sides,
-and counts how many of the clip's notes come back on their 16th step and
-pitch (a model that reads the hits keeps them all).
+By default the previous bundled groove config, ``lb-groove_2bar_context_small``
+(the hits pass through a bidirectional LSTM, so each step reads the whole
+pattern), against the current one, ``lb-groove_2bar_tempo_small`` (the same,
+told the song's tempo as ten more control bits a step). ``--models A B``
+compares two others, e.g. ``lb-groove_2bar_hits_small`` (its decoder reads
+each window's hits step by step) or ``lb-groove_2bar_small`` (Magenta's
+humanize config, smaller, which decodes the hits from z alone). Both decode
+every window of a clip in one run. This times them on drum clips of 2, 4, 8
+and 16 bars (1 to 8 windows), interleaved call by call so that machine noise
+hits both sides, and counts how many of the clip's notes come back on their
+16th step and pitch (a model that reads the hits keeps them all).
 
 Weights are random unless ``--checkpoint NAME=DIR`` gives trained ones:
 speed depends on the graph, not on the weights. Prints a table and writes
@@ -17,7 +18,7 @@ JSON (``benchmarks/results/humanize.json``).
 
     uv run python benchmarks/bench_humanize.py [--repeats 10]
     uv run python benchmarks/bench_humanize.py \
-        --checkpoint lb-groove_2bar_context_small=models/lb-groove
+        --checkpoint lb-groove_2bar_tempo_small=models/lb-groove
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from profiles import machine, machine_line, summary
 from rich.console import Console
 from rich.table import Table
 
-MODELS = ("lb-groove_2bar_hits_small", "lb-groove_2bar_context_small")
+MODELS = ("lb-groove_2bar_context_small", "lb-groove_2bar_tempo_small")
 BARS = (2, 4, 8, 16)
 
 

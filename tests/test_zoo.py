@@ -67,7 +67,7 @@ def test_shipped_manifest_lists_official_and_bundled_models() -> None:
             assert f.url(manifest.base_url).startswith("https://storage.googleapis.com/")
     planned = {
         "lb-drums": ("lb-drums_2bar_small", "drums"),
-        "lb-groove": ("lb-groove_2bar_context_small", "groove"),
+        "lb-groove": ("lb-groove_2bar_tempo_small", "groove"),
         "lb-melody": ("lb-mel_2bar_small", "melody"),
         "lb-multitrack": ("lb-band_1bar_small", "multitrack"),
     }
@@ -631,8 +631,8 @@ def test_cli_fetch_info_and_list(
     # A groove model is shown playing a beat: it cannot sample without one.
     info = io.StringIO()
     show_info("lb-groove", ZooOptions(cache=tmp_path / "c"), Console(file=info, width=200))
-    assert "generate humanize BEAT.mid --model lb-groove_2bar_context_small" in info.getvalue()
-    assert "groove_dynamics.json: contrast 1.1662, fitted to 2000 windows" in info.getvalue()
+    assert "generate humanize BEAT.mid --model lb-groove_2bar_tempo_small" in info.getvalue()
+    assert "groove_dynamics.json: contrast 1.3273, fitted to 2000 windows" in info.getvalue()
 
     assert main(["models", "list", "--zoo-only", *common]) == 0
     assert "fetched" in capsys.readouterr().out
