@@ -124,7 +124,18 @@ def groove_hits_config(**hparams: Any) -> Any:
     from magenta.models.music_vae import data
 
     cfg = small_config("groovae_2bar_humanize", **hparams)
-    converter = data.GrooveConverter(
+    converter = _hits_converter(data.GrooveConverter)
+    return configs.update_config(cfg, {"data_converter": converter})
+
+
+def _hits_converter(kind: Any, **more: Any) -> Any:
+    """A GrooVAE humanize converter of 2-bar windows (quantized, velocity-free
+    inputs) whose hits are also the decoder's controls; ``kind`` is
+    Magenta's ``GrooveConverter`` or a subclass. Magenta must be imported
+    under our settings first (:func:`magenta_configs`)."""
+    from magenta.models.music_vae import data
+
+    return kind(
         split_bars=2,
         steps_per_quarter=4,
         quarters_per_bar=4,
@@ -133,8 +144,8 @@ def groove_hits_config(**hparams: Any) -> Any:
         hits_as_controls=True,
         pitch_classes=data.ROLAND_DRUM_PITCH_CLASSES,
         inference_pitch_classes=data.REDUCED_DRUM_PITCH_CLASSES,
+        **more,
     )
-    return configs.update_config(cfg, {"data_converter": converter})
 
 
 def groove_context_config(**hparams: Any) -> Any:
@@ -176,23 +187,10 @@ def groove_tempo_config(**hparams: Any) -> Any:
     from bridge.engine.tfcompat import magenta_configs
 
     configs = magenta_configs()
-    from magenta.models.music_vae import data
-
     from bridge.engine.groove import TempoGrooveConverter
 
     cfg = groove_context_config(**hparams)
-    converter = TempoGrooveConverter(
-        tempo_jitter=0.08,
-        split_bars=2,
-        hop_size=16,
-        steps_per_quarter=4,
-        quarters_per_bar=4,
-        max_tensors_per_notesequence=20,
-        humanize=True,
-        hits_as_controls=True,
-        pitch_classes=data.ROLAND_DRUM_PITCH_CLASSES,
-        inference_pitch_classes=data.REDUCED_DRUM_PITCH_CLASSES,
-    )
+    converter = _hits_converter(TempoGrooveConverter, tempo_jitter=0.08, hop_size=16)
     return configs.update_config(cfg, {"data_converter": converter})
 
 

@@ -280,4 +280,12 @@ async function waitFor(predicate, what, timeoutMs = 30000) {
   }
 }
 
-module.exports = { MaxJs, waitFor, ROOT, Global, GLOBALS };
+// The shared library alone, as its exports, for unit tests (no device, no Max).
+function loadLib() {
+  const exports = {};
+  const src = fs.readFileSync(path.join(ROOT, "lib", "latentbridge.js"), "utf8");
+  vm.runInNewContext(`(function (exports) {${src}\n})`, {})(exports);
+  return exports;
+}
+
+module.exports = { MaxJs, waitFor, ROOT, Global, GLOBALS, loadLib };

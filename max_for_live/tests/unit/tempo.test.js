@@ -5,18 +5,9 @@
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const path = require("node:path");
-const vm = require("node:vm");
-const { ROOT } = require("../harness/maxjs");
+const { loadLib } = require("../harness/maxjs");
 const { FakeLive } = require("../harness/fakelive");
 
-function loadLib() {
-  const exports = {};
-  const src = fs.readFileSync(path.join(ROOT, "lib", "latentbridge.js"), "utf8");
-  vm.runInNewContext(`(function (exports) {${src}\n})`, {})(exports);
-  return exports;
-}
 const lb = loadLib();
 
 test("the fake Song's tempo reads as Live's: a one-element list of bpm, settable in 20..999", () => {
