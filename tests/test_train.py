@@ -144,7 +144,8 @@ def test_train_loss_falls_and_run_describes_itself(tmp_path: Path) -> None:
 
 
 def test_resume_continues_from_saved_step(tmp_path: Path) -> None:
-    from bridge.train.loop import Trainer, _checkpoint_prefixes
+    from bridge.train.loop import Trainer
+    from bridge.train.rundir import checkpoint_prefixes
 
     midi = make_folder(tmp_path / "midi")
     first = Trainer(config(tmp_path, midi, steps=4, eval_every=100)).run()
@@ -164,7 +165,7 @@ def test_resume_continues_from_saved_step(tmp_path: Path) -> None:
     second = Trainer(config(tmp_path, midi, steps=7, eval_every=100, keep=2), Recorder()).run()
     assert second.step == 7
     assert any(m.startswith("resumed from model.ckpt-4") for m in messages)
-    kept = [p.name for p in _checkpoint_prefixes(tmp_path / "run")]
+    kept = [p.name for p in checkpoint_prefixes(tmp_path / "run")]
     assert kept[-1] == "model.ckpt-7" and len(kept) <= 2
 
 
@@ -734,13 +735,14 @@ def test_export_averages_the_last_checkpoints(tmp_path: Path) -> None:
     kept checkpoints (up to --step), and the card names them."""
     from bridge.engine.tfcompat import tf1
     from bridge.errors import TrainingError
-    from bridge.train.export import export_run, run_checkpoints
+    from bridge.train.export import export_run
     from bridge.train.loop import train
+    from bridge.train.rundir import checkpoint_prefixes
 
     midi = make_folder(tmp_path / "midi", files=2)
     run = tmp_path / "run"
     train(config(tmp_path, midi, steps=6, eval_every=2, keep=4))
-    kept = run_checkpoints(run)
+    kept = checkpoint_prefixes(run)
     assert [p.name for p in kept][-3:] == ["model.ckpt-2", "model.ckpt-4", "model.ckpt-6"]
     tf = tf1()
 

@@ -30,19 +30,13 @@ from bridge.train.rundir import (
     METRICS_FILE,
     RUN_FILE,
     checkpoint_bytes,
+    checkpoint_prefixes,
     read_run,
     run_spec,
     write_json,
 )
 
 EXPORT_NAME = "model.ckpt"
-
-
-def run_checkpoints(run_dir: Path) -> list[Path]:
-    """The checkpoints a run keeps (``model.ckpt-STEP``), oldest first."""
-    found = [p.with_suffix("") for p in run_dir.glob("model.ckpt-*.index")]
-    steps = [(int(s), p) for p in found if (s := p.name.rsplit("-", 1)[-1]).isdigit()]
-    return [p for _, p in sorted(steps)]
 
 
 def export_run(run_dir: Path, dest: Path, *, step: int | None = None, average: int = 1) -> Path:
@@ -65,7 +59,7 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None, average: i
             raise TrainingError(f"{run_dir} has no checkpoint of step {step}")
     averaged = [prefix]
     if average > 1:
-        kept = run_checkpoints(run_dir)
+        kept = checkpoint_prefixes(run_dir)
         names = [p.name for p in kept]
         upto = kept[: names.index(prefix.name) + 1] if prefix.name in names else []
         if len(upto) < average:

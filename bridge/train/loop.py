@@ -41,6 +41,7 @@ from bridge.train.rundir import (
     DATA_FILE,
     METRICS_FILE,
     RUN_FILE,
+    checkpoint_prefixes,
     hparams_dict,
     is_run_dir,
     package_versions,
@@ -212,17 +213,6 @@ def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _checkpoint_prefixes(run_dir: Path) -> list[Path]:
-    found = []
-    for index in run_dir.glob(CHECKPOINT_NAME + "-*.index"):
-        prefix = index.with_suffix("")
-        try:
-            found.append((int(prefix.name.rsplit("-", 1)[1]), prefix))
-        except ValueError:
-            continue
-    return [p for _, p in sorted(found)]
 
 
 def _check_run_dir(cfg: TrainConfig) -> dict[str, Any] | None:
@@ -455,7 +445,7 @@ class Trainer:
         try:
             with graph.as_default():
                 sess.run(init)
-                resumed = _checkpoint_prefixes(cfg.out)
+                resumed = checkpoint_prefixes(cfg.out)
                 if resumed:
                     saver.restore(sess, str(resumed[-1]))
                     self.display.message(f"resumed from {resumed[-1].name}")
@@ -477,7 +467,7 @@ class Trainer:
                     )
                 except StepAbandoned:
                     abandoned = True
-                    kept = _checkpoint_prefixes(cfg.out)
+                    kept = checkpoint_prefixes(cfg.out)
                     newest = kept[-1].name if kept else "none"
                     self.display.message(
                         f"stopped: the step in progress would have taken a while, so it was "
@@ -634,7 +624,7 @@ class Trainer:
         except (OSError, tf.errors.OpError) as exc:
             for partial in cfg.out.glob(f"{CHECKPOINT_NAME}-{step}.*"):
                 partial.unlink(missing_ok=True)
-            kept = _checkpoint_prefixes(cfg.out)
+            kept = checkpoint_prefixes(cfg.out)
             last = kept[-1].name if kept else "none"
             raise TrainingError(
                 f"could not write the checkpoint of step {step} ({tf_reason(exc)}); "
@@ -646,7 +636,7 @@ class Trainer:
         max_bytes = int(cfg.max_disk_mb * 1024 * 1024) if cfg.max_disk_mb else None
         kept = prune_checkpoints(
             cfg.out,
-            _checkpoint_prefixes(cfg.out),
+            checkpoint_prefixes(cfg.out),
             keep=cfg.keep,
             max_bytes=max_bytes,
             protect=protect,

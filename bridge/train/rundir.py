@@ -62,6 +62,17 @@ def hparams_dict(hparams: Any) -> dict[str, Any]:
     return {k: v for k, v in sorted(values.items()) if isinstance(v, (int, float, str, bool, list))}
 
 
+def checkpoint_prefixes(run_dir: Path) -> list[Path]:
+    """The checkpoints a run keeps (``model.ckpt-STEP``), oldest step first."""
+    found = []
+    for index in run_dir.glob("model.ckpt-*.index"):
+        prefix = index.with_suffix("")
+        step = prefix.name.rsplit("-", 1)[1]
+        if step.isdigit():
+            found.append((int(step), prefix))
+    return [p for _, p in sorted(found)]
+
+
 def checkpoint_files(prefix: Path) -> list[Path]:
     return sorted(prefix.parent.glob(prefix.name + ".*"))
 
