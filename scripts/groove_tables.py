@@ -195,8 +195,7 @@ def main() -> None:
     loaded = engine.model(name)
     dynamics = loaded.dynamics
     fitted: dict[str, Any] = {}
-    if args.fit_dynamics or args.contrasts:
-        loaded.dynamics = None  # the raw velocities, to fit or scale
+    loaded.dynamics = None  # raw velocities, to fit, scale or play through ``dynamics`` here
     if args.fit_dynamics:
         path = dynamics_path(ckpt) if ckpt else None
         if path is None:
