@@ -26,7 +26,7 @@ from bridge.engine.latent import slerp
 from bridge.engine.model import LoadedModel
 from bridge.engine.registry import Role
 from bridge.train.data import build_dataset
-from bridge.train.evaluate import _decode_greedy, hits_from_outputs, reconstruction_scores
+from bridge.train.evaluate import decode_greedy, hits_from_outputs, reconstruction_scores
 from bridge.train.loop import _eval_subset
 from bridge.train.rundir import read_run, run_spec
 
@@ -61,7 +61,7 @@ def main() -> None:
         refined = model.refine(enc.mu, list(ex.outputs), list(ex.lengths), steps=steps, rate=rate)
         seconds = time.perf_counter() - started
         z = refined.z
-        scores = reconstruction_scores(spec, ex, _decode_greedy(spec, model, z, ex, False, 0))
+        scores = reconstruction_scores(spec, ex, decode_greedy(spec, model, z, ex, False, 0))
         mid = np.asarray([slerp(z[i], z[j], 0.5) for i, j in enumerate(pairs)], np.float32)
         decoded = model.decode_tensors(mid, temperature=0.5, seed=0, length=ex.outputs.shape[1])
         line = (

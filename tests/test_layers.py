@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("testing",),  # for tests and benchmarks only (checked below)
     ("live",),
     ("osc", "watch"),
-    ("profile",),
+    ("profile", "terminal"),
     ("train", "zoo"),
     ("ops",),
     ("endless",),

@@ -345,14 +345,14 @@ def test_hierarchical_model_reports_its_training_accuracy(
 
 
 def test_hierarchical_mask_follows_each_segment_s_own_length() -> None:
-    from bridge.train.evaluate import _mask
+    from bridge.train.evaluate import mask_of
 
-    mask = _mask(np.array([[2, 0, 3], [1, 1, 1]]), 12)
+    mask = mask_of(np.array([[2, 0, 3], [1, 1, 1]]), 12)
     assert mask.astype(int).tolist() == [
         [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0],
         [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0],
     ]
-    assert _mask(np.array([3, 1]), 4).astype(int).tolist() == [[1, 1, 1, 0], [1, 0, 0, 0]]
+    assert mask_of(np.array([3, 1]), 4).astype(int).tolist() == [[1, 1, 1, 0], [1, 0, 0, 0]]
 
 
 def test_band_tracks_come_in_part_order_drums_bass_others() -> None:
@@ -584,6 +584,96 @@ def test_groove_model_with_hits_as_controls_trains_and_is_scored(
     out = export_run(run, tmp_path / "exported")
     carried = Dynamics.load(tmp_path / "exported" / DYNAMICS_FILE)
     assert carried.contrast == 1.3 and carried.checkpoint == out.name
+
+
+def test_a_groove_run_fits_its_dynamics_to_its_training_windows(tmp_path: Path) -> None:
+    """A finished groove run scales its accents to the music it trained on,
+    as the bundled model's are: the fit is saved beside the final checkpoint,
+    the run loads with it, and the export carries it."""
+    from bridge.engine.checkpoint import resolve_checkpoint
+    from bridge.engine.dynamics import (
+        DYNAMICS_FILE,
+        SPREAD_SHARE,
+        Dynamics,
+        dynamics_for,
+        with_contrast,
+    )
+    from bridge.engine.dynamics import spread as spread_of
+    from bridge.train.export import export_run
+    from bridge.train.loop import Trainer
+
+    midi = make_folder(tmp_path / "midi", files=6, bars=24)
+    shown = _Messages()
+    cfg = config(tmp_path, midi, model="lb-groove_2bar_tempo_tiny", steps=4, eval_every=4)
+    result = Trainer(cfg, shown).run()
+    run_dir = tmp_path / "run"
+    fitted = Dynamics.load(run_dir / DYNAMICS_FILE)
+    assert fitted.checkpoint == "model.ckpt-4" and fitted.share == SPREAD_SHARE
+    assert fitted.windows == result.data["train_examples"] >= 50
+    # Every window of drum_track plays the same bar twice: hats at 80 and 60,
+    # kicks at 110 and 100, snares at 100, read back from the MIDI files.
+    bar = [80] * 4 + [60] * 4 + [110, 100, 100, 100]
+    assert fitted.drummer_spread == pytest.approx(float(np.std(bar)), abs=1e-4)
+    assert fitted.model_spread > 0 and 1.0 <= fitted.contrast <= 4.0
+    if fitted.contrast < 4.0:  # the factor reaches the share, unless it hit the range's end
+        assert fitted.model_spread * fitted.contrast >= SPREAD_SHARE * fitted.drummer_spread - 0.5
+    assert any(m.startswith("groove dynamics fitted to ") for m in shown.messages)
+    assert json.loads((run_dir / "run.json").read_text())["dynamics"]["contrast"] == fitted.contrast
+    found, said = dynamics_for(run_dir, resolve_checkpoint(run_dir))
+    assert found == fitted and said.startswith(f"contrast {fitted.contrast:g}")
+    exported = export_run(run_dir, tmp_path / "exported")
+    assert Dynamics.load(tmp_path / "exported" / DYNAMICS_FILE).checkpoint == exported.name
+    # The contrast widens a played window without moving its mean or order.
+    take = Clip([Note(36, i * 0.25, 0.25, 70 + 5 * (i % 3)) for i in range(8)], 2.0)
+    assert spread_of(fitted.play(take)) >= spread_of(take)
+    assert fitted.play(take) == with_contrast(take, fitted.contrast)
+
+
+def test_a_groove_run_with_too_few_windows_plays_its_own_velocities(tmp_path: Path) -> None:
+    from bridge.engine.dynamics import DYNAMICS_FILE
+    from bridge.train.loop import Trainer
+
+    midi = make_folder(tmp_path / "midi", files=2)
+    shown = _Messages()
+    cfg = config(tmp_path, midi, model="lb-groove_2bar_tempo_tiny", steps=2, eval_every=2)
+    assert Trainer(cfg, shown).run().status == "completed"
+    (said,) = [m for m in shown.messages if "groove dynamics" in m]
+    assert said.startswith("no groove dynamics fitted, it plays its own velocities")
+    assert "at least 50 windows" in said
+    assert not (tmp_path / "run" / DYNAMICS_FILE).exists()
+    assert "dynamics" not in json.loads((tmp_path / "run" / "run.json").read_text())
+
+
+def test_fit_dynamics_fits_a_groove_model_to_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fit-dynamics MODEL MIDI_DIR`: a groove model's accents fitted to your
+    own files without training; refused for a folder too small or a model
+    that is not a groove model, leaving no file behind."""
+    from bridge.cli import main
+    from bridge.engine.dynamics import DYNAMICS_FILE, Dynamics
+    from bridge.train.loop import train
+
+    few = make_folder(tmp_path / "few", files=2)
+    run_dir = tmp_path / "run"
+    train(config(tmp_path, few, model="lb-groove_2bar_tempo_tiny", steps=2, eval_every=2))
+    assert not (run_dir / DYNAMICS_FILE).exists()  # too few windows to fit at the end
+    assert main(["fit-dynamics", str(run_dir), str(few)]) == 2
+    assert "at least 50 windows" in capsys.readouterr().err
+    assert not (run_dir / DYNAMICS_FILE).exists()
+    many = make_folder(tmp_path / "many", files=4, bars=32)
+    assert main(["fit-dynamics", str(run_dir), str(many)]) == 0
+    said = capsys.readouterr().out.replace("\n", "")  # as the console wraps it
+    fitted = Dynamics.load(run_dir / DYNAMICS_FILE)
+    assert f"wrote {run_dir / DYNAMICS_FILE}: contrast {fitted.contrast:g} for model.ckpt-2" in said
+    assert fitted.checkpoint == "model.ckpt-2" and fitted.windows == 4 * 31  # a window a bar
+    bar = [80] * 4 + [60] * 4 + [110, 100, 100, 100]
+    assert fitted.drummer_spread == pytest.approx(float(np.std(bar)), abs=1e-4)
+    drums = tmp_path / "drums"
+    train(config(tmp_path, few, out=drums, steps=1, eval_every=1))
+    assert main(["fit-dynamics", str(drums), str(many)]) == 2
+    assert "is not a groove model" in capsys.readouterr().err
+    assert not (drums / DYNAMICS_FILE).exists()
 
 
 def test_sample_stats_skip_a_model_that_needs_controls(tmp_path: Path) -> None:

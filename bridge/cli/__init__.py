@@ -15,6 +15,7 @@ argument errors answer at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from bridge.cli.generate import GenerateConfig, GenerateResult, config_from_args
 from bridge.cli.models import list_models
 from bridge.cli.watch import watch
 from bridge.errors import BridgeError
+from bridge.terminal import native_log_path, native_stderr_into
 
 __all__ = [
     "EXIT_ERROR",
@@ -45,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     from bridge.cli.live import add_live_parser
     from bridge.cli.models import add_models_parser
     from bridge.cli.serve import add_serve_parser
-    from bridge.cli.train import add_export_parser, add_fit_prior_parser, add_train_parser
+    from bridge.cli.train import (
+        add_export_parser,
+        add_fit_dynamics_parser,
+        add_fit_prior_parser,
+        add_train_parser,
+    )
     from bridge.cli.watch import add_watch_parser
 
     parser = argparse.ArgumentParser(
@@ -60,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
     add_export_parser(sub)
     add_fit_prior_parser(sub)
+    add_fit_dynamics_parser(sub)
     add_live_parser(sub)  # live variations | ... | watch
     add_endless_parser(sub)
     return parser
@@ -83,8 +91,17 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     # pydub (imported by note_seq) warns about ffmpeg, which no command uses.
     warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
+    # Magenta's TF1 layers warn about their own deprecations on every graph built.
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(magenta|keras|tf_keras)\.")
+    # serve sends TensorFlow's native log lines into its own --log.
+    quiet = (
+        contextlib.nullcontext()
+        if args.command == "serve"
+        else native_stderr_into(native_log_path())
+    )
     try:
-        return handler(args)
+        with quiet:
+            return handler(args)
     except (BridgeError, OSError) as exc:
         print(f"error: {_error_text(exc)}", file=sys.stderr)
         return EXIT_ERROR

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -131,9 +130,6 @@ def train_command(args: argparse.Namespace) -> int:
         eval_dir=args.eval_dir,
         hparams=hparams,
     )
-    # Magenta's TF1 layers warn about their own deprecations on every build.
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"keras\..*|tf_keras\..*")
     if args.plain or not sys.stdout.isatty():
         result = train(cfg, PlainTrainDisplay())
     else:
@@ -220,12 +216,10 @@ def add_export_parser(sub: Any) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    from bridge.engine.pool import default_refine_steps
     from bridge.engine.prior import PRIOR_FILE, prior_for
     from bridge.train.export import export_run, heldout_music_stats, sample_stats, variation_stats
     from bridge.train.rundir import checkpoint_bytes, read_run, run_spec, write_json
-
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
-    from bridge.engine.pool import default_refine_steps
 
     prefix = export_run(args.run_dir, args.dest, step=args.step, average=args.average)
     console = Console()
@@ -312,45 +306,57 @@ def add_fit_prior_parser(sub: Any) -> None:
     p.set_defaults(handler=fit_prior_command)
 
 
-def fit_prior_to_folder(spec: Any, prefix: Path, folder: Path, cache: Path | None) -> Any:
-    """The latent prior of checkpoint ``prefix`` fitted to the MIDI files of ``folder``."""
+def folder_windows(spec: Any, folder: Path, cache: Path | None) -> Any:
+    """Every window of the MIDI files of ``folder`` that ``spec`` takes, as
+    training examples (:class:`bridge.train.data.Examples`)."""
     import tempfile
 
     from bridge.errors import TrainingError
     from bridge.train.data import build_dataset
-    from bridge.train.export import fit_latent_prior
 
-    with tempfile.TemporaryDirectory(prefix="latent-bridge-prior-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="latent-bridge-fit-") as tmp:
         data = build_dataset(folder, spec, cache or Path(tmp), eval_fraction=0.0)
     if not len(data.train):
         raise TrainingError(f"no MIDI file under {folder} gave a window {spec.name} takes")
-    return fit_latent_prior(spec, prefix, data.train)
+    return data.train
+
+
+def fit_prior_to_folder(spec: Any, prefix: Path, folder: Path, cache: Path | None) -> Any:
+    """The latent prior of checkpoint ``prefix`` fitted to the MIDI files of ``folder``."""
+    from bridge.train.export import fit_latent_prior
+
+    return fit_latent_prior(spec, prefix, folder_windows(spec, folder, cache))
 
 
 def prior_summary(prior: Any, folder: Path) -> dict[str, Any]:
     return {"folder": str(folder), **prior.summary()}
 
 
-def fit_prior_command(args: argparse.Namespace) -> int:
+def _fit_target(model_ref: str, beside: Any, what: str) -> tuple[Any, Path, Path]:
+    """The spec, checkpoint prefix and file (``beside(checkpoint)``) of the
+    model ``model_ref`` that a ``fit-*`` command writes ``what`` into."""
     from bridge.engine.checkpoint import resolve_checkpoint
-    from bridge.engine.prior import prior_path
     from bridge.engine.registry import REGISTRY
     from bridge.errors import TrainingError
     from bridge.profile import resolve_model_ref
 
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"magenta\..*")
-    name, checkpoint = resolve_model_ref(args.model, None)
+    name, checkpoint = resolve_model_ref(model_ref, None)
     if checkpoint is None:
         raise TrainingError(
-            f"{args.model!r} names a config, not weights; give a model or run directory"
+            f"{model_ref!r} names a config, not weights; give a model or run directory"
         )
-    target = prior_path(checkpoint)
+    target = beside(checkpoint)
     if target is None:
         raise TrainingError(
-            f"{checkpoint} is an archive; unpack it into a directory to give it a prior"
+            f"{checkpoint} is an archive; unpack it into a directory to give it {what}"
         )
-    spec = REGISTRY.get(name).with_checkpoint(checkpoint)
-    prefix = resolve_checkpoint(checkpoint)
+    return REGISTRY.get(name).with_checkpoint(checkpoint), resolve_checkpoint(checkpoint), target
+
+
+def fit_prior_command(args: argparse.Namespace) -> int:
+    from bridge.engine.prior import prior_path
+
+    spec, prefix, target = _fit_target(args.model, prior_path, "a prior")
     prior = fit_prior_to_folder(spec, prefix, args.midi_dir, args.cache)
     prior.save(target)
     summary = prior_summary(prior, args.midi_dir)
@@ -359,5 +365,42 @@ def fit_prior_command(args: argparse.Namespace) -> int:
         f"(shrinkage {prior.shrinkage:g}; held-out latents "
         f"{summary['held_out_gain_nats_per_dim']:+.3f} nats a dimension more likely "
         "than under N(0, I))"
+    )
+    return 0
+
+
+def add_fit_dynamics_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "fit-dynamics",
+        help="fit how far a groove model's accents reach to a folder of MIDI files",
+        description="Humanize every window of the drum parts under MIDI_DIR with MODEL (a "
+        "groove model) and fit the one contrast factor that makes its velocities spread 90%% "
+        "as far within a window as the files' own, saved as groove_dynamics.json beside "
+        "MODEL's checkpoint; humanize then plays with it. A groove run fits one on its "
+        "training files when it ends; this refits a model to your own drummer's dynamics "
+        "without training. Delete the file to play the model's raw velocities.",
+        epilog="example: latent-bridge fit-dynamics my-groove/ my_band_drums/",
+    )
+    p.add_argument("model", metavar="MODEL", help="a groove model or run directory")
+    p.add_argument("midi_dir", type=Path, metavar="MIDI_DIR", help="folder of MIDI files")
+    p.add_argument("--cache", type=Path, help="tensor cache directory (default: a temporary one)")
+    p.set_defaults(handler=fit_dynamics_command)
+
+
+def fit_dynamics_command(args: argparse.Namespace) -> int:
+    from bridge.engine.dynamics import dynamics_path
+    from bridge.engine.registry import Role
+    from bridge.errors import TrainingError
+    from bridge.train.export import fit_groove_dynamics
+
+    spec, prefix, target = _fit_target(args.model, dynamics_path, "dynamics")
+    if spec.role is not Role.GROOVE:
+        raise TrainingError(f"{spec.name} is not a groove model; only humanize has dynamics")
+    dynamics = fit_groove_dynamics(spec, prefix, folder_windows(spec, args.midi_dir, args.cache))
+    dynamics.save(target)
+    Console().print(
+        f"wrote {target}: contrast {dynamics.contrast:g} for {prefix.name}, fitted to "
+        f"{dynamics.windows} windows (velocity spread in a window: the model's "
+        f"{dynamics.model_spread:.1f}, the files' {dynamics.drummer_spread:.1f})"
     )
     return 0

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import statistics
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +17,7 @@ from rich.table import Table
 from bridge.errors import BridgeError
 from bridge.osc.server import DEFAULT_HOST, DEFAULT_PORT, Server
 from bridge.profile import Profile, load_profile
+from bridge.terminal import native_stderr_into
 
 if TYPE_CHECKING:
     from bridge.watch import WatchConfig
@@ -121,34 +118,6 @@ def _view(server: Server) -> Group:
     for when, rid, code in list(server.stats.errors)[-5:]:
         errors.add_row(time.strftime("%H:%M:%S", time.localtime(when)), rid, code)
     return Group(head, models, lat, errors)
-
-
-@contextlib.contextmanager
-def native_stderr_into(path: Path) -> Iterator[None]:
-    """On a terminal, send what native code prints (TensorFlow's and absl's C++
-    log lines, written straight to file descriptor 2) into the log file, while
-    Python's own messages still reach the terminal. Elsewhere, change nothing."""
-    try:
-        on_terminal = sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        on_terminal = False
-    if not on_terminal:
-        yield
-        return
-    sys.stderr.flush()
-    terminal = os.dup(2)
-    with open(path, "ab") as log_file:
-        os.dup2(log_file.fileno(), 2)
-    original = sys.stderr
-    sys.stderr = os.fdopen(os.dup(terminal), "w", buffering=1)
-    try:
-        yield
-    finally:
-        replaced, sys.stderr = sys.stderr, original
-        replaced.flush()
-        os.dup2(terminal, 2)
-        os.close(terminal)
-        replaced.close()
 
 
 def serve(config: ServeConfig, stop: threading.Event | None = None) -> int:

@@ -158,7 +158,7 @@ def f1(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
     return {"hit_f1": score, "hit_precision": precision, "hit_recall": recall}
 
 
-def _mask(lengths: np.ndarray, steps: int) -> np.ndarray:
+def mask_of(lengths: np.ndarray, steps: int) -> np.ndarray:
     """[n, steps] booleans: the steps that hold data.
 
     Hierarchical examples (lengths of shape [n, segments]) are segments of
@@ -294,14 +294,14 @@ def evaluate_reconstruction(
             list(examples.inputs), lengths, list(examples.controls), seed=seed
         )
         out = reconstruction_scores(
-            spec, examples, _decode_greedy(spec, model, encoded.mu, examples, per_example, seed)
+            spec, examples, decode_greedy(spec, model, encoded.mu, examples, per_example, seed)
         )
         if refinable:
             controls = list(examples.controls) if spec.converter.control_depth else None
             refined = model.refine(
                 encoded.mu, list(examples.outputs), lengths, controls, steps=refine_steps
             )
-            decoded = _decode_greedy(spec, model, refined.z, examples, per_example, seed)
+            decoded = decode_greedy(spec, model, refined.z, examples, per_example, seed)
             out["refine_steps"] = float(refine_steps)
             out["refined_loss_before"] = float(refined.loss_before.mean())
             out["refined_loss_after"] = float(refined.loss_after.mean())
@@ -312,7 +312,7 @@ def evaluate_reconstruction(
     return out
 
 
-def _decode_greedy(
+def decode_greedy(
     spec: ModelSpec,
     model: LoadedModel,
     z: np.ndarray,
@@ -351,7 +351,7 @@ def reconstruction_scores(
 ) -> dict[str, float]:
     """How well ``decoded`` (one greedy decode per example) matches the examples."""
     steps = examples.outputs.shape[1]
-    mask = _mask(np.asarray(examples.lengths), steps)
+    mask = mask_of(np.asarray(examples.lengths), steps)
     out: dict[str, float] = {}
     if spec.role is not Role.GROOVE:
         same = decoded.argmax(-1) == examples.outputs.argmax(-1)

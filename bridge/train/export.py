@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from bridge.clips import Clip, Note
 from bridge.engine.checkpoint import resolve_checkpoint
-from bridge.engine.dynamics import DYNAMICS_FILE, Dynamics
+from bridge.engine.dynamics import DYNAMICS_FILE, Dynamics, fit_contrast
 from bridge.engine.latent import vary
 from bridge.engine.model import LoadedModel
 from bridge.engine.prior import PRIOR_FILE, LatentPrior, fit_prior
@@ -25,7 +26,14 @@ from bridge.engine.registry import ModelSpec, Role
 from bridge.engine.tfcompat import tf1
 from bridge.errors import InvalidRequestError, TrainingError
 from bridge.train.data import Examples
-from bridge.train.evaluate import build_loss_graph, hits_from_outputs, note_group
+from bridge.train.evaluate import (
+    GROOVE_DRUMS,
+    build_loss_graph,
+    decode_greedy,
+    hits_from_outputs,
+    mask_of,
+    note_group,
+)
 from bridge.train.rundir import (
     METRICS_FILE,
     RUN_FILE,
@@ -147,6 +155,64 @@ def fit_latent_prior(
         return fit_prior(mu, prefix.name, seed=seed)
     except InvalidRequestError as exc:
         raise TrainingError(exc.message) from exc
+
+
+# Training windows a groove model's dynamics are fitted to, at most.
+DYNAMICS_FIT_LIMIT = 2000
+
+
+def fit_groove_dynamics(
+    spec: ModelSpec, prefix: Path, examples: Examples, *, seed: int = 0
+) -> Dynamics:
+    """Fit the contrast of groove checkpoint ``prefix`` (bridge.engine.dynamics)
+    on ``examples``, its training windows: each window as it was played,
+    against the model's playing of its pattern (decoded greedily from the
+    posterior mean; a sampled take spreads its velocities the same)."""
+    if spec.role is not Role.GROOVE:
+        raise TrainingError(f"{spec.name} is not a groove model; it has no dynamics to fit")
+    pick = np.arange(len(examples))
+    if len(examples) > DYNAMICS_FIT_LIMIT:
+        pick = np.sort(np.random.default_rng(seed).permutation(len(examples))[:DYNAMICS_FIT_LIMIT])
+    windows = examples.take(pick)
+    # A model with hits as controls decodes each window under its own hits.
+    per_window = spec.has_controls
+    model = LoadedModel(
+        spec.with_checkpoint(str(prefix)), batch_size=1 if per_window else 64, refine=False
+    )
+    try:
+        mu = model.encode_tensors(
+            list(windows.inputs), list(windows.lengths), list(windows.controls), seed=seed
+        ).mu
+        played = decode_greedy(spec, model, mu, windows, per_window, seed)
+    finally:
+        model.close()
+    mask = mask_of(np.asarray(windows.lengths), windows.outputs.shape[1])
+    # The model's velocities at the performance's hits: humanize keeps a clip's notes.
+    pairs = [
+        (
+            _hits_clip(windows.outputs[i], mask[i]),
+            _hits_clip(windows.outputs[i], mask[i], velocities=played[i]),
+        )
+        for i in range(len(windows))
+    ]
+    try:
+        return fit_contrast(pairs, prefix.name)
+    except InvalidRequestError as exc:
+        raise TrainingError(exc.message) from exc
+
+
+def _hits_clip(outputs: np.ndarray, mask: np.ndarray, velocities: np.ndarray | None = None) -> Clip:
+    """The hits of one GrooVAE output window on the grid (only the velocities
+    count here), at their velocities or at those ``velocities`` gives there."""
+    d = GROOVE_DRUMS
+    steps, drums = np.nonzero((outputs[:, :d] > 0.5) & mask[:, None])
+    at = outputs if velocities is None else velocities
+    velocities = np.clip(np.rint(at[steps, d + drums] * 127), 1, 127)
+    notes = [
+        Note(36 + int(k), 0.25 * int(t), 0.25, int(v))
+        for t, k, v in zip(steps, drums, velocities, strict=True)
+    ]
+    return Clip(notes, 0.25 * len(mask))
 
 
 def sample_stats(

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bridge.engine.checkpoint import resolve_checkpoint, tf_reason
+from bridge.engine.dynamics import DYNAMICS_FILE
 from bridge.engine.prior import PRIOR_FILE
 from bridge.engine.registry import ModelSpec, Role, get_spec, with_hparams
 from bridge.engine.tfcompat import choose_device, tf1
@@ -35,7 +36,7 @@ from bridge.train.data import (
     report_rows,
 )
 from bridge.train.evaluate import evaluate_losses, evaluate_reconstruction
-from bridge.train.export import fit_latent_prior
+from bridge.train.export import fit_groove_dynamics, fit_latent_prior
 from bridge.train.graph import TrainingGraph, build_training_graph
 from bridge.train.rundir import (
     DATA_FILE,
@@ -689,18 +690,19 @@ class Trainer:
         self._write_metrics(history, final)
         run = read_run(self.cfg.out)
         run.update({"step": step, "status": status, "metrics": final, "best": _best(history)})
-        prior = None
+        fitted: dict[str, dict[str, Any] | None] = {}
         if status in ("interrupted", "abandoned") or step == 0:
-            if self.spec.is_conditional and self.spec.role is not Role.GROOVE:
+            if self.spec.is_conditional:
+                what = "groove dynamics" if self.spec.role is Role.GROOVE else "latent prior"
                 self.display.message(
-                    "no latent prior fitted: it is fitted when a run ends with training done"
+                    f"no {what} fitted: it is fitted when a run ends with training done"
                     if step
-                    else "no latent prior fitted: nothing was trained"
+                    else f"no {what} fitted: nothing was trained"
                 )
         else:
-            prior = self._fit_prior(step, dataset)
-        if prior is not None:
-            run["prior"] = prior
+            fitted = {"prior": self._fit_prior(step, dataset)}
+            fitted["dynamics"] = self._fit_dynamics(step, dataset)
+        run.update({key: value for key, value in fitted.items() if value is not None})
         write_json(self.cfg.out / RUN_FILE, run)
         return TrainResult(self.cfg.out, status, step, final, dataset.summary(), speed, history)
 
@@ -725,6 +727,31 @@ class Trainer:
             "dimension over N(0, I))"
         )
         return prior.summary()
+
+    def _fit_dynamics(self, step: int, dataset: Dataset) -> dict[str, Any] | None:
+        """Fit a groove model's contrast (bridge.engine.dynamics) to the final
+        checkpoint on the training windows, so that its accents reach as far
+        as the music it learned from; a failure is reported, not raised."""
+        if self.spec.role is not Role.GROOVE:
+            return None
+        prefix = self.cfg.out / f"{CHECKPOINT_NAME}-{step}"
+        try:
+            dynamics = fit_groove_dynamics(self.spec, prefix, dataset.train, seed=self.cfg.seed)
+            dynamics.save(self.cfg.out / DYNAMICS_FILE)
+        except BridgeError as exc:
+            self.display.message(
+                f"no groove dynamics fitted, it plays its own velocities: {exc.message}"
+            )
+            return None
+        except OSError as exc:
+            self.display.message(f"groove dynamics not written: {exc}")
+            return None
+        self.display.message(
+            f"groove dynamics fitted to {dynamics.windows} training windows: contrast "
+            f"{dynamics.contrast:g} (velocity spread in a window {dynamics.model_spread:.1f}, "
+            f"the music's {dynamics.drummer_spread:.1f})"
+        )
+        return asdict(dynamics)
 
 
 def train(cfg: TrainConfig, display: TrainDisplay | None = None) -> TrainResult:

@@ -54,9 +54,15 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(ENV_CACHE_DIR)
     if env:
         return Path(env).expanduser()
+    return cache_home() / "models"
+
+
+def cache_home() -> Path:
+    """Latent Bridge's folder in the user's cache: ``$XDG_CACHE_HOME/latent-bridge``
+    (``~/.cache`` when that is unset)."""
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "latent-bridge" / "models"
+    return base / "latent-bridge"
 
 
 def downloads_dir(cache: Path, name: str) -> Path:
