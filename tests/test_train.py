@@ -629,10 +629,17 @@ def test_a_groove_run_fits_its_dynamics_to_its_training_windows(tmp_path: Path) 
     assert fitted.play(take) == with_contrast(take, fitted.contrast)
 
 
-def test_a_groove_run_with_too_few_windows_plays_its_own_velocities(tmp_path: Path) -> None:
+def test_a_groove_run_with_too_few_windows_plays_its_own_velocities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bridge.engine.dynamics import DYNAMICS_FILE
+    from bridge.train import export
     from bridge.train.loop import Trainer
 
+    def no_decoding(*args: object, **kwargs: object) -> None:
+        raise AssertionError("too few windows are said before the model is loaded")
+
+    monkeypatch.setattr(export, "LoadedModel", no_decoding)
     midi = make_folder(tmp_path / "midi", files=2)
     shown = _Messages()
     cfg = config(tmp_path, midi, model="lb-groove_2bar_tempo_tiny", steps=2, eval_every=2)

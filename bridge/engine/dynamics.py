@@ -35,6 +35,7 @@ __all__ = [
     "DYNAMICS_FILE",
     "SPREAD_SHARE",
     "Dynamics",
+    "check_fit_windows",
     "describe_dynamics",
     "dynamics_for",
     "fit_contrast",
@@ -140,6 +141,16 @@ class Dynamics:
         return found
 
 
+def check_fit_windows(count: int) -> None:
+    """:class:`InvalidRequestError` unless ``count`` windows of two or more
+    hits are enough to fit dynamics on."""
+    if count < MIN_FIT_WINDOWS:
+        raise InvalidRequestError(
+            f"fitting dynamics needs at least {MIN_FIT_WINDOWS} windows of "
+            f"two or more hits, got {count}"
+        )
+
+
 def fit_contrast(
     pairs: Sequence[tuple[Clip, Clip]], checkpoint: str, share: float = SPREAD_SHARE
 ) -> Dynamics:
@@ -147,11 +158,7 @@ def fit_contrast(
     drummers' did, on average, from ``pairs`` of (performance, the model's
     raw output for its quantized pattern)."""
     pairs = [(p, o) for p, o in pairs if len(o.notes) > 1]
-    if len(pairs) < MIN_FIT_WINDOWS:
-        raise InvalidRequestError(
-            f"fitting dynamics needs at least {MIN_FIT_WINDOWS} windows of "
-            f"two or more hits, got {len(pairs)}"
-        )
+    check_fit_windows(len(pairs))
     drummers = float(np.mean([spread(p) for p, _ in pairs]))
     model = float(np.mean([spread(o) for _, o in pairs]))
     if model <= 0.0:

@@ -18,7 +18,7 @@ import numpy as np
 
 from bridge.clips import Clip, Note
 from bridge.engine.checkpoint import resolve_checkpoint
-from bridge.engine.dynamics import DYNAMICS_FILE, Dynamics, fit_contrast
+from bridge.engine.dynamics import DYNAMICS_FILE, Dynamics, check_fit_windows, fit_contrast
 from bridge.engine.latent import vary
 from bridge.engine.model import LoadedModel
 from bridge.engine.prior import PRIOR_FILE, LatentPrior, fit_prior
@@ -174,6 +174,24 @@ def fit_groove_dynamics(
     if len(examples) > DYNAMICS_FIT_LIMIT:
         pick = np.sort(np.random.default_rng(seed).permutation(len(examples))[:DYNAMICS_FIT_LIMIT])
     windows = examples.take(pick)
+    mask = mask_of(np.asarray(windows.lengths), windows.outputs.shape[1])
+    performed = [_hits_clip(windows.outputs[i], mask[i]) for i in range(len(windows))]
+    try:
+        check_fit_windows(sum(len(c.notes) > 1 for c in performed))  # before any decoding
+        return fit_contrast(_pairs_of(performed, windows, mask, spec, prefix, seed), prefix.name)
+    except InvalidRequestError as exc:
+        raise TrainingError(exc.message) from exc
+
+
+def _pairs_of(
+    performed: list[Clip],
+    windows: Examples,
+    mask: np.ndarray,
+    spec: ModelSpec,
+    prefix: Path,
+    seed: int,
+) -> list[tuple[Clip, Clip]]:
+    """Each window as performed beside the model's playing of its pattern."""
     # A model with hits as controls decodes each window under its own hits.
     per_window = spec.has_controls
     model = LoadedModel(
@@ -186,19 +204,11 @@ def fit_groove_dynamics(
         played = decode_greedy(spec, model, mu, windows, per_window, seed)
     finally:
         model.close()
-    mask = mask_of(np.asarray(windows.lengths), windows.outputs.shape[1])
     # The model's velocities at the performance's hits: humanize keeps a clip's notes.
-    pairs = [
-        (
-            _hits_clip(windows.outputs[i], mask[i]),
-            _hits_clip(windows.outputs[i], mask[i], velocities=played[i]),
-        )
+    return [
+        (performed[i], _hits_clip(windows.outputs[i], mask[i], velocities=played[i]))
         for i in range(len(windows))
     ]
-    try:
-        return fit_contrast(pairs, prefix.name)
-    except InvalidRequestError as exc:
-        raise TrainingError(exc.message) from exc
 
 
 def _hits_clip(outputs: np.ndarray, mask: np.ndarray, velocities: np.ndarray | None = None) -> Clip:
