@@ -164,6 +164,8 @@ def test_fit_prior_command_and_training_write_a_prior_samples_use(tmp_path: Path
     other = make_folder(tmp_path / "other", files=9)
     assert main(["fit-prior", str(run), str(other)]) == 0
     assert (run / PRIOR_FILE).read_bytes() != first
+    # The prior it replaced is kept, not lost.
+    assert (run / f"{PRIOR_FILE}.previous").read_bytes() == first
     loaded = LoadedModel(get_spec(MODEL).with_checkpoint(str(run)), batch_size=4, refine=False)
     try:
         assert loaded.prior is not None and loaded.prior.checkpoint == "model.ckpt-2"

@@ -676,6 +676,14 @@ def test_fit_dynamics_fits_a_groove_model_to_a_folder(
     assert fitted.checkpoint == "model.ckpt-2" and fitted.windows == 4 * 31  # a window a bar
     bar = [80] * 4 + [60] * 4 + [110, 100, 100, 100]
     assert fitted.drummer_spread == pytest.approx(float(np.std(bar)), abs=1e-4)
+    assert not (run_dir / f"{DYNAMICS_FILE}.previous").exists()  # nothing was replaced
+    # Fitted again to other files: the fit it replaces is kept beside it.
+    first = (run_dir / DYNAMICS_FILE).read_text()
+    other = make_folder(tmp_path / "other", files=3, bars=32)
+    assert main(["fit-dynamics", str(run_dir), str(other)]) == 0
+    assert "the file it replaced is kept as" in capsys.readouterr().out.replace("\n", "")
+    assert (run_dir / f"{DYNAMICS_FILE}.previous").read_text() == first
+    assert Dynamics.load(run_dir / DYNAMICS_FILE).windows == 3 * 31
     drums = tmp_path / "drums"
     train(config(tmp_path, few, out=drums, steps=1, eval_every=1))
     assert main(["fit-dynamics", str(drums), str(many)]) == 2

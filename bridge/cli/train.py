@@ -297,7 +297,8 @@ def add_fit_prior_parser(sub: Any) -> None:
         "Samples, and the random side of variations, are then drawn from it instead of "
         "from N(0, I), where a model trained with free bits often decodes music unlike "
         "its training data. Give it the model's training files, or a folder of your own "
-        "music to draw samples that sound like it. Delete the file to undo.",
+        "music to draw samples that sound like it. A prior it replaces is kept as "
+        "latent_prior.npz.previous: move it back to undo (with none, delete the new one).",
         epilog="example: latent-bridge fit-prior runs/my-band-drums my_band/",
     )
     p.add_argument("model", metavar="MODEL", help="a model or run directory, or a zoo name")
@@ -353,18 +354,32 @@ def _fit_target(model_ref: str, beside: Any, what: str) -> tuple[Any, Path, Path
     return REGISTRY.get(name).with_checkpoint(checkpoint), resolve_checkpoint(checkpoint), target
 
 
+def _save_keeping_previous(fitted: Any, target: Path) -> str:
+    """Save ``fitted`` to ``target``; a file it replaces (a bundled model's own
+    fit, say) is kept beside it as ``NAME.previous``. Says what happened."""
+    import shutil
+
+    kept = ""
+    if target.is_file():
+        previous = target.with_name(target.name + ".previous")
+        shutil.copy2(target, previous)
+        kept = f"; the file it replaced is kept as {previous.name}"
+    fitted.save(target)
+    return kept
+
+
 def fit_prior_command(args: argparse.Namespace) -> int:
     from bridge.engine.prior import prior_path
 
     spec, prefix, target = _fit_target(args.model, prior_path, "a prior")
     prior = fit_prior_to_folder(spec, prefix, args.midi_dir, args.cache)
-    prior.save(target)
+    kept = _save_keeping_previous(prior, target)
     summary = prior_summary(prior, args.midi_dir)
     Console().print(
         f"wrote {target}: fitted to {summary['windows']} windows for {prefix.name} "
         f"(shrinkage {prior.shrinkage:g}; held-out latents "
         f"{summary['held_out_gain_nats_per_dim']:+.3f} nats a dimension more likely "
-        "than under N(0, I))"
+        f"than under N(0, I)){kept}"
     )
     return 0
 
@@ -378,7 +393,8 @@ def add_fit_dynamics_parser(sub: Any) -> None:
         "as far within a window as the files' own, saved as groove_dynamics.json beside "
         "MODEL's checkpoint; humanize then plays with it. A groove run fits one on its "
         "training files when it ends; this refits a model to your own drummer's dynamics "
-        "without training. Delete the file to play the model's raw velocities.",
+        "without training. A file it replaces is kept as groove_dynamics.json.previous; "
+        "delete the file to play the model's raw velocities.",
         epilog="example: latent-bridge fit-dynamics my-groove/ my_band_drums/",
     )
     p.add_argument("model", metavar="MODEL", help="a groove model or run directory")
@@ -397,10 +413,10 @@ def fit_dynamics_command(args: argparse.Namespace) -> int:
     if spec.role is not Role.GROOVE:
         raise TrainingError(f"{spec.name} is not a groove model; only humanize has dynamics")
     dynamics = fit_groove_dynamics(spec, prefix, folder_windows(spec, args.midi_dir, args.cache))
-    dynamics.save(target)
+    kept = _save_keeping_previous(dynamics, target)
     Console().print(
         f"wrote {target}: contrast {dynamics.contrast:g} for {prefix.name}, fitted to "
         f"{dynamics.windows} windows (velocity spread in a window: the model's "
-        f"{dynamics.model_spread:.1f}, the files' {dynamics.drummer_spread:.1f})"
+        f"{dynamics.model_spread:.1f}, the files' {dynamics.drummer_spread:.1f}){kept}"
     )
     return 0
