@@ -315,6 +315,8 @@ def folder_windows(spec: Any, folder: Path, cache: Path | None) -> Any:
     from bridge.errors import TrainingError
     from bridge.train.data import build_dataset
 
+    if not folder.is_dir():
+        raise TrainingError(f"{folder} is not a folder")
     with tempfile.TemporaryDirectory(prefix="latent-bridge-fit-") as tmp:
         data = build_dataset(folder, spec, cache or Path(tmp), eval_fraction=0.0)
     if not len(data.train):
@@ -343,6 +345,11 @@ def _fit_target(model_ref: str, beside: Any, what: str) -> tuple[Any, Path, Path
 
     name, checkpoint = resolve_model_ref(model_ref, None)
     if checkpoint is None:
+        if name not in REGISTRY:
+            raise TrainingError(
+                f"no model at {model_ref!r}: give a model or run directory, or a name "
+                "`models list` shows"
+            )
         raise TrainingError(
             f"{model_ref!r} names a config, not weights; give a model or run directory"
         )
