@@ -13,11 +13,11 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -320,6 +320,15 @@ def _accuracy_metric(tf: Any, metrics: dict[str, Any]) -> tuple[Any, Any] | None
     if segments:
         return accuracy[0], tf.group(*segments)
     return accuracy[0], accuracy[1]
+
+
+class _Saved(Protocol):
+    """What a run fits when it ends (a latent prior, groove dynamics)."""
+
+    def save(self, path: Path) -> None: ...
+
+
+_Fit = TypeVar("_Fit", bound=_Saved)
 
 
 class Trainer:
@@ -712,14 +721,12 @@ class Trainer:
         if not self.spec.is_conditional or self.spec.role is Role.GROOVE:
             return None
         prefix = self.cfg.out / f"{CHECKPOINT_NAME}-{step}"
-        try:
-            prior = fit_latent_prior(self.spec, prefix, dataset.train, seed=self.cfg.seed)
-            prior.save(self.cfg.out / PRIOR_FILE)
-        except BridgeError as exc:
-            self.display.message(f"no latent prior fitted: {exc.message}")
-            return None
-        except OSError as exc:  # a full disk: the run itself is saved already
-            self.display.message(f"latent prior not written: {exc}")
+        prior = self._fit_beside(
+            "latent prior",
+            lambda: fit_latent_prior(self.spec, prefix, dataset.train, seed=self.cfg.seed),
+            PRIOR_FILE,
+        )
+        if prior is None:
             return None
         self.display.message(
             f"latent prior fitted to {prior.windows} training windows "
@@ -735,16 +742,13 @@ class Trainer:
         if self.spec.role is not Role.GROOVE:
             return None
         prefix = self.cfg.out / f"{CHECKPOINT_NAME}-{step}"
-        try:
-            dynamics = fit_groove_dynamics(self.spec, prefix, dataset.train, seed=self.cfg.seed)
-            dynamics.save(self.cfg.out / DYNAMICS_FILE)
-        except BridgeError as exc:
-            self.display.message(
-                f"no groove dynamics fitted, it plays its own velocities: {exc.message}"
-            )
-            return None
-        except OSError as exc:
-            self.display.message(f"groove dynamics not written: {exc}")
+        dynamics = self._fit_beside(
+            "groove dynamics",
+            lambda: fit_groove_dynamics(self.spec, prefix, dataset.train, seed=self.cfg.seed),
+            DYNAMICS_FILE,
+            unfitted=", it plays its own velocities",
+        )
+        if dynamics is None:
             return None
         self.display.message(
             f"groove dynamics fitted to {dynamics.windows} training windows: contrast "
@@ -752,6 +756,22 @@ class Trainer:
             f"the music's {dynamics.drummer_spread:.1f})"
         )
         return asdict(dynamics)
+
+    def _fit_beside(
+        self, what: str, fit: Callable[[], _Fit], name: str, unfitted: str = ""
+    ) -> _Fit | None:
+        """``fit()`` saved as ``name`` in the run directory, or None with the
+        reason shown: fits that end a run never fail it."""
+        try:
+            fitted = fit()
+            fitted.save(self.cfg.out / name)
+        except BridgeError as exc:
+            self.display.message(f"no {what} fitted{unfitted}: {exc.message}")
+            return None
+        except OSError as exc:  # a full disk: the run itself is saved already
+            self.display.message(f"{what} not written: {exc}")
+            return None
+        return fitted
 
 
 def train(cfg: TrainConfig, display: TrainDisplay | None = None) -> TrainResult:
