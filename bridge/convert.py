@@ -319,11 +319,16 @@ def stitch_windows(
     *,
     name: str = "",
     time_signature: TimeSignature | None = None,
+    grid: float | None = None,
 ) -> Clip:
     """Join windows end to end and cut the result to ``length`` beats.
 
     Each window starts where the previous one ends; the time signature
-    defaults to the first window's.
+    defaults to the first window's. With ``grid`` (beats), the windows are
+    played performances of a pattern on that grid (a groove model's), and a
+    note belongs to the result by the grid point it was played for, the
+    nearest one: a hit of the next pass of a looped clip played early stays
+    out, rather than coming back as a sliver at the clip's end.
     """
     length = _check_length(length)
     if time_signature is None:
@@ -333,6 +338,8 @@ def stitch_windows(
     for w in windows:
         notes += _shift(w.notes, offset)
         offset += w.length
+    if grid:
+        notes = [n for n in notes if round(n.start_time / grid) * grid < length - 1e-9]
     return Clip(_window(notes, 0.0, length), length, time_signature, name)
 
 

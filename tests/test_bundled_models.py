@@ -35,6 +35,37 @@ def test_lb_drums_gives_a_beat_back_as_itself_at_full_similarity() -> None:
     assert {(round(n.start_time * 4), n.pitch) for n in out.clips[0].notes} == hits
 
 
+def test_lb_groove_humanizes_a_looped_bar_without_adding_a_hit() -> None:
+    """A 1-bar clip fills the 2-bar window looped; lb-groove pushes a slow
+    groove's downbeats ahead of the beat, and the next pass's downbeat must
+    not come back as an extra sliver of a kick at the clip's end."""
+    from bridge.engine import Engine
+    from bridge.zoo import resolve_model
+
+    config, path = resolve_model("lb-groove")
+    notes = [Note(36, t, 0.25, 90) for t in (0.0, 2.0)] + [
+        Note(38, t, 0.25, 90) for t in (1.0, 3.0)
+    ]
+    notes += [Note(42, k / 2, 0.25, 90) for k in range(8)]
+    clip = Clip(notes, 4.0, name="beat")
+    engine = Engine(checkpoints={config: str(path)}, device="cpu")
+    try:
+        takes = [
+            engine.humanize(config, clip, seed=seed, qpm=qpm).clips[0]
+            for qpm in (70.0, 96.0)
+            for seed in range(4)
+        ]
+    finally:
+        engine.close()
+    hits = sorted((round(n.start_time * 4), n.pitch) for n in notes)
+    for take in takes:
+        assert sorted((round(n.start_time * 4), n.pitch) for n in take.notes) == hits
+        assert all(n.duration > 0.1 for n in take.notes)
+    # ... and it does play off the grid: the test would pass on a quantized copy otherwise.
+    assert any(n.start_time % 0.25 for take in takes for n in take.notes)
+    assert max(n.start_time for take in takes for n in take.notes) < 3.75  # the last hat, 3.5
+
+
 def test_lb_drums_refinement_stops_where_the_beat_comes_back() -> None:
     """A latent stops refining once a greedy decode plays its window back
     and the decoder is sure of it; one that never gets there takes every

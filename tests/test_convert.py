@@ -287,6 +287,30 @@ def test_split_stitch_round_trip(clip: Clip, window: float, loop: bool) -> None:
     assert back.length == clip.length
 
 
+def test_stitch_on_a_grid_keeps_each_played_hit_with_the_16th_it_was_played_for() -> None:
+    """A 1-bar beat looped into a 2-bar window and played: the second pass's
+    downbeat played early lands before the clip's end, and is not the clip's."""
+    played = Clip(
+        [
+            Note(36, 0.0, 0.2, 100),  # the first downbeat, early, held at 0
+            Note(38, 1.03, 0.25, 110),  # late, still beat 2
+            Note(42, 3.86, 0.25, 60),  # the last 16th played late
+            Note(36, 3.99, 0.25, 100),  # the next pass's downbeat, early
+            Note(38, 5.0, 0.25, 110),  # the next pass
+        ],
+        8.0,
+    )
+    loose = stitch_windows([played], 4.0)
+    assert [n.start_time for n in loose.notes][-1] == 3.99  # a sliver of the next pass
+    kept = stitch_windows([played], 4.0, grid=0.25)
+    assert [(n.pitch, n.start_time) for n in kept.notes] == [(36, 0.0), (38, 1.03), (42, 3.86)]
+    assert kept.notes[-1].duration == pytest.approx(0.14)  # cut at the clip's end, as before
+    # On the grid, notes stitch as without one.
+    clip = three_bar_clip()
+    windows = split_windows(clip, 8.0)
+    assert stitch_windows(windows, clip.length, grid=0.25).notes == clip.notes
+
+
 def test_stitch_cuts_to_length() -> None:
     a = Clip([Note(60, 0.0, 1.0)], 4.0)
     b = Clip([Note(62, 1.0, 4.0), Note(64, 3.0, 1.0)], 4.0, TimeSignature(3, 4))

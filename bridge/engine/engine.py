@@ -29,7 +29,7 @@ from bridge.engine.pool import ModelPool, default_refine_steps
 from bridge.engine.registry import REGISTRY, ModelSpec, Registry, Role
 from bridge.engine.tfcompat import row_seeds
 from bridge.errors import BridgeError, InvalidRequestError, UnsupportedClipError
-from bridge.feel import blend_feel, hit_set
+from bridge.feel import STEP, blend_feel, hit_set
 from bridge.limits import (
     DRAWN_SEEDS,
     MAX_BARS,
@@ -863,7 +863,9 @@ class Engine(ModelPool):
         for wins, c in zip(per_clip, clips, strict=True):
             part = played[at : at + len(wins)]
             at += len(wins)
-            out.append(stitch(part, [Track(c, True, 0)], carry=True, suffix="humanized")[0].clip)
+            # Played hits belong to the 16th they were played for (a loop's next pass stays out).
+            humanized = stitch(part, [Track(c, True, 0)], carry=True, suffix="humanized", grid=STEP)
+            out.append(humanized[0].clip)
         return out
 
     def together(self, model: str) -> contextlib.AbstractContextManager[None]:

@@ -301,9 +301,15 @@ def _posteriors(
 
 
 def stitch(
-    windows: list[list[Track]], sources: Sequence[Track], *, carry: bool, suffix: str
+    windows: list[list[Track]],
+    sources: Sequence[Track],
+    *,
+    carry: bool,
+    suffix: str,
+    grid: float | None = None,
 ) -> list[Track]:
-    """Windows back into one track per source, at the source's length (and fields)."""
+    """Windows back into one track per source, at the source's length (and
+    fields); ``grid`` as :func:`bridge.convert.stitch_windows` takes it."""
     out = []
     for k, src in enumerate(sources):
         clip = stitch_windows(
@@ -311,6 +317,7 @@ def stitch(
             src.clip.length,
             name=f"{src.clip.name} {suffix}".strip(),
             time_signature=src.clip.time_signature,
+            grid=grid,
         )
         if carry:
             clip = carry_note_fields(src.clip, clip)
