@@ -604,7 +604,7 @@ def test_a_groove_run_fits_its_dynamics_to_its_training_windows(tmp_path: Path) 
 
     midi = make_folder(tmp_path / "midi", files=6, bars=24)
     shown = _Messages()
-    cfg = config(tmp_path, midi, model="lb-groove_2bar_tempo_tiny", steps=4, eval_every=4)
+    cfg = config(tmp_path, midi, model="lb-groove_2bar_tempo_tiny", steps=4, eval_every=2)
     result = Trainer(cfg, shown).run()
     run_dir = tmp_path / "run"
     fitted = Dynamics.load(run_dir / DYNAMICS_FILE)
@@ -623,6 +623,30 @@ def test_a_groove_run_fits_its_dynamics_to_its_training_windows(tmp_path: Path) 
     assert found == fitted and said.startswith(f"contrast {fitted.contrast:g}")
     exported = export_run(run_dir, tmp_path / "exported")
     assert Dynamics.load(tmp_path / "exported" / DYNAMICS_FILE).checkpoint == exported.name
+    # Other weights of the run (--step, --average) get their own fit, on the
+    # same training windows; with the run's folder gone, the export says so
+    # and the model plays its own velocities.
+    said: list[str] = []
+    early = export_run(run_dir, tmp_path / "early", step=2, say=said.append)
+    refitted = Dynamics.load(tmp_path / "early" / DYNAMICS_FILE)
+    assert refitted.checkpoint == early.name and refitted.windows == fitted.windows
+    assert refitted.drummer_spread == pytest.approx(fitted.drummer_spread)
+    assert refitted.model_spread != fitted.model_spread  # the other weights' playing
+    card = json.loads((tmp_path / "early" / "run.json").read_text())
+    assert card["dynamics"]["contrast"] == refitted.contrast
+    assert said == [
+        f"groove dynamics fitted for the exported weights to {fitted.windows} windows of the "
+        f"run's training data ({midi}): contrast {refitted.contrast:g}"
+    ]
+    midi.rename(tmp_path / "moved")
+    said.clear()
+    export_run(run_dir, tmp_path / "orphan", step=2, say=said.append)
+    assert not (tmp_path / "orphan" / DYNAMICS_FILE).exists()
+    assert "dynamics" not in json.loads((tmp_path / "orphan" / "run.json").read_text())
+    assert said == [
+        f"no groove dynamics, the model plays its own velocities: the run's MIDI folder "
+        f"{str(midi)!r} is not there to fit to; fit them with latent-bridge fit-dynamics"
+    ]
     # The contrast widens a played window without moving its mean or order.
     take = Clip([Note(36, i * 0.25, 0.25, 70 + 5 * (i % 3)) for i in range(8)], 2.0)
     assert spread_of(fitted.play(take)) >= spread_of(take)
@@ -843,13 +867,20 @@ def test_a_run_that_never_trained_fits_no_prior(tmp_path: Path) -> None:
 def test_export_averages_the_last_checkpoints(tmp_path: Path) -> None:
     """--average K: the exported weights are the mean of the run's last K
     kept checkpoints (up to --step), and the card names them."""
+    from bridge.engine.prior import PRIOR_FILE, LatentPrior
     from bridge.engine.tfcompat import tf1
     from bridge.errors import TrainingError
     from bridge.train.export import export_run
     from bridge.train.loop import train
-    from bridge.train.rundir import checkpoint_prefixes
+    from bridge.train.rundir import checkpoint_prefixes, run_spec
 
-    midi = make_folder(tmp_path / "midi", files=2)
+    midi = tmp_path / "midi"  # beats different enough to fit a prior to
+    midi.mkdir()
+    rng = np.random.default_rng(5)
+    for i in range(6):
+        hits = [(p, s / 4) for s in range(128) for p in (36, 38, 42) if rng.random() < 0.3]
+        beat = Clip([Note(p, at, 0.25, 100) for p, at in hits], 32.0)
+        write_midi([Track(beat, True, 0)], midi / f"beat_{i}.mid")
     run = tmp_path / "run"
     train(config(tmp_path, midi, steps=6, eval_every=2, keep=4))
     kept = checkpoint_prefixes(run)
@@ -861,7 +892,8 @@ def test_export_averages_the_last_checkpoints(tmp_path: Path) -> None:
         names = [n for n in reader.get_variable_to_shape_map() if "Adam" not in n]
         return {n: reader.get_tensor(n) for n in names}
 
-    out = export_run(run, tmp_path / "avg", average=2)
+    said: list[str] = []
+    out = export_run(run, tmp_path / "avg", average=2, say=said.append)
     got = weights(out)
     w4, w6 = weights(run / "model.ckpt-4"), weights(run / "model.ckpt-6")
     floats = [n for n in got if np.issubdtype(got[n].dtype, np.floating)]
@@ -869,6 +901,25 @@ def test_export_averages_the_last_checkpoints(tmp_path: Path) -> None:
     assert any(not np.allclose(got[n], w6[n]) for n in floats)  # not the last one alone
     card = json.loads((tmp_path / "avg" / "run.json").read_text())
     assert card["exported_from"]["averaged"] == ["model.ckpt-4", "model.ckpt-6"]
+    # The run's prior is for model.ckpt-6 alone: the mean gets its own, fitted
+    # to the run's training windows, and the card records that one.
+    z_size = int(run_spec(card).config.hparams.z_size)
+    assert LatentPrior.load(run / PRIOR_FILE, z_size).checkpoint == "model.ckpt-6"
+    prior = LatentPrior.load(tmp_path / "avg" / PRIOR_FILE, z_size)
+    train_windows = json.loads((run / "run.json").read_text())["data"]["train_examples"]
+    assert prior.checkpoint == out.name and prior.windows == train_windows
+    assert card["prior"] == json.loads(json.dumps(prior.summary()))
+    assert said == [
+        f"latent prior fitted for the exported weights to {train_windows} windows of the "
+        f"run's training data ({midi}) (held-out gain {prior.held_out_gain:+.3f} nats a "
+        "dimension over N(0, I))"
+    ]
+    # One checkpoint alone carries the run's prior as it is.
+    said.clear()
+    single = export_run(run, tmp_path / "single", say=said.append)
+    carried = LatentPrior.load(tmp_path / "single" / PRIOR_FILE, z_size)
+    assert said == [] and carried.checkpoint == single.name
+    assert np.array_equal(carried.mean, LatentPrior.load(run / PRIOR_FILE, z_size).mean)
     # Up to --step; more than the run keeps is a clear error.
     early = weights(export_run(run, tmp_path / "early", step=4, average=2))
     w2 = weights(run / "model.ckpt-2")

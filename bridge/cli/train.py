@@ -202,7 +202,8 @@ def add_export_parser(sub: Any) -> None:
         type=Path,
         metavar="DIR",
         help="fit the latent prior random samples are drawn from to the MIDI files of DIR "
-        "(the training data; see fit-prior) before --samples scores them",
+        "(see fit-prior) instead of the run's training windows (the default when the run's "
+        "prior was fitted for other weights: --step, --average)",
     )
     p.add_argument(
         "--refine-steps",
@@ -217,12 +218,19 @@ def add_export_parser(sub: Any) -> None:
 
 def export_command(args: argparse.Namespace) -> int:
     from bridge.engine.pool import default_refine_steps
-    from bridge.engine.prior import PRIOR_FILE, prior_for
+    from bridge.engine.prior import prior_for
     from bridge.train.export import export_run, heldout_music_stats, sample_stats, variation_stats
     from bridge.train.rundir import checkpoint_bytes, read_run, run_spec, write_json
 
-    prefix = export_run(args.run_dir, args.dest, step=args.step, average=args.average)
     console = Console()
+    prefix = export_run(
+        args.run_dir,
+        args.dest,
+        step=args.step,
+        average=args.average,
+        prior_data=args.prior_data,
+        say=lambda text: console.print(text, markup=False, highlight=False),
+    )
     console.print(f"exported {prefix} ({checkpoint_bytes(prefix) / 1e6:.1f} MB)")
     run = read_run(args.dest)
     spec = run_spec(run)
@@ -234,13 +242,7 @@ def export_command(args: argparse.Namespace) -> int:
         )
         write_json(args.dest / "run.json", run)
         console.print(run["heldout"])
-    if args.prior_data is not None:
-        fitted = fit_prior_to_folder(spec, prefix, args.prior_data, None)
-        fitted.save(args.dest / PRIOR_FILE)
-        run["prior"] = prior_summary(fitted, args.prior_data)
-        write_json(args.dest / "run.json", run)
-        console.print(run["prior"])
-    # The prior the exported model samples from: fitted now, or the run's carried over.
+    # The prior the exported model samples from: the run's, or fitted by the export.
     prior, _ = prior_for(args.dest, prefix, int(spec.config.hparams.z_size or 0))
     if args.samples:
         run["samples"] = sample_stats(spec, prefix, prior=prior)
@@ -307,25 +309,9 @@ def add_fit_prior_parser(sub: Any) -> None:
     p.set_defaults(handler=fit_prior_command)
 
 
-def folder_windows(spec: Any, folder: Path, cache: Path | None) -> Any:
-    """Every window of the MIDI files of ``folder`` that ``spec`` takes, as
-    training examples (:class:`bridge.train.data.Examples`)."""
-    import tempfile
-
-    from bridge.errors import TrainingError
-    from bridge.train.data import build_dataset
-
-    if not folder.is_dir():
-        raise TrainingError(f"{folder} is not a folder")
-    with tempfile.TemporaryDirectory(prefix="latent-bridge-fit-") as tmp:
-        data = build_dataset(folder, spec, cache or Path(tmp), eval_fraction=0.0)
-    if not len(data.train):
-        raise TrainingError(f"no MIDI file under {folder} gave a window {spec.name} takes")
-    return data.train
-
-
 def fit_prior_to_folder(spec: Any, prefix: Path, folder: Path, cache: Path | None) -> Any:
     """The latent prior of checkpoint ``prefix`` fitted to the MIDI files of ``folder``."""
+    from bridge.train.data import folder_windows
     from bridge.train.export import fit_latent_prior
 
     return fit_latent_prior(spec, prefix, folder_windows(spec, folder, cache))
@@ -414,6 +400,7 @@ def fit_dynamics_command(args: argparse.Namespace) -> int:
     from bridge.engine.dynamics import dynamics_path
     from bridge.engine.registry import Role
     from bridge.errors import TrainingError
+    from bridge.train.data import folder_windows
     from bridge.train.export import fit_groove_dynamics
 
     spec, prefix, target = _fit_target(args.model, dynamics_path, "dynamics")

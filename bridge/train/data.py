@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from bridge.engine.registry import ModelSpec, Role
+from bridge.errors import TrainingError
 
 MIDI_SUFFIXES = (".mid", ".midi")
 CACHE_VERSION = 2
@@ -491,6 +493,18 @@ def build_dataset(
     return Dataset(
         _stack(chunks["train"], spec), _stack(chunks["eval"], spec), reports, mode, eval_bars
     )
+
+
+def folder_windows(spec: ModelSpec, folder: Path, cache_dir: Path | None = None) -> Examples:
+    """Every window of the MIDI files under ``folder`` that ``spec`` takes, as
+    examples (none held out): what a prior or dynamics is fitted to."""
+    if not folder.is_dir():
+        raise TrainingError(f"{folder} is not a folder")
+    with tempfile.TemporaryDirectory(prefix="latent-bridge-fit-") as tmp:
+        data = build_dataset(folder, spec, cache_dir or Path(tmp), eval_fraction=0.0)
+    if not len(data.train):
+        raise TrainingError(f"no MIDI file under {folder} gave a window {spec.name} takes")
+    return data.train
 
 
 def _read_cached(cached: Path) -> tuple[bool, list[Rows] | None]:

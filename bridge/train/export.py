@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,8 @@ from bridge.engine.model import LoadedModel
 from bridge.engine.prior import PRIOR_FILE, LatentPrior, fit_prior
 from bridge.engine.registry import ModelSpec, Role
 from bridge.engine.tfcompat import tf1
-from bridge.errors import InvalidRequestError, TrainingError
-from bridge.train.data import Examples
+from bridge.errors import BridgeError, InvalidRequestError, TrainingError
+from bridge.train.data import Examples, build_dataset, folder_windows
 from bridge.train.evaluate import (
     GROOVE_DRUMS,
     build_loss_graph,
@@ -47,13 +48,26 @@ from bridge.train.rundir import (
 EXPORT_NAME = "model.ckpt"
 
 
-def export_run(run_dir: Path, dest: Path, *, step: int | None = None, average: int = 1) -> Path:
+def export_run(
+    run_dir: Path,
+    dest: Path,
+    *,
+    step: int | None = None,
+    average: int = 1,
+    prior_data: Path | None = None,
+    say: Callable[[str], None] = lambda text: None,
+) -> Path:
     """Write ``run_dir``'s newest (or ``step``'s) weights to ``dest``; returns the prefix.
 
     With ``average`` above 1, the weights are the mean of the run's last
     ``average`` kept checkpoints (up to ``step``): late in training the
     weights wander around a minimum, and their mean is a steadier model than
     any one of them (Polyak averaging; the card says which were averaged).
+
+    A conditional model's latent prior and a groove model's dynamics go
+    along: the run's own when it was fitted for exactly these weights, else
+    fitted to them now on the run's training windows (``prior_data``: on that
+    folder's instead). ``say`` is told what was fitted, or why nothing was.
     """
     run = read_run(run_dir)
     spec = run_spec(run)
@@ -98,17 +112,20 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None, average: i
     for name in (RUN_FILE, METRICS_FILE):
         if (run_dir / name).is_file():
             shutil.copy2(run_dir / name, dest / name)
-    if spec.is_conditional and (run_dir / PRIOR_FILE).is_file():
-        # The run's prior goes along when it was fitted for these weights.
-        prior = LatentPrior.load(run_dir / PRIOR_FILE, int(spec.config.hparams.z_size))
-        if prior.checkpoint == prefix.name:
-            replace(prior, checkpoint=out.name).save(dest / PRIOR_FILE)
-    if (run_dir / DYNAMICS_FILE).is_file():
-        # So do a groove model's dynamics (bridge.engine.dynamics).
-        dynamics = Dynamics.load(run_dir / DYNAMICS_FILE)
-        if dynamics.checkpoint == prefix.name:
-            replace(dynamics, checkpoint=out.name).save(dest / DYNAMICS_FILE)
     exported = read_run(dest)
+    same = prefix if len(averaged) == 1 else None  # the run's checkpoint these weights are
+    if spec.role is Role.GROOVE:
+        exported.pop("dynamics", None)
+        dynamics = _groove_dynamics_for(run_dir, spec, exported, same, out, say)
+        if dynamics is not None:
+            exported["dynamics"] = asdict(dynamics)
+    elif spec.is_conditional:
+        exported.pop("prior", None)
+        prior = _latent_prior_for(run_dir, spec, exported, same, out, prior_data, say)
+        if prior is not None:
+            exported["prior"] = prior.summary()
+            if prior_data is not None:
+                exported["prior"]["folder"] = str(prior_data)
     exported["exported_from"] = {"run": str(run_dir), "checkpoint": prefix.name}
     if len(averaged) > 1:
         exported["exported_from"]["averaged"] = [p.name for p in averaged]
@@ -119,6 +136,107 @@ def export_run(run_dir: Path, dest: Path, *, step: int | None = None, average: i
     exported["size_bytes"] = checkpoint_bytes(out)
     write_json(dest / RUN_FILE, exported)
     return out
+
+
+def _latent_prior_for(
+    run_dir: Path,
+    spec: ModelSpec,
+    run: dict[str, Any],
+    same: Path | None,
+    out: Path,
+    data: Path | None,
+    say: Callable[[str], None],
+) -> LatentPrior | None:
+    """The latent prior of exported weights ``out`` (saved beside them): the
+    run's when fitted for ``same``, its checkpoint they are, else fitted now."""
+    z_size = int(spec.config.hparams.z_size)
+    theirs = run_dir / PRIOR_FILE
+    if data is None and same is not None and theirs.is_file():
+        prior = LatentPrior.load(theirs, z_size)
+        if prior.checkpoint == same.name:
+            prior = replace(prior, checkpoint=out.name)
+            prior.save(out.parent / PRIOR_FILE)
+            return prior
+    try:
+        windows, where = _fit_windows(run_dir, spec, run, data)
+        prior = fit_latent_prior(spec, out, windows, seed=_run_seed(run))
+    except BridgeError as exc:
+        say(f"no latent prior: {exc.message}; fit one with latent-bridge fit-prior")
+        return None
+    prior.save(out.parent / PRIOR_FILE)
+    say(
+        f"latent prior fitted for the exported weights to {prior.windows} windows of {where} "
+        f"(held-out gain {prior.held_out_gain:+.3f} nats a dimension over N(0, I))"
+    )
+    return prior
+
+
+def _groove_dynamics_for(
+    run_dir: Path,
+    spec: ModelSpec,
+    run: dict[str, Any],
+    same: Path | None,
+    out: Path,
+    say: Callable[[str], None],
+) -> Dynamics | None:
+    """The dynamics of exported groove weights ``out`` (saved beside them):
+    the run's when fitted for ``same``, its checkpoint they are, else fitted now."""
+    theirs = run_dir / DYNAMICS_FILE
+    if same is not None and theirs.is_file():
+        dynamics = Dynamics.load(theirs)
+        if dynamics.checkpoint == same.name:
+            dynamics = replace(dynamics, checkpoint=out.name)
+            dynamics.save(out.parent / DYNAMICS_FILE)
+            return dynamics
+    try:
+        windows, where = _fit_windows(run_dir, spec, run, None)
+        dynamics = fit_groove_dynamics(spec, out, windows, seed=_run_seed(run))
+    except BridgeError as exc:
+        say(
+            f"no groove dynamics, the model plays its own velocities: {exc.message}; "
+            "fit them with latent-bridge fit-dynamics"
+        )
+        return None
+    dynamics.save(out.parent / DYNAMICS_FILE)
+    say(
+        f"groove dynamics fitted for the exported weights to {dynamics.windows} windows of "
+        f"{where}: contrast {dynamics.contrast:g}"
+    )
+    return dynamics
+
+
+def _run_seed(run: dict[str, Any]) -> int:
+    return int((run.get("train") or {}).get("seed") or 0)
+
+
+def _fit_windows(
+    run_dir: Path, spec: ModelSpec, run: dict[str, Any], data: Path | None
+) -> tuple[Examples, str]:
+    """The windows a run-end fit is made on, and where they come from: the
+    MIDI files of ``data``, or the run's own training windows, split from its
+    folder as the run split them (its cache makes that quick)."""
+    if data is not None:
+        return folder_windows(spec, data), str(data)
+    train = run.get("train") or {}
+    folder = Path(str(train.get("midi_dir") or ""))
+    if not train.get("midi_dir") or not folder.is_dir():
+        raise TrainingError(
+            f"the run's MIDI folder {str(folder)!r} is not there to fit to"
+            if train.get("midi_dir")
+            else "the run does not say which MIDI folder it trained on"
+        )
+    cache = Path(str(train["cache_dir"])) if train.get("cache_dir") else run_dir / "cache"
+    data_set = build_dataset(
+        folder,
+        spec,
+        cache,
+        eval_fraction=0.0 if train.get("eval_dir") else float(train.get("eval_fraction", 0.1)),
+        augment=bool(train.get("augment")),
+        seed=_run_seed(run),
+    )
+    if not len(data_set.train):
+        raise TrainingError(f"no training window of {spec.name} is left in {folder}")
+    return data_set.train, f"the run's training data ({folder})"
 
 
 # Posterior means a prior is fitted to, at most (a random subset beyond).
