@@ -429,12 +429,17 @@ def test_a_failing_stream_keeps_time_with_its_last_bar() -> None:
 
 def test_render_writes_one_track_per_part(engine: Any, tmp: Path) -> None:
     path = tmp / "endless.mid"
-    bars = render(_conductor(engine, seed=1), 12, path, qpm=96)
-    assert [b.index for b in bars] == list(range(12))
+    written, bars = render(_conductor(engine, seed=1), 12, path, qpm=96)
+    assert written == path and [b.index for b in bars] == list(range(12))
     tracks = read_midi(path)
     assert [t.clip.name for t in tracks][:1] == ["drums"]
     assert all(n.start_time < 48 for t in tracks for n in t.clip.notes)
     assert not list(tmp.glob(".*.part"))
+    # A file already there, such as the clip the stream was given, is kept.
+    before = path.read_bytes()
+    again = render(_conductor(engine, seed=2), 2, path, qpm=96)
+    assert again.path == tmp / "endless_1.mid" and path.read_bytes() == before
+    assert len(read_midi(again.path)) >= 1
 
 
 def test_rolling_folder_continues_and_keeps_others_files(engine: Any, tmp: Path) -> None:
@@ -457,7 +462,7 @@ def test_rolling_folder_continues_and_keeps_others_files(engine: Any, tmp: Path)
     )  # fmt: skip
     assert again.next_bar == 16 and again.files[-1] == "endless-00004.mid"
     # What the second run wrote is what one run would have: bars 12-15.
-    whole = render(_conductor(engine, seed=1), 16, tmp / "whole.mid", qpm=120)
+    whole = render(_conductor(engine, seed=1), 16, tmp / "whole.mid", qpm=120).bars
     expected = sorted(n.pitch for b in whole[12:] for t in b.tracks for n in t.clip.notes)
     got = read_midi(folder / "endless-00004.mid")
     assert sorted(n.pitch for t in got for n in t.clip.notes) == expected
@@ -538,7 +543,13 @@ def test_endless_command_on_the_bundled_models(tmp: Path) -> None:
     assert len({round(n.velocity) for n in notes}) > 3
     first = out.read_bytes()
     assert main([*argv, "--clip", f"drums={beat}", "--quiet", "--device", "cpu"]) == 0
-    assert out.read_bytes() == first  # the same seed, the same stream
+    again = out.with_name("endless_1.mid")  # the first file is kept
+    assert out.read_bytes() == first and again.read_bytes() == first  # same seed, same stream
+    # --out naming the clip it was given writes beside it, never over it.
+    mine = beat.read_bytes()
+    short = ["endless", "--bars", "2", "--out", str(beat), "--seed", "3"]
+    assert main([*short, "--clip", f"drums={beat}", "--quiet", "--device", "cpu"]) == 0
+    assert beat.read_bytes() == mine and (tmp / "beat_1.mid").is_file()
 
 
 def test_endless_command_plays_a_midi_port(monkeypatch: pytest.MonkeyPatch) -> None:

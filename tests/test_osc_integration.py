@@ -6,6 +6,7 @@ OSC implementation: what they send and receive checks our wire format.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -159,6 +160,68 @@ def test_liblo_client_and_listener(live_server: Server, tmp_path: Path) -> None:
     assert "/lb/status is" in text and '"cpu"' in text, text
     assert '/lb/error iss 3 "unknown_address"' in text, text
     assert "/lb/clip/ok iii 4 0 1" in text, text
+
+
+@pytest.mark.integration
+def test_a_malformed_packet_leaves_the_terminal_quiet(
+    tmp_path: Path, tiny_checkpoints: dict[str, str]
+) -> None:
+    """python-osc logs a bundle it cannot parse with logging.warning(); were
+    the root logger bare, that call would put a handler on the terminal and
+    every later line of the server would print there. The real command, in
+    a process of its own (no test runner's handlers), keeps them in its log."""
+    import signal
+    import socket
+    import sys
+
+    log = tmp_path / "server.log"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [
+        sys.executable,
+        "-c",
+        "from bridge.cli import main; raise SystemExit(main())",
+        "serve",
+        "--port",
+        str(port),
+        "--quiet",
+        "--log",
+        str(log),
+        "--model",
+        f"drums={DRUMS}",
+        "--checkpoint",
+        f"{DRUMS}={tiny_checkpoints[DRUMS]}",
+    ]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    )
+    try:
+        with OscClient(port=port, timeout=2) as c:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    c.call("ping")
+                    break
+                except TimeoutError:
+                    assert time.monotonic() < deadline and proc.poll() is None, "serve never answered"
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
+                # A bundle with an empty element: python-osc warns and drops it.
+                raw.sendto(b"#bundle\0" + b"\0" * 8 + b"\0\0\0\0", ("127.0.0.1", port))
+            while "ready:" not in (log.read_text() if log.exists() else ""):
+                assert time.monotonic() < deadline, "the models never loaded"
+                time.sleep(0.2)
+            out = c.operation("sample", "drums", 1, 1.0, 0, 3, timeout=60)
+            assert len(out.outputs) == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    text = log.read_text()
+    assert "Could not identify content type" in text, text
+    assert "sample" in text and "ready:" in text
+    # logging's default format, LEVEL:logger:message, never reaches the terminal.
+    printed = re.findall(r"^[A-Z]+:[\w.]+:.*$", stdout + stderr, re.MULTILINE)
+    assert printed == []
 
 
 def test_serve_command_with_a_toml_profile(

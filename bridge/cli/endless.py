@@ -173,11 +173,12 @@ def _to_file(
             status.played(bar, False, 0)
             refresh()
 
-        render(
+        written = render(
             conductor, config.bars, config.out, qpm=config.qpm, start=config.start, on_bar=on_bar
-        )
+        ).path
     if not config.quiet:
-        echo(f"wrote {config.out}: bars {config.start + 1}-{config.start + config.bars}")
+        taken = f" ({config.out.name} is there already)" if written != config.out else ""
+        echo(f"wrote {written}: bars {config.start + 1}-{config.start + config.bars}{taken}")
 
 
 def _to_folder(

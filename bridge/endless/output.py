@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bridge.clips import FOUR_FOUR, Clip, Track
 from bridge.convert import stitch_windows, write_midi
@@ -53,8 +53,10 @@ def render(
     qpm: float,
     start: int = 0,
     on_bar: Callable[[Bar], None] | None = None,
-) -> list[Bar]:
-    """Bars ``start`` to ``start + bars`` into one MIDI file (one track per part)."""
+) -> Rendered:
+    """Bars ``start`` to ``start + bars`` into one MIDI file (one track per
+    part): ``path``, or ``stem_1.mid``, ... when a file is there already (the
+    clip the stream was given, say): no one's file is overwritten."""
     if bars < 1:
         raise InvalidRequestError(f"bars must be at least 1, got {bars}")
     made: list[Bar] = []
@@ -64,8 +66,14 @@ def render(
             on_bar(bar)
         if len(made) == bars:
             break
-    _write(join_bars(made), path, qpm)
-    return made
+    written = _free_name(path.parent, path.stem, suffix=path.suffix)
+    _write(join_bars(made), written, qpm)
+    return Rendered(written, made)
+
+
+class Rendered(NamedTuple):
+    path: Path  # the file written
+    bars: list[Bar]
 
 
 @dataclass
@@ -104,14 +112,14 @@ def _describe(stream: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(stream.items()))
 
 
-def _free_name(folder: Path, stem: str, taken: Iterable[str]) -> Path:
+def _free_name(folder: Path, stem: str, taken: Iterable[str] = (), suffix: str = ".mid") -> Path:
     """``stem.mid`` in ``folder``, or ``stem_1.mid``, ... where a file not
     ours already has that name: no one's file is overwritten."""
     ours = set(taken)
-    path, k = folder / f"{stem}.mid", 0
+    path, k = folder / f"{stem}{suffix}", 0
     while path.exists() and path.name not in ours:
         k += 1
-        path = folder / f"{stem}_{k}.mid"
+        path = folder / f"{stem}_{k}{suffix}"
     return path
 
 

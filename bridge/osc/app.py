@@ -134,10 +134,14 @@ def _serve(config: ServeConfig, stop: threading.Event | None) -> int:
 
     handler = logging.FileHandler(config.log_file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    # The server's own lines, and the watcher's when it runs beside the server.
-    loggers = [log, logging.getLogger("bridge.watch")]
-    for logger in loggers:
-        logger.addHandler(handler)
+    # Every line logged goes to the file: the server's own and the watcher's
+    # (from INFO), and other libraries' warnings, such as python-osc's about a
+    # malformed packet. With a handler on the root logger, a module-level
+    # logging.warning() never installs one of its own on the terminal, which
+    # would print every later line there (a packet must not change the view).
+    root = logging.getLogger()
+    root.addHandler(handler)
+    for logger in (log, logging.getLogger("bridge.watch")):
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)
     previous_hook = threading.excepthook
@@ -199,8 +203,7 @@ def _serve(config: ServeConfig, stop: threading.Event | None) -> int:
         server.stop()
         engine.close()
         threading.excepthook = previous_hook
-        for logger in loggers:
-            logger.removeHandler(handler)
+        root.removeHandler(handler)
         handler.close()
     return 0
 
