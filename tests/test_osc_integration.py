@@ -204,7 +204,8 @@ def test_a_malformed_packet_leaves_the_terminal_quiet(
                     c.call("ping")
                     break
                 except TimeoutError:
-                    assert time.monotonic() < deadline and proc.poll() is None, "serve never answered"
+                    alive = proc.poll() is None
+                    assert alive and time.monotonic() < deadline, "serve never answered"
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
                 # A bundle with an empty element: python-osc warns and drops it.
                 raw.sendto(b"#bundle\0" + b"\0" * 8 + b"\0\0\0\0", ("127.0.0.1", port))
