@@ -161,9 +161,16 @@ def test_humanize_with_hits_model_keeps_every_note(engine: Engine) -> None:
         return float(np.abs(a - b)[:, 1].mean())
 
     assert spread(0.01) < spread(1.0) / 4
-    # Variations of a groove on this model vary the playing, not the notes.
-    for var in engine.variations(HITS, clip, 2, seed=3).clips:
+    # Variations of a groove on this model vary the playing, not the notes:
+    # none is played as the input is, nor as another (the clip's feel is not
+    # carried over them, which made every one a copy of the input).
+    gen = engine.variations(HITS, clip, 3, seed=3)
+    playings = {tuple(sorted((n.pitch, n.start_time, n.velocity) for n in clip.notes))}
+    for var in gen.clips:
         assert sorted((round(n.start_time * 4), n.pitch) for n in var.notes) == played
+        playings.add(tuple(sorted((n.pitch, n.start_time, n.velocity) for n in var.notes)))
+    assert len(playings) == 4 and gen.params["feel"] is False
+    assert gen.params["redraws"] == 0
 
 
 def test_humanize_plays_a_clip_with_silent_bars(engine: Engine) -> None:

@@ -81,6 +81,14 @@ def _hits(tracks: Sequence[Track]) -> tuple[frozenset[tuple[int, int]], ...]:
     return tuple(hit_set(t.clip, t.is_drum) for t in tracks)
 
 
+def _playing(tracks: Sequence[Track]) -> tuple[frozenset[tuple[int, int, int]], ...]:
+    """Each note's pitch, start (to a tick of 1/480 beat) and velocity."""
+    return tuple(
+        frozenset((n.pitch, round(n.start_time * 480), round(n.velocity)) for n in t.clip.notes)
+        for t in tracks
+    )
+
+
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InvalidRequestError(f"{name} must be a number, got {value!r}")
@@ -332,6 +340,12 @@ class Engine(ModelPool):
         _check_temperature(temperature)
         spec = self.registry.get(model)
         self._require(spec, roles, operation)
+        # A groove model's variations are new playings of the clip's hits: what
+        # it plays is the point, so the clip's feel is not carried over them,
+        # and an output is a copy only when it is played as the input is.
+        playings = spec.role is Role.GROOVE
+        feel = feel and not playings
+        heard_in = _playing if playings else _hits
 
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
@@ -358,7 +372,16 @@ class Engine(ModelPool):
                 wins = [
                     w if not s else src for w, s, src in zip(wins, silent, windows, strict=True)
                 ]
-                return stitch(wins, tracks, carry=True, suffix=f"var {i + 1}")
+                if not playings:
+                    return stitch(wins, tracks, carry=True, suffix=f"var {i + 1}")
+                # Played as humanize plays: the model's dynamics, each hit with its 16th.
+                if loaded.dynamics is not None:
+                    play = loaded.dynamics.play
+                    wins = [
+                        w if s else [replace(t, clip=play(t.clip)) for t in w]
+                        for w, s in zip(wins, silent, strict=True)
+                    ]
+                return stitch(wins, tracks, carry=True, suffix=f"var {i + 1}", grid=STEP)
 
             def redraw(indices: list[int], attempt: int) -> list[list[Track]]:
                 # Further from the input each time, each output with noise of
@@ -382,17 +405,18 @@ class Engine(ModelPool):
                 w = len(windows)
                 return [output(wins[k * w : (k + 1) * w], i) for k, i in enumerate(indices)]
 
-            given = _hits(tracks)
+            given = heard_in(tracks)
 
             def copies(outs: list[list[Track]]) -> list[int]:
                 """The outputs that are the input or an earlier output, in order."""
-                heard: set[tuple[frozenset[tuple[int, int]], ...]] = set()
+                heard: set[tuple[frozenset[tuple[int, ...]], ...]] = set()
                 found = []
                 for i, out in enumerate(outs):
-                    if _hits(out) == given or _hits(out) in heard:
+                    played = heard_in(out)
+                    if played == given or played in heard:
                         found.append(i)
                     else:
-                        heard.add(_hits(out))
+                        heard.add(played)
                 return found
 
             w = len(windows)
