@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import mido
 import pretty_midi
 
 from bridge.clips import FOUR_FOUR, Clip, Note, TimeSignature, Track
@@ -367,6 +368,12 @@ def _meter_for(beats_per_bar: float) -> TimeSignature:
 
 
 def _load_midi(source: str | os.PathLike[str] | bytes, where: str) -> Any:
+    return _load_midi_and_end(source, where)[0]
+
+
+def _load_midi_and_end(source: str | os.PathLike[str] | bytes, where: str) -> tuple[Any, int]:
+    """The file as pretty_midi reads it, and the tick its last track ends at
+    (its end-of-track event: where a DAW's export says the clip ends)."""
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
     else:
@@ -376,7 +383,9 @@ def _load_midi(source: str | os.PathLike[str] | bytes, where: str) -> Any:
         except OSError as exc:
             raise MidiFileError(f"cannot read {where}: {exc.strerror or exc}") from exc
     try:
-        return pretty_midi.PrettyMIDI(io.BytesIO(data))
+        parsed = mido.MidiFile(file=io.BytesIO(data), charset="latin1")
+        end = max((sum(int(m.time) for m in track) for track in parsed.tracks), default=0)
+        return pretty_midi.PrettyMIDI(mido_object=parsed), end
     except Exception as exc:
         # mido and pretty_midi raise a wide, undocumented range of errors on bad
         # input (OSError, EOFError, ValueError, KeyError, IndexError, mido's own
@@ -398,8 +407,8 @@ def read_midi(source: str | os.PathLike[str] | bytes) -> list[Track]:
     """Read a MIDI file (a path or its bytes) as one track per instrument with notes.
 
     Times are converted through the file's tempo map, so a file at any tempo
-    reads back in beats. All tracks share one length: the end of the last note
-    rounded up to a whole bar of the file's first time signature.
+    reads back in beats. All tracks share one length in whole bars of the
+    file's first time signature (see :func:`_bars_of`).
     """
     return read_midi_and_tempo(source)[0]
 
@@ -407,11 +416,26 @@ def read_midi(source: str | os.PathLike[str] | bytes) -> list[Track]:
 def read_midi_and_tempo(source: str | os.PathLike[str] | bytes) -> tuple[list[Track], float]:
     """:func:`read_midi`, and the tempo the file starts at (see :func:`midi_tempo`)."""
     where = "the MIDI data" if isinstance(source, (bytes, bytearray)) else os.fspath(source)
-    pm = _load_midi(source, where)
-    return _tracks_of(pm, where), _first_tempo(pm)
+    pm, end = _load_midi_and_end(source, where)
+    return _tracks_of(pm, where, end), _first_tempo(pm)
 
 
-def _tracks_of(pm: Any, where: str) -> list[Track]:
+# A note's tail, or a file's end, that reaches no further than this many
+# beats into a bar does not make the bar part of the clip: a release played
+# a little past the bar line is no more music.
+TAIL_BEATS = 1.0
+
+
+def _bars_of(starts: float, ends: float, bar: float) -> int:
+    """How many bars a clip whose last note starts at beat ``starts`` is, when
+    its notes or the file end at beat ``ends``: every bar a note starts in,
+    and the bars the ends reach more than :data:`TAIL_BEATS` into."""
+    # A writer may end its track a tick or so after the last note-off.
+    slack = 1.0 / 64.0
+    return max(1, math.floor(starts / bar) + 1, math.ceil((ends - TAIL_BEATS - slack) / bar))
+
+
+def _tracks_of(pm: Any, where: str, end_tick: int = 0) -> list[Track]:
     resolution = float(pm.resolution)
 
     if pm.time_signature_changes:
@@ -440,9 +464,10 @@ def _tracks_of(pm: Any, where: str) -> list[Track]:
     if not parts:
         raise MidiFileError(f"{where} has no notes")
 
-    end = max(n.end_time for _, notes in parts for n in notes)
+    starts = max(n.start_time for _, notes in parts for n in notes)
+    ends = max(max(n.end_time for _, notes in parts for n in notes), end_tick / resolution)
     bar = time_signature.beats_per_bar
-    length = max(1, math.ceil(end / bar - 1e-9)) * bar
+    length = _bars_of(starts, ends, bar) * bar
     return [
         Track(
             Clip(notes, length, time_signature, _track_name(inst)),
@@ -502,6 +527,20 @@ def midi_bytes(tracks: Sequence[Track], qpm: float = QPM) -> bytes:
     """The tracks as a standard MIDI file at ``qpm`` (default 120), in memory."""
     buffer = io.BytesIO()
     _to_pretty_midi(tracks, qpm).write(buffer)
+    return _ending_at(buffer.getvalue(), max(t.clip.length for t in tracks))
+
+
+def _ending_at(data: bytes, beats: float) -> bytes:
+    """The file ``data`` with each track's end-of-track event at ``beats`` at
+    the earliest, so that a clip whose last bars rest reads back whole."""
+    parsed = mido.MidiFile(file=io.BytesIO(data))
+    end = round(beats * parsed.ticks_per_beat)
+    for track in parsed.tracks:
+        if track and track[-1].type == "end_of_track":
+            before = sum(int(m.time) for m in track[:-1])
+            track[-1].time = max(int(track[-1].time), end - before)
+    buffer = io.BytesIO()
+    parsed.save(file=buffer)
     return buffer.getvalue()
 
 

@@ -383,8 +383,42 @@ def test_midi_keeps_time_signature_and_rounds_length_to_bars(tmp_path: Path) -> 
     assert track.clip.time_signature == TimeSignature(3, 4)
     assert track.clip.length == 6.0  # ends at 4.5 beats: two bars of 3/4
     assert track.clip.name == "Acoustic Grand Piano"
-    (short,) = read_midi(midi_bytes([Track(Clip([Note(60, 0.0, 1.0)], 16.0))]))
-    assert short.clip.length == 4.0  # MIDI has no clip length: one bar holds the notes
+    # The clip's length is the file's end of track: resting bars come back.
+    (rests,) = read_midi(midi_bytes([Track(Clip([Note(60, 0.0, 1.0)], 16.0))]))
+    assert rests.clip.length == 16.0
+
+
+def _other_programs_file(notes: list[tuple[float, float]]) -> bytes:
+    """A file as pretty_midi writes one: its end of track at its last note-off."""
+    import io
+
+    import pretty_midi
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120.0)  # 0.5 s a beat
+    inst = pretty_midi.Instrument(0)
+    inst.notes = [pretty_midi.Note(90, 60, a / 2, b / 2) for a, b in notes]
+    pm.instruments.append(inst)
+    buffer = io.BytesIO()
+    pm.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("notes", "bars"),
+    [
+        ([(0.0, 1.0)], 1),  # one bar holds the notes
+        ([(0.0, 1.0), (7.0, 8.15)], 2),  # released just past the bar line: still 2 bars
+        ([(0.0, 1.0), (7.0, 9.0)], 2),  # a whole beat into bar 3 is still a tail
+        ([(0.0, 1.0), (7.0, 9.5)], 3),  # held well into bar 3: it is part of the clip
+        ([(0.0, 1.0), (8.0, 8.25)], 3),  # a note on bar 3's downbeat
+    ],
+)
+def test_midi_length_is_the_bars_its_notes_play_in(
+    notes: list[tuple[float, float]], bars: int
+) -> None:
+    (track,) = read_midi(_other_programs_file(notes))
+    assert track.clip.length == 4.0 * bars
+    assert track.clip.notes[-1].end_time == pytest.approx(notes[-1][1], abs=0.01)  # not cut
 
 
 def test_midi_unnamed_drums_are_called_drums() -> None:

@@ -295,6 +295,35 @@ def test_train_command_export_and_run_dir_as_model(tmp_path: Path) -> None:
     assert variations(shipped, tmp_path / "out2") == from_run
 
 
+def test_train_command_exits_130_when_stopped_and_keeps_speed_out_of_held_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C stops a run with its checkpoint written: the command exits 130,
+    as a stopped command does, so a script can tell it from a finished run;
+    the training speed is not shown as a held-out score."""
+    from bridge.cli import main
+    from bridge.train import loop
+
+    def run(cfg: loop.TrainConfig, display: object = None) -> loop.TrainResult:
+        speed = {"train_examples_per_second": 153.1}
+        if cfg.steps == 6:  # stopped at step 6, between evaluations
+            stopped = {"status": "interrupted", **speed}
+            return loop.TrainResult(cfg.out, "interrupted", 6, stopped, {})
+        scores = {"step": 8, "eval_loss": 1.25, "status": "completed", **speed}
+        return loop.TrainResult(cfg.out, "completed", 8, scores, {})
+
+    monkeypatch.setattr(loop, "train", run)
+    midi = make_folder(tmp_path / "midi", files=1)
+    args = ["train", str(midi), "--model", MODEL, "--out", str(tmp_path / "run"), "--plain"]
+    assert main([*args, "--steps", "6"]) == 130
+    said = " ".join(capsys.readouterr().out.split())
+    assert "interrupted at step 6;" in said and "held-out" not in said
+    assert "153.1 training examples a second" in said
+    assert main([*args, "--steps", "8"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "completed at step 8;" in said and "held-out: eval_loss 1.25;" in said
+
+
 def band_tracks(bars: int) -> list[Track]:
     drums, bass, chords = [], [], []
     for bar in range(bars):

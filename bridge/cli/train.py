@@ -146,14 +146,19 @@ def train_command(args: argparse.Namespace) -> int:
         for reason, count in result.data["no_examples"].items():
             t.add_row(reason, str(count))
         console.print(t)
+    speed = result.metrics.get("train_examples_per_second")
     shown = {
         k: v
         for k, v in result.metrics.items()
-        if isinstance(v, (int, float)) and k not in ("step", "eval_examples")
+        if isinstance(v, (int, float))
+        and k not in ("step", "eval_examples", "train_examples_per_second")
     }
     console.print(
         f"{result.status} at step {result.step}; run directory {result.run_dir}"
         + (f"; held-out: {', '.join(f'{k} {v:.4g}' for k, v in shown.items())}" if shown else "")
+        + (f"; {speed:.4g} training examples a second" if speed else ""),
+        markup=False,
+        highlight=False,
     )
     if result.status == "abandoned":
         # A step is still running inside TensorFlow; nothing of the run is
@@ -161,7 +166,9 @@ def train_command(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
-    return 0
+    # Stopped by Ctrl-C: 130, as for any command a SIGINT stops, so that a
+    # script can tell a run it must resume from one that is done.
+    return 130 if result.status == "interrupted" else 0
 
 
 def add_export_parser(sub: Any) -> None:
