@@ -16,7 +16,8 @@ from typing import Any
 
 from bridge.clips import Clip, Note, Track
 from bridge.engine import Generation, Role
-from bridge.errors import UnknownModelError
+from bridge.engine.engine import OPERATION_ROLES
+from bridge.errors import InvalidRequestError, UnknownModelError
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,13 @@ class FakeEngine:
 
     def close(self) -> None:
         self._loaded.clear()
+
+    def check(self, operation: str, model: str) -> None:
+        """As the engine's: a model of a kind the operation does not take is refused."""
+        spec = self.registry.get(model)
+        roles = OPERATION_ROLES.get(operation, tuple(Role))
+        if spec.role not in roles:
+            raise InvalidRequestError(f"{operation} needs a {roles[0].value} model")
 
     # -- operations -----------------------------------------------------------------
     def _answer(

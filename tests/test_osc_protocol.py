@@ -237,6 +237,11 @@ def test_refused_operations_get_one_error_and_no_accepted(
         "bad_request": send(srv, "/lb/op/sample", PORT, 92, "drums", "two"),
         "invalid_request": send(srv, "/lb/op/sample", PORT, 93, "drums", 65),
     }
+    # A model of the wrong kind is refused before it is queued, not after.
+    upload(srv, 94, 0, Track(beat(), True, 0))
+    wrong_kind = send(srv, "/lb/op/humanize", PORT, 94, "drums")
+    assert names(wrong_kind) == ["error"] and wrong_kind[0].args[:2] == (94, "invalid_request")
+    assert "humanize needs a groove model" in wrong_kind[0].args[2]
     for code, replies in refused.items():
         assert names(replies) == ["error"] and replies[0].args[:2] == (refused_id(replies), code)
 

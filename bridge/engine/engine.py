@@ -96,6 +96,15 @@ def _check_range(name: str, value: float, lo: float, hi: float) -> None:
         raise InvalidRequestError(f"{name} must be between {lo} and {hi}, got {value}")
 
 
+def _check_samples(spec: ModelSpec) -> None:
+    """A model that samples from nothing: not one conditioned on its input."""
+    if spec.has_controls:
+        what = "chords" if spec.chord_conditioned else "the hits of an input clip"
+        raise InvalidRequestError(
+            f"model {spec.name!r} is conditioned on {what}; use an operation on a clip instead"
+        )
+
+
 def _check_count(name: str, value: int, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequestError(f"{name} must be a whole number, got {value!r}")
@@ -194,7 +203,7 @@ class Engine(ModelPool):
             return played
         try:
             groove = self.registry.get(self.groove)
-            self._require(groove, (Role.GROOVE,), "humanize")
+            self._require(groove, OPERATION_ROLES["humanize"], "humanize")
             clips = self._perform(
                 groove,
                 self.adapter(self.groove).at_tempo(qpm),
@@ -250,6 +259,15 @@ class Engine(ModelPool):
         if not spec.is_conditional and operation != "sample":
             raise InvalidRequestError(f"model {spec.name!r} has no latent space for {operation}")
 
+    def check(self, operation: str, model: str) -> None:
+        """Refuse now what ``operation`` would refuse of ``model`` when it runs:
+        a model of the wrong kind (the server answers before accepting)."""
+        spec = self.registry.get(model)
+        if operation in OPERATION_ROLES:
+            self._require(spec, OPERATION_ROLES[operation], operation)
+        elif operation == "sample":
+            _check_samples(spec)
+
     # -- operations -----------------------------------------------------------
     def sample(
         self,
@@ -270,11 +288,7 @@ class Engine(ModelPool):
         spec = self.registry.get(model)
         bars = spec.bars if bars is None else bars
         _check_count("bars", bars, 1, MAX_BARS)
-        if spec.has_controls:
-            what = "chords" if spec.chord_conditioned else "the hits of an input clip"
-            raise InvalidRequestError(
-                f"model {model!r} is conditioned on {what}; use an operation on a clip instead"
-            )
+        _check_samples(spec)
 
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
@@ -486,7 +500,7 @@ class Engine(ModelPool):
             similarity,
             temperature,
             seed,
-            (Role.DRUMS, Role.MELODY, Role.GROOVE),
+            OPERATION_ROLES["variations"],
             "variations",
             feel,
             qpm,
@@ -519,7 +533,7 @@ class Engine(ModelPool):
             similarity,
             temperature,
             seed,
-            (Role.TRIO, Role.MULTITRACK),
+            OPERATION_ROLES["multitrack"],
             "multitrack",
             feel,
             qpm,
@@ -625,7 +639,7 @@ class Engine(ModelPool):
         if method not in ("slerp", "linear"):
             raise InvalidRequestError(f"method must be slerp or linear, not {method!r}")
         spec = self.registry.get(model)
-        self._require(spec, SOURCE_ROLES, "interpolate")
+        self._require(spec, OPERATION_ROLES["interpolate"], "interpolate")
         scenes = spec.role.is_multitrack
         clips = [] if scenes else [_clip(a, spec), _clip(b, spec)]
         inputs: Sequence[Any] = [_scene(a), _scene(b)] if scenes else clips
@@ -834,7 +848,7 @@ class Engine(ModelPool):
         _check_temperature(temperature)
         qpm = _tempo(qpm)
         spec = self.registry.get(model)
-        self._require(spec, (Role.GROOVE,), "humanize")
+        self._require(spec, OPERATION_ROLES["humanize"], "humanize")
 
         def body(
             spec: ModelSpec, adapter: Adapter, loaded: LoadedModel, seed: int
@@ -986,6 +1000,15 @@ class Engine(ModelPool):
 
 # The models interpolate, blend and grid run on.
 SOURCE_ROLES = (Role.DRUMS, Role.MELODY, Role.GROOVE, Role.TRIO, Role.MULTITRACK)
+# The models each operation on clips takes, by role.
+OPERATION_ROLES: dict[str, tuple[Role, ...]] = {
+    "variations": (Role.DRUMS, Role.MELODY, Role.GROOVE),
+    "multitrack": (Role.TRIO, Role.MULTITRACK),
+    "interpolate": SOURCE_ROLES,
+    "blend": SOURCE_ROLES,
+    "grid": SOURCE_ROLES,
+    "humanize": (Role.GROOVE,),
+}
 
 
 def _scene(source: Source) -> list[Track]:

@@ -43,6 +43,7 @@ def operation(op: Operation, server: Server, req: Request) -> list[Outgoing]:
     model = server.resolve_model(given) if server.ready else given
     if server.ready:
         params = server.resolve_params(op, params)
+        server.engine.check(op.name, model)  # a model of the wrong kind: refused, not accepted
     if "stream" in params:  # a client's streams are its own
         params["stream"] = f"{req.host}:{req.port}:{params['stream']}"
     most = op.clips[1]
