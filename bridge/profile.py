@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bridge.errors import BridgeError, CheckpointError, InvalidRequestError
+from bridge.errors import BridgeError, CheckpointError, InvalidRequestError, UnknownModelError
 from bridge.train.rundir import is_run_dir, register_run
 
 __all__ = [
@@ -79,20 +79,30 @@ def resolve_model_ref(model: str, checkpoint: str | None) -> tuple[str, str | No
     model zoo lists (a bundled model, or an official one fetched with
     ``models fetch``) when no checkpoint is given, or a registered config name.
     """
+    from bridge.engine.registry import REGISTRY
+    from bridge.zoo.manifest import load_manifest
+
     candidate = Path(model).expanduser()
     if is_run_dir(candidate):
         return register_run(candidate), checkpoint or str(candidate.resolve())
-    if checkpoint is None:
-        from bridge.zoo.manifest import load_manifest
+    manifest = load_manifest()
+    if model in manifest and checkpoint is not None and model not in REGISTRY:
+        # A bundled model's name, with weights of one's own (a copy, say).
+        if is_run_dir(Path(checkpoint).expanduser()):
+            return register_run(Path(checkpoint).expanduser()), checkpoint
+        return manifest.get(model).config or model, checkpoint
+    if model in manifest and checkpoint is None:
+        from bridge.zoo.local import resolve_model
 
-        manifest = load_manifest()
-        if model in manifest:
-            from bridge.zoo.local import resolve_model
-
-            config, path = resolve_model(model, manifest=manifest)
-            if is_run_dir(path):
-                return register_run(path), str(path)
-            return config, str(path)
+        config, path = resolve_model(model, manifest=manifest)
+        if is_run_dir(path):
+            return register_run(path), str(path)
+        return config, str(path)
+    if checkpoint is None and model not in REGISTRY:
+        raise UnknownModelError(
+            f"unknown model {model!r}: not a model or run directory, nor a name "
+            "`latent-bridge models list` shows"
+        )
     return model, checkpoint
 
 

@@ -103,3 +103,29 @@ def test_the_bundled_groove_model_is_found_for_new_hits(
     assert found is not None and Path(found[1]) == folder.resolve()
     assert bundled_groove({found[0]: "/somewhere/else"}) is None  # the user's own stays
     assert bundled_groove({found[0]: found[1]}) == found
+
+
+def test_a_bundled_name_with_weights_of_ones_own_and_an_unknown_name(
+    bundled: Path, tmp_path: Path
+) -> None:
+    """--model lb-drums --checkpoint COPY takes the copy (it once said "unknown
+    model 'lb-drums'"); a name nobody knows is named as unknown, not as a
+    missing --checkpoint."""
+    from bridge.engine.registry import REGISTRY
+    from bridge.errors import UnknownModelError
+    from bridge.profile import resolve_model_ref
+
+    copy = tmp_path / "my-drums"
+    shutil.copytree(bundled / "lb-drums", copy)
+    name, checkpoint = resolve_model_ref("lb-drums", str(copy))
+    assert checkpoint == str(copy)
+    assert REGISTRY.get(name).config is REGISTRY.get("lb-drums_2bar_tiny").config
+    # A bundled model with a config of its own takes weights that are not a run.
+    assert resolve_model_ref("lb-melody", "weights/model.ckpt-9") == (
+        "lb-mel_2bar_tiny",
+        "weights/model.ckpt-9",
+    )
+    with pytest.raises(UnknownModelError, match="unknown model 'nosuchmodel'"):
+        resolve_model_ref("nosuchmodel", None)
+    # A registered config still takes its checkpoint from --checkpoint.
+    assert resolve_model_ref("lb-drums_2bar_tiny", None) == ("lb-drums_2bar_tiny", None)
