@@ -382,6 +382,8 @@ def _load_midi_and_end(source: str | os.PathLike[str] | bytes, where: str) -> tu
                 data = f.read()
         except OSError as exc:
             raise MidiFileError(f"cannot read {where}: {exc.strerror or exc}") from exc
+    if not data:
+        raise MidiFileError(f"{where} is empty (0 bytes), not a MIDI file")
     try:
         parsed = mido.MidiFile(file=io.BytesIO(data), charset="latin1")
         end = max((sum(int(m.time) for m in track) for track in parsed.tracks), default=0)

@@ -207,8 +207,13 @@ def test_multitrack_needs_a_multitrack_model(
     checkpoints: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     song = write_song(tmp_path / "song.mid")
-    assert generate(checkpoints, tmp_path / "out", "multitrack", str(song)) == 2
+    assert generate(checkpoints, tmp_path / "new" / "out", "multitrack", str(song)) == 2
     assert "multitrack needs a trio or multitrack model" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()  # the failed request took back the folders it made
+    kept = tmp_path / "kept"
+    (kept / "out").mkdir(parents=True)
+    assert generate(checkpoints, kept / "out", "multitrack", str(song)) == 2
+    assert (kept / "out").is_dir()  # one that was there stays
 
 
 def test_corrupt_midi_is_a_clear_error(

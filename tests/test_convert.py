@@ -500,7 +500,7 @@ def _empty_midi() -> bytes:
         (b"\x00\x01garbage\xff\xfe", "not a readable MIDI file"),
         (b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x10\x00\x90", "not a readable"),
         (midi_bytes(band())[:60], "not a readable MIDI file"),
-        (b"", "not a readable MIDI file"),
+        (b"", r"is empty \(0 bytes\), not a MIDI file"),
         (_empty_midi(), "no notes"),
     ],
     ids=["garbage", "truncated-header", "truncated-file", "empty-bytes", "no-notes"],

@@ -955,3 +955,6 @@ def test_export_averages_the_last_checkpoints(tmp_path: Path) -> None:
     assert all(np.allclose(early[n], (w2[n] + w4[n]) / 2, atol=1e-6) for n in floats)
     with pytest.raises(TrainingError, match="--keep"):
         export_run(run, tmp_path / "too_many", average=len(kept) + 1)
+    steps = ", ".join(p.name.rsplit("-", 1)[-1] for p in kept)
+    with pytest.raises(TrainingError, match=f"no checkpoint of step 5; it keeps step {steps}$"):
+        export_run(run, tmp_path / "no_such_step", step=5)

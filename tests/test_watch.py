@@ -415,6 +415,18 @@ def test_cli_ctrl_c_stops_cleanly(
     assert (out / "watch.log").read_text().rstrip().endswith("stopped")
 
 
+def test_cli_watch_refuses_a_file_as_its_folder(
+    tmp_path: Path, tiny_checkpoints: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    beat = tmp_path / "beat.mid"
+    beat.write_bytes(drum_midi())
+    args = ["watch", str(beat), "--out", str(tmp_path / "out"), "--op", "variations"]
+    args += ["--model", DRUMS, "--checkpoint", tiny_checkpoints[DRUMS], "--device", "cpu"]
+    assert main(args) == 2
+    assert f"the folder to watch, {beat}, is a file, not a folder" in capsys.readouterr().err
+    assert beat.read_bytes() == drum_midi()
+
+
 def test_cli_watch_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = ["watch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--model", DRUMS]
     assert main([*base, "--op", "sample"]) == 2
@@ -538,3 +550,35 @@ def test_piano_roll_is_readable_at_the_size_written(tmp_path: Path) -> None:
     tune = Clip([Note(60 + i, i * 0.5, 0.5) for i in range(8)], 8.0)
     piano_roll_png([Track(tune, False, 0), Track(drum_clip(), True, 0)], path)
     assert imread(path).shape[0] > image.shape[0]
+
+
+def test_activity_lines_from_many_workers_stay_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers report from threads of their own: each line comes out whole
+    (print() writes a line's end apart, so two lines could run together)."""
+    import sys
+
+    from bridge.cli.watch import _print_activity
+
+    class SlowOut(io.StringIO):
+        def write(self, text: str) -> int:  # a terminal that lets other threads in
+            time.sleep(0.0005)
+            return super().write(text)
+
+    out = SlowOut()
+    monkeypatch.setattr(sys, "stdout", out)
+    start = threading.Barrier(6)
+
+    def report(k: int) -> None:
+        start.wait()
+        for i in range(20):
+            _print_activity(Activity(f"grp/file {k}-{i}.mid", "running"))
+
+    threads = [threading.Thread(target=report, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    lines = out.getvalue().split("\n")
+    assert lines.pop() == ""
+    assert len(lines) == 120
+    assert all(line.startswith("running grp/file ") and line.endswith(".mid") for line in lines)

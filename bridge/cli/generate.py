@@ -8,6 +8,7 @@ handed to :func:`generate`, a plain function that tests call directly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,27 +109,35 @@ def generate(config: GenerateConfig, echo: Callable[[str], None] = print) -> Gen
     # The tempo: --qpm, else the first input's, else 120. Operations that
     # take a tempo run at it, and the outputs are written at it.
     qpm = config.qpm or float(config.params.get("qpm") or 0) or (read[0][2] if read else QPM)
+    # Made now, so that a folder that cannot be made fails before the models
+    # load; a request that fails takes back the empty folder it made.
+    made = [p for p in (config.out, *config.out.parents) if not p.exists()]
     config.out.mkdir(parents=True, exist_ok=True)
-
-    engine = model_engine(
-        {config.model: checkpoint},
-        device=config.device,
-        batch_size=config.batch_size,
-        refine_steps=config.refine_steps,
-    )
     try:
-        # Resolved before the registry loads TensorFlow, so "cpu" can hide the GPUs.
-        device = engine.device
-        echo(f"device: {device}")
-        spec = engine.registry.get(config.model)
-        generation = _run(engine, spec, config, files_tracks, qpm, echo)
-        # How latents were made, for a report that says how to get the same files.
-        how = {
-            "refine_steps": engine.refine_steps_for(spec),
-            "latent_prior": engine.model(config.model).prior_status,
-        }
-    finally:
-        engine.close()
+        engine = model_engine(
+            {config.model: checkpoint},
+            device=config.device,
+            batch_size=config.batch_size,
+            refine_steps=config.refine_steps,
+        )
+        try:
+            # Resolved before the registry loads TensorFlow, so "cpu" can hide the GPUs.
+            device = engine.device
+            echo(f"device: {device}")
+            spec = engine.registry.get(config.model)
+            generation = _run(engine, spec, config, files_tracks, qpm, echo)
+            # How latents were made, for a report that says how to get the same files.
+            how = {
+                "refine_steps": engine.refine_steps_for(spec),
+                "latent_prior": engine.model(config.model).prior_status,
+            }
+        finally:
+            engine.close()
+    except BaseException:
+        for folder in made:  # innermost first; one with anything in it stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
     files = _write_outputs(config.out, config.op, generation, qpm)
     for path in files:

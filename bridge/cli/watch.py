@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,9 +107,16 @@ def watch(
             engine.close()
 
 
+_PRINTING = threading.Lock()
+
+
 def _print_activity(activity: Activity) -> None:
+    """One line for each thing the watcher did: whole, though its workers
+    report from threads of their own (print() writes a line's end apart)."""
     detail = f": {activity.detail}" if activity.detail else ""
-    print(f"{activity.status} {activity.name}{detail}", flush=True)
+    with _PRINTING:
+        sys.stdout.write(f"{activity.status} {activity.name}{detail}\n")
+        sys.stdout.flush()
 
 
 def add_watch_parser(sub: Any) -> None:

@@ -100,7 +100,10 @@ class Pipeline:
         length = max(t.clip.length for t in tracks)
         count = math.ceil(length / adapter.beats - 1e-9)
         if count * adapter.spec.bars > MAX_CLIP_BARS:
-            raise UnsupportedClipError(f"the {what} is too long ({length:g} beats)")
+            most = MAX_CLIP_BARS * adapter.beats / adapter.spec.bars
+            raise UnsupportedClipError(
+                f"the {what} is too long ({length:g} beats; at most {most:g}, {MAX_CLIP_BARS} bars)"
+            )
         per_track = [split_windows(t.clip, adapter.beats, loop=True) for t in tracks]
         return [
             [

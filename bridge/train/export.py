@@ -78,7 +78,11 @@ def export_run(
     else:
         prefix = run_dir / f"model.ckpt-{step}"
         if not Path(str(prefix) + ".index").is_file():
-            raise TrainingError(f"{run_dir} has no checkpoint of step {step}")
+            steps = [p.name.rsplit("-", 1)[-1] for p in checkpoint_prefixes(run_dir)]
+            raise TrainingError(
+                f"{run_dir} has no checkpoint of step {step}; it keeps "
+                + (f"step {', '.join(steps)}" if steps else "none")
+            )
     averaged = [prefix]
     if average > 1:
         kept = checkpoint_prefixes(run_dir)

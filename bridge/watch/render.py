@@ -13,6 +13,7 @@ import os
 import shutil
 import threading
 import uuid
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,12 @@ def piano_roll_png(tracks: Sequence[Track], path: Path, title: str = "") -> None
         bottom.set_xlabel("bar", fontsize=8, labelpad=1)
         if title:
             fig.suptitle(title, fontsize=9)
-        fig.tight_layout(pad=0.4, h_pad=0.3)
-        fig.savefig(path, format="png")
+        with warnings.catch_warnings():
+            # A file name in a script the font lacks (Japanese, say) is drawn
+            # as boxes; matplotlib would also warn of each glyph on the console.
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+            fig.tight_layout(pad=0.4, h_pad=0.3)
+            fig.savefig(path, format="png")
 
 
 def _draw_panel(

@@ -39,6 +39,7 @@ from bridge.errors import (
     BridgeError,
     InvalidClipError,
     InvalidNoteError,
+    InvalidRequestError,
     MidiFileError,
     UnsupportedClipError,
 )
@@ -145,6 +146,9 @@ class Watcher:
             raise RuntimeError("a watcher starts once; make a new one")
         self._started = True
         cfg = self.config
+        for folder, what in ((cfg.in_dir, "the folder to watch"), (cfg.out_dir, "--out")):
+            if folder.exists() and not folder.is_dir():
+                raise InvalidRequestError(f"{what}, {folder}, is a file, not a folder")
         cfg.in_dir.mkdir(parents=True, exist_ok=True)
         cfg.out_dir.mkdir(parents=True, exist_ok=True)
         if cfg.log_file:
