@@ -741,7 +741,7 @@ def test_fit_dynamics_fits_a_groove_model_to_a_folder(
     assert main(["fit-dynamics", str(run_dir), str(tmp_path / "missing")]) == 2
     assert "missing is not a folder" in capsys.readouterr().err
     assert main(["fit-dynamics", str(tmp_path / "no-such-model"), str(many)]) == 2
-    assert "no model at" in capsys.readouterr().err
+    assert "no-such-model': not a model or run directory" in capsys.readouterr().err
     drums = tmp_path / "drums"
     train(config(tmp_path, few, out=drums, steps=1, eval_every=1))
     assert main(["fit-dynamics", str(drums), str(many)]) == 2

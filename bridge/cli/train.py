@@ -336,13 +336,8 @@ def _fit_target(model_ref: str, beside: Any, what: str) -> tuple[Any, Path, Path
     from bridge.errors import TrainingError
     from bridge.profile import resolve_model_ref
 
-    name, checkpoint = resolve_model_ref(model_ref, None)
+    name, checkpoint = resolve_model_ref(model_ref, None)  # a name nobody knows: an error
     if checkpoint is None:
-        if name not in REGISTRY:
-            raise TrainingError(
-                f"no model at {model_ref!r}: give a model or run directory, or a name "
-                "`models list` shows"
-            )
         raise TrainingError(
             f"{model_ref!r} names a config, not weights; give a model or run directory"
         )
