@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -154,25 +154,24 @@ def _latent_prior_for(
     """The latent prior of exported weights ``out`` (saved beside them): the
     run's when fitted for ``same``, its checkpoint they are, else fitted now."""
     z_size = int(spec.config.hparams.z_size)
-    theirs = run_dir / PRIOR_FILE
-    if data is None and same is not None and theirs.is_file():
-        prior = LatentPrior.load(theirs, z_size)
-        if prior.checkpoint == same.name:
-            prior = replace(prior, checkpoint=out.name)
-            prior.save(out.parent / PRIOR_FILE)
-            return prior
-    try:
+
+    def fit() -> tuple[LatentPrior, str]:
         windows, where = _fit_windows(run_dir, spec, run, data)
         prior = fit_latent_prior(spec, out, windows, seed=_run_seed(run))
-    except BridgeError as exc:
-        say(f"no latent prior: {exc.message}; fit one with latent-bridge fit-prior")
-        return None
-    prior.save(out.parent / PRIOR_FILE)
-    say(
-        f"latent prior fitted for the exported weights to {prior.windows} windows of {where} "
-        f"(held-out gain {prior.held_out_gain:+.3f} nats a dimension over N(0, I))"
+        return prior, (
+            f"latent prior fitted for the exported weights to {prior.windows} windows of "
+            f"{where} (held-out gain {prior.held_out_gain:+.3f} nats a dimension over N(0, I))"
+        )
+
+    return _carry_or_fit(
+        run_dir / PRIOR_FILE,
+        lambda path: LatentPrior.load(path, z_size),
+        None if data is not None else same,  # a folder given: fitted to it
+        out,
+        fit,
+        "no latent prior: {}; fit one with latent-bridge fit-prior",
+        say,
     )
-    return prior
 
 
 def _groove_dynamics_for(
@@ -185,28 +184,56 @@ def _groove_dynamics_for(
 ) -> Dynamics | None:
     """The dynamics of exported groove weights ``out`` (saved beside them):
     the run's when fitted for ``same``, its checkpoint they are, else fitted now."""
-    theirs = run_dir / DYNAMICS_FILE
-    if same is not None and theirs.is_file():
-        dynamics = Dynamics.load(theirs)
-        if dynamics.checkpoint == same.name:
-            dynamics = replace(dynamics, checkpoint=out.name)
-            dynamics.save(out.parent / DYNAMICS_FILE)
-            return dynamics
-    try:
+
+    def fit() -> tuple[Dynamics, str]:
         windows, where = _fit_windows(run_dir, spec, run, None)
         dynamics = fit_groove_dynamics(spec, out, windows, seed=_run_seed(run))
-    except BridgeError as exc:
-        say(
-            f"no groove dynamics, the model plays its own velocities: {exc.message}; "
-            "fit them with latent-bridge fit-dynamics"
+        return dynamics, (
+            f"groove dynamics fitted for the exported weights to {dynamics.windows} windows "
+            f"of {where}: contrast {dynamics.contrast:g}"
         )
-        return None
-    dynamics.save(out.parent / DYNAMICS_FILE)
-    say(
-        f"groove dynamics fitted for the exported weights to {dynamics.windows} windows of "
-        f"{where}: contrast {dynamics.contrast:g}"
+
+    return _carry_or_fit(
+        run_dir / DYNAMICS_FILE,
+        Dynamics.load,
+        same,
+        out,
+        fit,
+        "no groove dynamics, the model plays its own velocities: {}; fit them with "
+        "latent-bridge fit-dynamics",
+        say,
     )
-    return dynamics
+
+
+_Fit = TypeVar("_Fit", LatentPrior, Dynamics)
+
+
+def _carry_or_fit(
+    theirs: Path,
+    load: Callable[[Path], _Fit],
+    same: Path | None,
+    out: Path,
+    fit: Callable[[], tuple[_Fit, str]],
+    unfitted: str,
+    say: Callable[[str], None],
+) -> _Fit | None:
+    """The run's fit ``theirs`` when it was made for ``same`` (the checkpoint
+    the exported weights ``out`` are), else ``fit()``'s, saved beside ``out``
+    under the same name; a fit that cannot be made is said (``unfitted``)."""
+    if same is not None and theirs.is_file():
+        carried = load(theirs)
+        if carried.checkpoint == same.name:
+            carried = replace(carried, checkpoint=out.name)
+            carried.save(out.parent / theirs.name)
+            return carried
+    try:
+        fitted, said = fit()
+    except BridgeError as exc:
+        say(unfitted.format(exc.message))
+        return None
+    fitted.save(out.parent / theirs.name)
+    say(said)
+    return fitted
 
 
 def _run_seed(run: dict[str, Any]) -> int:
