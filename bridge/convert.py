@@ -422,7 +422,7 @@ def read_midi_and_tempo(source: str | os.PathLike[str] | bytes) -> tuple[list[Tr
     return _tracks_of(pm, where, end), _first_tempo(pm)
 
 
-# A note's tail, or a file's end, that reaches no further than this many
+# A note's tail that reaches no further than this many
 # beats into a bar does not make the bar part of the clip: a release played
 # a little past the bar line is no more music.
 TAIL_BEATS = 1.0
@@ -430,11 +430,24 @@ TAIL_BEATS = 1.0
 
 def _bars_of(starts: float, ends: float, bar: float) -> int:
     """How many bars a clip whose last note starts at beat ``starts`` is, when
-    its notes or the file end at beat ``ends``: every bar a note starts in,
-    and the bars the ends reach more than :data:`TAIL_BEATS` into."""
+    its notes end at beat ``ends``: every bar a note starts in, and the bars
+    the ends reach more than :data:`TAIL_BEATS` into."""
     # A writer may end its track a tick or so after the last note-off.
     slack = 1.0 / 64.0
     return max(1, math.floor(starts / bar) + 1, math.ceil((ends - TAIL_BEATS - slack) / bar))
+
+
+def _marked_bars(end_tick: int, bar_ticks: float) -> int:
+    """The bars a file's end of track marks, when it is on a bar line, as a
+    DAW's clip export (and ours) writes it; 0 elsewhere: some files end their
+    track far past their music (in the Groove MIDI Dataset, up to 50 bars),
+    never on a bar line."""
+    if bar_ticks <= 0 or end_tick <= 0:
+        return 0
+    bars = round(end_tick / bar_ticks)
+    # Exactly: an end one tick past a bar line is a writer's "after the last
+    # event" (some GMD files end a tick past a bar, 50 bars after their music).
+    return bars if abs(end_tick - bars * bar_ticks) < 0.5 else 0
 
 
 def _tracks_of(pm: Any, where: str, end_tick: int = 0) -> list[Track]:
@@ -467,9 +480,9 @@ def _tracks_of(pm: Any, where: str, end_tick: int = 0) -> list[Track]:
         raise MidiFileError(f"{where} has no notes")
 
     starts = max(n.start_time for _, notes in parts for n in notes)
-    ends = max(max(n.end_time for _, notes in parts for n in notes), end_tick / resolution)
+    ends = max(n.end_time for _, notes in parts for n in notes)
     bar = time_signature.beats_per_bar
-    length = _bars_of(starts, ends, bar) * bar
+    length = max(_bars_of(starts, ends, bar), _marked_bars(end_tick, bar * resolution)) * bar
     return [
         Track(
             Clip(notes, length, time_signature, _track_name(inst)),

@@ -421,6 +421,31 @@ def test_midi_length_is_the_bars_its_notes_play_in(
     assert track.clip.notes[-1].end_time == pytest.approx(notes[-1][1], abs=0.01)  # not cut
 
 
+@pytest.mark.parametrize(
+    ("end_beats", "length"),
+    [
+        (16.0, 16.0),  # a DAW's clip export: the loop's last bar rests
+        (203.52 + 8.0, 8.0),  # far past the music, off the bar lines (as some GMD files)
+        (9.0, 8.0),  # just past the last note-off
+        (200.0 + 1 / 480, 8.0),  # a tick past a bar line, far away (two GMD files)
+    ],
+)
+def test_midi_end_of_track_counts_on_a_bar_line(end_beats: float, length: float) -> None:
+    import io
+
+    import mido
+
+    ticks = 480
+    track = mido.MidiTrack()
+    track.append(mido.Message("note_on", note=60, velocity=90, time=0))
+    track.append(mido.Message("note_off", note=60, velocity=0, time=7 * ticks))
+    track.append(mido.MetaMessage("end_of_track", time=round((end_beats - 7) * ticks)))
+    buffer = io.BytesIO()
+    mido.MidiFile(tracks=[track], ticks_per_beat=ticks).save(file=buffer)
+    (read,) = read_midi(buffer.getvalue())
+    assert read.clip.length == length
+
+
 def test_midi_unnamed_drums_are_called_drums() -> None:
     (track,) = read_midi(midi_bytes([Track(Clip([Note(36, 0.0, 0.25)], 4.0), is_drum=True)]))
     assert track.clip.name == "Drums"
