@@ -115,10 +115,18 @@ def test_reasons_for_no_examples(tmp_path: Path) -> None:
     waltz = Clip((Note(36, 0, 0.5, 100), Note(38, 1, 0.5, 100)), 3.0, TimeSignature(3, 4))
     write_midi([Track(waltz, is_drum=True)], midi / "waltz.mid")
     write_midi([Track(Clip((Note(36, 0, 0.5, 100),), 4.0), is_drum=True)], midi / "short.mid")
+    shorter = Clip((Note(36, 0, 0.5, 100),), 4.0)
+    write_midi([Track(shorter, is_drum=True)], midi / "shorter.mid", qpm=90)
     ds = build_dataset(midi, get_spec(MODEL), tmp_path / "cache", eval_fraction=0.0)
     reasons = {f.path: f.reason for f in ds.files}
     assert reasons["waltz.mid"].startswith("meter 3/4")
-    assert reasons["short.mid"].startswith("too short")
+    assert reasons["short.mid"].startswith("too short (")  # each file says how short
+    assert reasons["shorter.mid"].startswith("too short (")
+    # The summary (run.json, train's table) counts kinds: one line for short loops.
+    assert ds.summary()["no_examples"] == {
+        "meter 3/4 (the model needs 4/4)": 1,
+        "too short for one window of the model": 2,
+    }
 
 
 def test_train_loss_falls_and_run_describes_itself(tmp_path: Path) -> None:
@@ -246,6 +254,14 @@ def test_refuses_wrong_run_dir_and_empty_data(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(TrainingError, match="no training examples"):
         train(config(tmp_path, empty, out=tmp_path / "run2"))
+    loops = tmp_path / "loops"  # 1-bar loops for a 2-bar model: said in words
+    loops.mkdir()
+    for i, qpm in enumerate((90, 120)):
+        beat = Track(Clip((Note(36, 0, 0.5, 100),), 4.0), is_drum=True)
+        write_midi([beat], loops / f"loop_{i}.mid", qpm=qpm)
+    why = r"why: too short for one window of the model: 2 files\)$"
+    with pytest.raises(TrainingError, match=why):
+        train(config(tmp_path, loops, out=tmp_path / "run3"))
 
 
 def test_prune_keeps_newest_and_best_within_budget(tmp_path: Path) -> None:

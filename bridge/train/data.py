@@ -138,7 +138,8 @@ class Dataset:
         empty = [f for f in self.files if not f.error and not f.examples]
         reasons: dict[str, int] = {}
         for f in empty:
-            reasons[f.reason] = reasons.get(f.reason, 0) + 1
+            kind = _reason_kind(f.reason)
+            reasons[kind] = reasons.get(kind, 0) + 1
         return {
             "files": len(self.files),
             "split": self.split,
@@ -150,6 +151,16 @@ class Dataset:
             "unreadable": [{"path": f.path, "error": f.error} for f in bad],
             "no_examples": reasons,
         }
+
+
+def _reason_kind(reason: str) -> str:
+    """A file's reason without its figures, so that a folder of short loops
+    is one line of the summary, not one per length (data.json keeps each)."""
+    if reason.startswith("too short ("):
+        return "too short for one window of the model"
+    if reason.startswith("too many instruments ("):
+        return "too many instruments for the model"
+    return reason
 
 
 def find_midi_files(folder: Path) -> list[Path]:

@@ -384,7 +384,15 @@ class Trainer:
         if not len(dataset.train):
             raise TrainingError(
                 f"no training examples for {cfg.model!r} in {cfg.midi_dir} "
-                f"({summary['files']} MIDI files; why: {summary['no_examples'] or 'none readable'})"
+                f"({summary['files']} MIDI files; why: "
+                + (
+                    "; ".join(
+                        f"{k}: {n} file{'' if n == 1 else 's'}"
+                        for k, n in summary["no_examples"].items()
+                    )
+                    or "none readable"
+                )
+                + ")"
             )
         self.display.message(
             f"{summary['train_examples']} train examples from {summary['train_files']} files, "
